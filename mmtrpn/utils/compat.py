@@ -1,0 +1,132 @@
+"""Fixes for known breakages of the pinned OpenMMLab stack.
+
+Each fix is idempotent, applied once by ``import mmtrpn`` and tested in
+``tests/utils/test_compat.py`` (each test fails without its fix).
+See docs/faq.md for the symptoms.
+"""
+import importlib.util
+import os
+import sys
+import types
+
+import torch
+
+# Environment variable that opts in to full (pickle) checkpoint loading.
+TRUST_CHECKPOINTS_ENV = 'MMTRPN_TRUST_CHECKPOINTS'
+
+
+def patch_missing_drn_module():
+    """mmaction2 1.2.0 wheels lack ``localizers/drn`` but import it.
+
+    Without this ``import mmaction.models`` raises ModuleNotFoundError. A
+    placeholder module is inserted only when the real file is missing.
+    """
+    name = 'mmaction.models.localizers.drn.drn'
+    if name in sys.modules:
+        return False
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    pkg_dir = list(spec.submodule_search_locations)[0]
+    if os.path.exists(
+            os.path.join(pkg_dir, 'models', 'localizers', 'drn', 'drn.py')):
+        return False
+    package = types.ModuleType('mmaction.models.localizers.drn')
+    package.__path__ = []
+    module = types.ModuleType(name)
+
+    class DRN:  # noqa: D401 - placeholder matching the missing symbol
+        """Placeholder: the DRN localizer is absent from this mmaction2."""
+
+        def __init__(self, *args, **kwargs):
+            raise ImportError('mmaction2 was installed without the DRN '
+                              'localizer; it cannot be built.')
+
+    module.DRN = DRN
+    package.drn = module
+    package.DRN = DRN
+    sys.modules['mmaction.models.localizers.drn'] = package
+    sys.modules[name] = module
+    return True
+
+
+def register_config_scope():
+    """Let MMEngine resolve ``mmtrpn::path/to/config.py`` bases."""
+    from mmengine.config import utils as config_utils
+    config_utils.MODULE2PACKAGE.setdefault('mmtrpn', 'mmtrpn')
+
+
+def _mmengine_safe_globals():
+    """Classes an MMEngine checkpoint of ours holds besides tensors."""
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+    safe = [HistoryBuffer, np.ndarray, np.dtype,
+            np.core.multiarray._reconstruct if hasattr(np, 'core') else None]
+    safe += [type(np.dtype(t)) for t in ('float64', 'float32', 'int64',
+                                         'int32', 'bool', 'uint8')]
+    safe += [np.float64, np.float32, np.int64, np.int32, np.bool_]
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+        safe += [_reconstruct, scalar]
+    except ImportError:  # numpy < 2
+        pass
+    return [s for s in safe if s is not None]
+
+
+def trust_checkpoints():
+    """True when the user opted in to unrestricted checkpoint unpickling."""
+    return os.environ.get(TRUST_CHECKPOINTS_ENV, '0').lower() in ('1', 'true',
+                                                                  'yes')
+
+
+def load_checkpoint_file(filename, map_location=None):
+    """Load a local checkpoint safely under torch >= 2.6.
+
+    ``torch.load(weights_only=True)`` refuses MMEngine's ``HistoryBuffer`` and
+    numpy objects; they are allow-listed here, so checkpoints that MMEngine
+    writes load without running arbitrary pickle code. Anything else is
+    refused unless the user sets ``MMTRPN_TRUST_CHECKPOINTS=1`` (or passes
+    ``--trust-checkpoint`` to the tools): load only files you trust then.
+    """
+    if not os.path.isfile(filename):
+        raise FileNotFoundError(f'checkpoint file {filename} does not exist')
+    if trust_checkpoints():
+        return torch.load(filename, map_location=map_location,
+                          weights_only=False)
+    try:
+        with torch.serialization.safe_globals(_mmengine_safe_globals()):
+            return torch.load(filename, map_location=map_location,
+                              weights_only=True)
+    except Exception as error:  # pickle.UnpicklingError and friends
+        if 'Weights only load failed' not in str(error):
+            raise
+        raise RuntimeError(
+            f'Refusing to unpickle {filename}: it holds objects outside the '
+            'allow-list of MMEngine checkpoints. If you trust this file, set '
+            f'{TRUST_CHECKPOINTS_ENV}=1 (or pass --trust-checkpoint).') from (
+                error)
+
+
+def patch_checkpoint_loader():
+    """Route MMEngine's local checkpoint loading through the safe loader."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def load_from_local(filename, map_location):
+        filename = os.path.expanduser(filename)
+        return load_checkpoint_file(filename, map_location)
+
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local, force=True)
+
+
+_APPLIED = False
+
+
+def apply_all():
+    global _APPLIED
+    if _APPLIED:
+        return
+    patch_missing_drn_module()
+    register_config_scope()
+    patch_checkpoint_loader()
+    _APPLIED = True

@@ -1,0 +1,32 @@
+import datetime
+import warnings
+
+from mmengine import DefaultScope
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Import every mmtrpn module so its classes are registered.
+
+    Args:
+        init_default_scope (bool): Set the default scope to ``mmtrpn`` so
+            registries build from mmtrpn's node first. Defaults to True.
+    """
+    import mmtrpn.datasets  # noqa: F401,F403
+    import mmtrpn.evaluation  # noqa: F401,F403
+    import mmtrpn.models  # noqa: F401,F403
+    import mmtrpn.utils.model_wrapper  # noqa: F401,F403
+
+    if not init_default_scope:
+        return
+    never_created = DefaultScope.get_current_instance() is None \
+        or not DefaultScope.check_instance_created('mmtrpn')
+    if never_created:
+        DefaultScope.get_instance('mmtrpn', scope_name='mmtrpn')
+        return
+    current_scope = DefaultScope.get_current_instance()
+    if current_scope.scope_name != 'mmtrpn':
+        warnings.warn(f'The current default scope "{current_scope.scope_name}"'
+                      ' is not "mmtrpn"; register_all_modules sets it to '
+                      '"mmtrpn".')
+        DefaultScope.get_instance(
+            f'mmtrpn-{datetime.datetime.now()}', scope_name='mmtrpn')
