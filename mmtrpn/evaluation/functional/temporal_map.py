@@ -1,0 +1,546 @@
+"""Temporal action detection mAP (ActivityNet protocol), vectorised numpy.
+
+Protocol (as the official ActivityNet ``Evaluation/eval_detection.py``):
+
+* per class, the predictions of all videos are ranked by score, descending;
+* for every tIoU threshold independently, each prediction in rank order is
+  matched to the not-yet-matched ground truth of its video and class with
+  the highest tIoU, provided that tIoU is ``>=`` the threshold; otherwise it
+  is a false positive (so duplicate detections are false positives);
+* AP is the VOC all-point interpolated AP of the precision/recall curve with
+  recall denominator the number of ground-truth instances of the class;
+* mAP is the mean over the classes that have ground truth. The official
+  code builds its class index from the ground truth it loaded, so a class
+  without ground truth is left out of the mean: here its AP is NaN. A class
+  with ground truth but no prediction has AP 0 and counts in the mean.
+
+Deterministic tie rules (the official code uses ``argsort()[::-1]``, whose
+order among equal keys is unspecified):
+
+* predictions with equal scores keep their input order (stable sort);
+* among ground truths with equal tIoU to a prediction, the one given first
+  in the input wins.
+
+With tie-free scores the results agree with the official code.
+
+Differences on degenerate input: a zero-length union (a zero-length
+prediction on a zero-length ground truth) has tIoU 0 here, not NaN.
+"""
+import json
+import os.path as osp
+import warnings
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+THUMOS_TIOUS = np.linspace(0.1, 0.7, 7)
+ANET_TIOUS = np.linspace(0.5, 0.95, 10)
+
+
+def segment_tiou(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Temporal IoU of every prediction with every ground truth.
+
+    Args:
+        pred (np.ndarray): (N, 2) [start, end].
+        gt (np.ndarray): (M, 2) [start, end].
+
+    Returns:
+        np.ndarray: (N, M) float64 tIoU; 0 where the union is empty.
+    """
+    pred = np.asarray(pred, dtype=np.float64).reshape(-1, 2)
+    gt = np.asarray(gt, dtype=np.float64).reshape(-1, 2)
+    return _pair_tiou(pred[:, None, 0], pred[:, None, 1], gt[None, :, 0],
+                      gt[None, :, 1])
+
+
+def _pair_tiou(ps, pe, gs, ge):
+    # Same operation order as the official ``segment_iou`` so that values on
+    # a threshold compare identically.
+    inter = np.clip(np.minimum(pe, ge) - np.maximum(ps, gs), 0, None)
+    union = (ge - gs) + (pe - ps) - inter
+    with np.errstate(divide='ignore', invalid='ignore'):
+        tiou = inter / union
+    return np.where(union > 0, tiou, 0.0)
+
+
+def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
+    """VOC all-point interpolated AP (ActivityNet ``interpolated_prec_rec``).
+
+    Precision is padded with 0 at both ends and recall with 0 and 1, the
+    precision is made monotone by a running max from the end, and the area
+    is summed over the recall steps.
+
+    Args:
+        precision (np.ndarray): (..., n) precision at each rank.
+        recall (np.ndarray): (..., n) recall at each rank, non-decreasing.
+
+    Returns:
+        np.ndarray | float: AP per leading index (a float for 1-D input).
+    """
+    precision = np.asarray(precision, dtype=np.float64)
+    recall = np.asarray(recall, dtype=np.float64)
+    lead = precision.shape[:-1]
+    zeros = np.zeros(lead + (1, ))
+    mprec = np.concatenate([zeros, precision, zeros], axis=-1)
+    mrec = np.concatenate([zeros, recall, zeros + 1.0], axis=-1)
+    mprec = np.flip(np.maximum.accumulate(np.flip(mprec, -1), axis=-1), -1)
+    step = mrec[..., 1:] - mrec[..., :-1]
+    ap = np.where(step != 0, step * mprec[..., 1:], 0.0).sum(axis=-1)
+    return float(ap) if ap.ndim == 0 else ap
+
+
+def _as_thresholds(tiou_thresholds) -> np.ndarray:
+    tious = np.atleast_1d(np.asarray(tiou_thresholds, dtype=np.float64))
+    if tious.ndim != 1 or tious.size == 0:
+        raise ValueError(f'tiou_thresholds must be a non-empty 1-D list, got '
+                         f'{tiou_thresholds!r}')
+    return tious
+
+
+def _encode_videos(*id_arrays):
+    """Map video ids (str or int) of several arrays to shared int codes."""
+    arrays = [np.asarray(a).reshape(-1) for a in id_arrays]
+    sizes = [a.size for a in arrays]
+    # Empty arrays carry no type information; ints stay ints when possible.
+    if all(a.dtype.kind in 'iu' for a in arrays if a.size):
+        joined = np.concatenate([a.astype(np.int64) for a in arrays])
+    else:
+        joined = np.concatenate([a.astype(str) for a in arrays])
+    _, codes = np.unique(joined, return_inverse=True)
+    codes = codes.reshape(-1).astype(np.int64)
+    out, pos = [], 0
+    for n in sizes:
+        out.append(codes[pos:pos + n])
+        pos += n
+    return out
+
+
+def _expand_groups(query_keys, sorted_keys):
+    """Pairs (query i, position j in sorted_keys) with equal keys."""
+    lo = np.searchsorted(sorted_keys, query_keys, side='left')
+    hi = np.searchsorted(sorted_keys, query_keys, side='right')
+    count = hi - lo
+    total = int(count.sum())
+    qi = np.repeat(np.arange(query_keys.size), count)
+    starts = np.cumsum(count) - count
+    kj = np.arange(total) - np.repeat(starts - lo, count)
+    return qi, kj
+
+
+def overlaps_ambiguous(pred_video_codes, pred_segments, amb_video_codes,
+                       amb_segments) -> np.ndarray:
+    """Mask of predictions that intersect (> 0) an ambiguous segment of
+    their own video (the CO2-Net/DELU THUMOS protocol)."""
+    n = pred_video_codes.size
+    if n == 0 or amb_video_codes.size == 0:
+        return np.zeros(n, dtype=bool)
+    order = np.argsort(amb_video_codes, kind='stable')
+    amb_v = amb_video_codes[order]
+    amb_s = amb_segments[order]
+    pi, aj = _expand_groups(pred_video_codes, amb_v)
+    inter = (np.minimum(pred_segments[pi, 1], amb_s[aj, 1]) -
+             np.maximum(pred_segments[pi, 0], amb_s[aj, 0]))
+    return np.bincount(pi[inter > 0], minlength=n) > 0
+
+
+def _greedy_match(pk, gk, num_pred_keys, num_gt_keys):
+    """Exact greedy matching for many independent lanes at once.
+
+    ``pk``/``gk`` list candidate pairs (prediction key, gt key) sorted by
+    prediction rank and, within a prediction, by decreasing preference.
+    Returns a bool array: prediction key matched (true positive).
+
+    Each round resolves every pending prediction ``p`` whose best still
+    unmatched candidate ``g`` has ``p`` as its earliest pending claimant:
+    no earlier prediction can take ``g`` and ``p``'s better candidates are
+    already taken, so ``p`` takes ``g``. The earliest pending prediction
+    always qualifies, so each round makes progress; a handful of rounds
+    suffices in practice.
+    """
+    tp = np.zeros(num_pred_keys, dtype=bool)
+    taken = np.zeros(num_gt_keys, dtype=bool)
+    first = np.full(num_gt_keys, np.iinfo(np.int64).max, dtype=np.int64)
+    while pk.size:
+        head = np.ones(pk.size, dtype=bool)
+        head[1:] = pk[1:] != pk[:-1]
+        np.minimum.at(first, gk, pk)
+        win = head & (first[gk] == pk)
+        tp[pk[win]] = True
+        taken[gk[win]] = True
+        first[gk] = np.iinfo(np.int64).max
+        keep = ~(tp[pk] | taken[gk])
+        pk, gk = pk[keep], gk[keep]
+    return tp
+
+
+def temporal_map(pred_video_ids: Sequence,
+                 pred_segments: np.ndarray,
+                 pred_labels: np.ndarray,
+                 pred_scores: np.ndarray,
+                 gt_video_ids: Sequence,
+                 gt_segments: np.ndarray,
+                 gt_labels: np.ndarray,
+                 num_classes: int,
+                 tiou_thresholds=THUMOS_TIOUS,
+                 ambiguous_video_ids: Optional[Sequence] = None,
+                 ambiguous_segments: Optional[np.ndarray] = None,
+                 blocked_videos: Iterable = ()
+                 ) -> Tuple[np.ndarray, np.ndarray]:
+    """Per-class AP and mAP at each tIoU threshold (fractions in [0, 1]).
+
+    Args:
+        pred_video_ids (Sequence): (N,) video id (str or int) per prediction.
+        pred_segments (np.ndarray): (N, 2) [start, end] seconds.
+        pred_labels (np.ndarray): (N,) class index in [0, num_classes).
+        pred_scores (np.ndarray): (N,) confidence, higher is better.
+        gt_video_ids (Sequence): (M,) video id per ground-truth instance.
+        gt_segments (np.ndarray): (M, 2) [start, end] seconds.
+        gt_labels (np.ndarray): (M,) class index.
+        num_classes (int): number of classes C.
+        tiou_thresholds: thresholds, e.g. ``np.linspace(0.1, 0.7, 7)``.
+        ambiguous_video_ids, ambiguous_segments: optional (A,) and (A, 2);
+            predictions intersecting an ambiguous segment of their video are
+            dropped before scoring (CO2-Net/DELU THUMOS variant).
+        blocked_videos (Iterable): videos whose predictions and ground truth
+            are dropped.
+
+    Returns:
+        tuple: ``ap`` (T, C) with NaN for classes without ground truth, and
+        ``mAP`` (T,), the mean over classes with ground truth.
+    """
+    tious = _as_thresholds(tiou_thresholds)
+    num_t = tious.size
+    pred_segments = np.asarray(pred_segments, np.float64).reshape(-1, 2)
+    gt_segments = np.asarray(gt_segments, np.float64).reshape(-1, 2)
+    pred_labels = np.asarray(pred_labels).reshape(-1).astype(np.int64)
+    gt_labels = np.asarray(gt_labels).reshape(-1).astype(np.int64)
+    pred_scores = np.asarray(pred_scores, np.float64).reshape(-1)
+    n_pred, n_gt = pred_labels.size, gt_labels.size
+    if not (pred_segments.shape[0] == pred_scores.size == n_pred ==
+            np.asarray(pred_video_ids).size):
+        raise ValueError('prediction arrays have different lengths')
+    if not (gt_segments.shape[0] == n_gt == np.asarray(gt_video_ids).size):
+        raise ValueError('ground-truth arrays have different lengths')
+    for name, lab in (('pred_labels', pred_labels), ('gt_labels', gt_labels)):
+        if lab.size and (lab.min() < 0 or lab.max() >= num_classes):
+            raise ValueError(f'{name} must lie in [0, {num_classes})')
+    if np.isnan(pred_scores).any():
+        raise ValueError('pred_scores contain NaN')
+    if ambiguous_video_ids is None:
+        ambiguous_video_ids, ambiguous_segments = [], np.zeros((0, 2))
+    amb_segments = np.asarray(ambiguous_segments, np.float64).reshape(-1, 2)
+    if len(ambiguous_video_ids) != amb_segments.shape[0]:
+        raise ValueError('ambiguous arrays have different lengths')
+
+    pv, gv, av, bv = _encode_videos(pred_video_ids, gt_video_ids,
+                                    ambiguous_video_ids, list(blocked_videos))
+    if bv.size:
+        gkeep = ~np.isin(gv, bv)
+        gv, gt_segments, gt_labels = gv[gkeep], gt_segments[gkeep], \
+            gt_labels[gkeep]
+        pkeep = ~np.isin(pv, bv)
+    else:
+        pkeep = np.ones(n_pred, dtype=bool)
+    pkeep &= ~overlaps_ambiguous(pv, pred_segments, av, amb_segments)
+
+    npos = np.bincount(gt_labels, minlength=num_classes)
+    # Predictions of classes without ground truth cannot change any AP.
+    pkeep &= npos[pred_labels] > 0
+    pv, pred_segments = pv[pkeep], pred_segments[pkeep]
+    pred_labels, pred_scores = pred_labels[pkeep], pred_scores[pkeep]
+    n_pred, n_gt = pred_labels.size, gt_labels.size
+
+    # Rank: class-major, score descending, ties in input order (stable).
+    order = np.lexsort((-pred_scores, pred_labels))
+    pv, pred_segments, pred_labels = pv[order], pred_segments[order], \
+        pred_labels[order]
+
+    # Candidate pairs share video and class; gt sorted by (class, video).
+    num_v = int(max(pv.max(initial=-1), gv.max(initial=-1))) + 1
+    gkey = gt_labels * num_v + gv
+    gorder = np.argsort(gkey, kind='stable')
+    gkey_sorted = gkey[gorder]
+    gseg = gt_segments[gorder]
+    pi, gj = _expand_groups(pred_labels * num_v + pv, gkey_sorted)
+    tiou = _pair_tiou(pred_segments[pi, 0], pred_segments[pi, 1],
+                      gseg[gj, 0], gseg[gj, 1])
+    cand = tiou >= tious.min()
+    pi, gj, tiou = pi[cand], gj[cand], tiou[cand]
+    # Within a prediction: highest tIoU first, then input gt order.
+    pref = np.lexsort((gorder[gj], -tiou, pi))
+    pi, gj, tiou = pi[pref], gj[pref], tiou[pref]
+
+    pk_parts, gk_parts = [], []
+    for t, thr in enumerate(tious):
+        ok = tiou >= thr
+        pk_parts.append(pi[ok] + t * n_pred)
+        gk_parts.append(gj[ok] + t * n_gt)
+    tp = _greedy_match(
+        np.concatenate(pk_parts), np.concatenate(gk_parts), num_t * n_pred,
+        num_t * n_gt).reshape(num_t, n_pred)
+
+    ap = np.full((num_t, num_classes), np.nan)
+    ap[:, npos > 0] = 0.0
+    bounds = np.searchsorted(pred_labels, np.arange(num_classes + 1))
+    for c in np.flatnonzero(npos > 0):
+        lo, hi = bounds[c], bounds[c + 1]
+        if hi == lo:
+            continue
+        tp_cum = np.cumsum(tp[:, lo:hi], axis=1, dtype=np.float64)
+        rank = np.arange(1, hi - lo + 1, dtype=np.float64)
+        ap[:, c] = interpolated_ap(tp_cum / rank, tp_cum / npos[c])
+    if (npos > 0).any():
+        mean_ap = np.nanmean(ap, axis=1)
+    else:
+        warnings.warn('temporal_map: no ground truth, mAP is NaN')
+        mean_ap = np.full(num_t, np.nan)
+    return ap, mean_ap
+
+
+def average_precision_per_class(pred_video_ids: Sequence,
+                                pred_segments: np.ndarray,
+                                pred_scores: np.ndarray,
+                                gt_video_ids: Sequence,
+                                gt_segments: np.ndarray,
+                                tiou_thresholds=THUMOS_TIOUS) -> np.ndarray:
+    """AP at each threshold for one class (the same rules as
+    :func:`temporal_map`). Returns a (T,) array; NaN when there is no
+    ground truth."""
+    ap, _ = temporal_map(
+        pred_video_ids, pred_segments, np.zeros(len(pred_scores), np.int64),
+        pred_scores, gt_video_ids, gt_segments,
+        np.zeros(len(gt_video_ids), np.int64), 1, tiou_thresholds)
+    return ap[:, 0]
+
+
+# ---------------------------------------------------------------------------
+# Summaries shared by the metric and ``tools/eval_results.py``.
+
+# Named averages over sub-ranges of thresholds (THUMOS-14 tables).
+RANGE_AVERAGES = (('mAP_AVG[0.1:0.5]', 0.1, 0.5), ('mAP_AVG[0.3:0.7]', 0.3,
+                                                    0.7))
+
+
+def summarize_map(tiou_thresholds, mean_ap) -> Dict[str, float]:
+    """Metric dict in percent: ``mAP@0.10``..., ``mAP_AVG`` and the THUMOS
+    range averages when all their thresholds (step 0.1) were evaluated."""
+    tious = _as_thresholds(tiou_thresholds)
+    mean_ap = np.asarray(mean_ap, dtype=np.float64) * 100.0
+    out = {f'mAP@{t:.2f}': float(m) for t, m in zip(tious, mean_ap)}
+    out['mAP_AVG'] = float(mean_ap.mean())
+    for name, lo, hi in RANGE_AVERAGES:
+        wanted = np.round(np.arange(lo, hi + 1e-9, 0.1), 6)
+        idx = [np.flatnonzero(np.isclose(tious, w)) for w in wanted]
+        if all(i.size for i in idx):
+            out[name] = float(mean_ap[[i[0] for i in idx]].mean())
+    return out
+
+
+def format_map_table(tiou_thresholds, mean_ap, ap=None,
+                     class_names: Optional[Sequence[str]] = None) -> str:
+    """Readable table (percent): one column per tIoU plus the average; with
+    ``ap`` and ``class_names`` also one row per class."""
+    tious = _as_thresholds(tiou_thresholds)
+    head = ['tIoU'] + [f'{t:.2f}' for t in tious] + ['AVG']
+    rows = []
+    if ap is not None and class_names is not None:
+        for c, name in enumerate(class_names):
+            vals = np.asarray(ap)[:, c] * 100.0
+            rows.append([str(name)] + [_fmt(v) for v in vals] +
+                        [_fmt(vals.mean())])
+    mean_ap = np.asarray(mean_ap) * 100.0
+    rows.append(['mAP'] + [_fmt(v) for v in mean_ap] + [_fmt(mean_ap.mean())])
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    line = '+' + '+'.join('-' * (w + 2) for w in widths) + '+'
+
+    def fmt_row(r):
+        return '| ' + ' | '.join(
+            (c.ljust(w) if i == 0 else c.rjust(w))
+            for i, (c, w) in enumerate(zip(r, widths))) + ' |'
+
+    body = [line, fmt_row(head), line]
+    body += [fmt_row(r) for r in rows[:-1]]
+    if len(rows) > 1:
+        body.append(line)
+    body += [fmt_row(rows[-1]), line]
+    return '\n'.join(body)
+
+
+def _fmt(v) -> str:
+    return 'n/a' if np.isnan(v) else f'{v:.2f}'
+
+
+# ---------------------------------------------------------------------------
+# File loaders shared by the metric and ``tools/eval_results.py``.
+
+
+def _load_json(path: str) -> dict:
+    try:
+        with open(path, 'r') as f:
+            data = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ValueError(f'{path}: not valid JSON ({e})') from None
+    if not isinstance(data, dict):
+        raise ValueError(f'{path}: expected a JSON object at the top level')
+    return data
+
+
+def _segment(value, where: str) -> Tuple[float, float]:
+    try:
+        s, e = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f'{where}: "segment" must be [start, end], '
+                         f'got {value!r}') from None
+    if not (np.isfinite(s) and np.isfinite(e)) or e < s:
+        raise ValueError(f'{where}: bad segment {value!r}')
+    return s, e
+
+
+def load_ground_truth(path: str,
+                      subset: Optional[str] = None,
+                      classes: Optional[Sequence[str]] = None) -> dict:
+    """Read an ActivityNet-style ground-truth file into arrays.
+
+    The file holds ``{"classes": [...], "database": {video: {"subset",
+    "duration", "annotations": [{"label", "segment": [s, e]}]}}}``. Without
+    ``"classes"`` (e.g. the plain ActivityNet/THUMOS json) and without the
+    ``classes`` argument, the class list is the sorted set of labels of the
+    whole database. ``subset`` is compared case-insensitively (THUMOS files
+    say "Test", ours "test"); None keeps all videos.
+
+    Returns:
+        dict: ``classes`` (list), ``videos`` (list of all kept videos, with
+        or without instances), ``video_ids`` (M,) str, ``segments`` (M, 2),
+        ``labels`` (M,) int64.
+    """
+    data = _load_json(path)
+    database = data.get('database')
+    if not isinstance(database, dict):
+        raise ValueError(f'{path}: missing "database" object')
+    if classes is None:
+        classes = data.get('classes')
+    if classes is None:
+        classes = sorted({
+            str(a.get('label'))
+            for v in database.values() if isinstance(v, dict)
+            for a in v.get('annotations', []) if isinstance(a, dict)
+        })
+    classes = [str(c) for c in classes]
+    index = {c: i for i, c in enumerate(classes)}
+    want = None if subset is None else str(subset).lower()
+    videos, vids, segs, labels = [], [], [], []
+    for video, info in database.items():
+        if not isinstance(info, dict):
+            raise ValueError(f'{path}: video {video}: expected an object')
+        if want is not None and str(info.get('subset', '')).lower() != want:
+            continue
+        videos.append(video)
+        anns = info.get('annotations', [])
+        if not isinstance(anns, list):
+            raise ValueError(f'{path}: video {video}: "annotations" must be '
+                             'a list')
+        for k, ann in enumerate(anns):
+            where = f'{path}: video {video}, annotation {k}'
+            if not isinstance(ann, dict) or 'label' not in ann \
+                    or 'segment' not in ann:
+                raise ValueError(f'{where}: needs "label" and "segment"')
+            if ann['label'] not in index:
+                raise ValueError(f'{where}: unknown class {ann["label"]!r}')
+            vids.append(video)
+            segs.append(_segment(ann['segment'], where))
+            labels.append(index[ann['label']])
+    if want is not None and not videos:
+        raise ValueError(f'{path}: no video in subset {subset!r}')
+    return dict(
+        classes=classes,
+        videos=videos,
+        video_ids=np.asarray(vids, dtype=str),
+        segments=np.asarray(segs, dtype=np.float64).reshape(-1, 2),
+        labels=np.asarray(labels, dtype=np.int64))
+
+
+def load_predictions(path: str,
+                     classes: Sequence[str],
+                     known_videos: Optional[Iterable[str]] = None,
+                     blocked_videos: Iterable[str] = ()) -> dict:
+    """Read an ActivityNet-style results file into arrays.
+
+    ``{"results": {video: [{"label", "segment": [s, e], "score"}]}}``.
+    Videos in ``blocked_videos`` are skipped; any other video missing from
+    ``known_videos`` (when given) raises ValueError naming it.
+
+    Returns:
+        dict: ``video_ids`` (N,) str, ``segments`` (N, 2), ``labels`` (N,)
+        int64, ``scores`` (N,) float64.
+    """
+    data = _load_json(path)
+    results = data.get('results')
+    if not isinstance(results, dict):
+        raise ValueError(f'{path}: missing "results" object')
+    index = {c: i for i, c in enumerate(classes)}
+    known = None if known_videos is None else set(known_videos)
+    blocked = set(blocked_videos)
+    vids, segs, labels, scores = [], [], [], []
+    for video, dets in results.items():
+        if video in blocked:
+            continue
+        if known is not None and video not in known:
+            raise ValueError(f'{path}: predictions for video {video!r}, '
+                             'which is not in the ground truth (subset)')
+        if not isinstance(dets, list):
+            raise ValueError(f'{path}: video {video}: expected a list')
+        for k, det in enumerate(dets):
+            where = f'{path}: video {video}, detection {k}'
+            if not isinstance(det, dict) or not {'label', 'segment',
+                                                  'score'} <= det.keys():
+                raise ValueError(f'{where}: needs "label", "segment", '
+                                 '"score"')
+            if det['label'] not in index:
+                raise ValueError(f'{where}: unknown class {det["label"]!r}')
+            try:
+                score = float(det['score'])
+            except (TypeError, ValueError):
+                score = float('nan')
+            if np.isnan(score):
+                raise ValueError(f'{where}: bad score {det["score"]!r}')
+            vids.append(video)
+            segs.append(_segment(det['segment'], where))
+            labels.append(index[det['label']])
+            scores.append(score)
+    return dict(
+        video_ids=np.asarray(vids, dtype=str),
+        segments=np.asarray(segs, dtype=np.float64).reshape(-1, 2),
+        labels=np.asarray(labels, dtype=np.int64),
+        scores=np.asarray(scores, dtype=np.float64))
+
+
+def load_ambiguous(path: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Read THUMOS ``Ambiguous_*.txt`` lines ``video start end``.
+
+    Returns:
+        tuple: video ids (A,) str and segments (A, 2).
+    """
+    vids, segs = [], []
+    with open(path, 'r') as f:
+        for n, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 3:
+                raise ValueError(f'{path}:{n}: expected "video start end"')
+            vids.append(parts[0])
+            segs.append(_segment(parts[1:], f'{path}:{n}'))
+    return (np.asarray(vids, dtype=str),
+            np.asarray(segs, dtype=np.float64).reshape(-1, 2))
+
+
+def load_video_list(path: str) -> List[str]:
+    """Read a blocked-video list: a JSON list or one name per line."""
+    if osp.splitext(path)[1].lower() == '.json':
+        with open(path, 'r') as f:
+            data = json.load(f)
+        if not isinstance(data, list):
+            raise ValueError(f'{path}: expected a JSON list of video names')
+        return [str(v) for v in data]
+    with open(path, 'r') as f:
+        return [ln.strip() for ln in f if ln.strip()]
