@@ -51,9 +51,27 @@ def patch_missing_drn_module():
 
 
 def register_config_scope():
-    """Let MMEngine resolve ``mmtrpn::path/to/config.py`` bases."""
+    """Let MMEngine resolve ``mmtrpn::path/to/config.py`` bases.
+
+    MMEngine only knows a fixed list of packages, and finds their
+    ``.mim/configs`` from the distribution's location, which is wrong for
+    editable installs; mmtrpn's own path is taken from the imported package.
+    """
+    from mmengine.config import config as config_module
     from mmengine.config import utils as config_utils
     config_utils.MODULE2PACKAGE.setdefault('mmtrpn', 'mmtrpn')
+    original = config_module.get_installed_path
+    if getattr(original, '_mmtrpn_patched', False):
+        return
+
+    def get_installed_path(package):
+        if package == 'mmtrpn':
+            return os.path.dirname(
+                os.path.dirname(os.path.abspath(__file__)))
+        return original(package)
+
+    get_installed_path._mmtrpn_patched = True
+    config_module.get_installed_path = get_installed_path
 
 
 def _mmengine_safe_globals():
@@ -107,6 +125,26 @@ def load_checkpoint_file(filename, map_location=None):
                 error)
 
 
+def _reduce_history_buffer(buffer):
+    return (type(buffer), (buffer._log_history, buffer._count_history,
+                           buffer.max_length))
+
+
+def patch_history_buffer_pickling():
+    """Pickle MMEngine's ``HistoryBuffer`` from its data alone.
+
+    By default its pickle holds bound methods, rebuilt through
+    ``builtins.getattr``, which a weights-only load must refuse (allowing
+    ``getattr`` would open the door to arbitrary code). Reduced to its
+    constructor and arrays, checkpoints we write load with
+    ``weights_only=True``.
+    """
+    import copyreg
+
+    from mmengine.logging import HistoryBuffer
+    copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
+
+
 def patch_checkpoint_loader():
     """Route MMEngine's local checkpoint loading through the safe loader."""
     from mmengine.runner.checkpoint import CheckpointLoader
@@ -119,6 +157,30 @@ def patch_checkpoint_loader():
         prefixes='', loader=load_from_local, force=True)
 
 
+def patch_atomic_local_writes():
+    """Make MMEngine's local file writes atomic (temp file + rename).
+
+    Checkpoints and ``last_checkpoint`` go through ``LocalBackend.put`` /
+    ``put_text``; a process killed mid-write would otherwise leave a
+    truncated file where the previous good one was.
+    """
+    from mmengine.fileio.backends.local_backend import LocalBackend
+
+    from .fileio import atomic_write_bytes, atomic_write_text
+    if getattr(LocalBackend.put, '_mmtrpn_atomic', False):
+        return
+
+    def put(self, obj, filepath):
+        atomic_write_bytes(filepath, obj)
+
+    def put_text(self, obj, filepath, encoding='utf-8'):
+        atomic_write_text(filepath, obj, encoding=encoding)
+
+    put._mmtrpn_atomic = True
+    LocalBackend.put = put
+    LocalBackend.put_text = put_text
+
+
 _APPLIED = False
 
 
@@ -128,5 +190,7 @@ def apply_all():
         return
     patch_missing_drn_module()
     register_config_scope()
+    patch_history_buffer_pickling()
     patch_checkpoint_loader()
+    patch_atomic_local_writes()
     _APPLIED = True

@@ -12,6 +12,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             registries build from mmtrpn's node first. Defaults to True.
     """
     import mmtrpn.datasets  # noqa: F401,F403
+    import mmtrpn.engine  # noqa: F401,F403
     import mmtrpn.evaluation  # noqa: F401,F403
     import mmtrpn.models  # noqa: F401,F403
     import mmtrpn.utils.model_wrapper  # noqa: F401,F403

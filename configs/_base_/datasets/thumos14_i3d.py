@@ -1,0 +1,57 @@
+# THUMOS-14, I3D RGB + flow features (1024 + 1024), 16-frame snippets at
+# 25 fps. Train on the 200 validation videos, test on the test videos.
+# Prepare the files with docs/data_preparation.md.
+dataset_type = 'WSTALFeatureDataset'
+data_root = 'data/thumos14'
+ann_file = 'annotations.json'
+snippet_duration = 16 / 25
+feature_dims = (1024, 1024)
+num_train_snippets = 320
+
+train_pipeline = [
+    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
+         flow_dim=feature_dims[1]),
+    dict(type='SampleSnippets', num_snippets=num_train_snippets),
+    dict(type='PackWSTALInputs'),
+]
+test_pipeline = [
+    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
+         flow_dim=feature_dims[1]),
+    dict(type='PackWSTALInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        subset='validation',
+        snippet_duration=snippet_duration,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_file,
+        subset='test',
+        snippet_duration=snippet_duration,
+        # 212 test videos as W-TALC/CO2-Net/DELU; for OpenTAD's 211 use
+        # exclude_videos=['video_test_0000270', 'video_test_0001292'].
+        exclude_videos=[],
+        ambiguous_file='Ambiguous_test.txt',
+        pipeline=test_pipeline,
+        test_mode=True))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(
+    type='TemporalMAPMetric',
+    tiou_thresholds=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+test_evaluator = val_evaluator

@@ -1,0 +1,44 @@
+default_scope = 'mmtrpn'
+
+default_hooks = dict(
+    runtime_info=dict(type='RuntimeInfoHook'),
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, ignore_last=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=500,
+        max_keep_ckpts=3,
+        save_best='wstal/mAP_AVG',
+        rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    sync_buffers=dict(type='SyncBuffersHook'))
+
+# Restores torch's RNG on resume so a resumed run equals an uninterrupted one.
+custom_hooks = [dict(type='RandomStateHook')]
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+
+# Works on GPUs (NCCL) and on CPU-only machines (gloo, no device_ids).
+# Switches such as `with_acol=False` leave parameters without gradient.
+model_wrapper_cfg = dict(
+    type='MMTRPNDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=True)
+
+log_processor = dict(type='LogProcessor', window_size=20, by_epoch=False)
+
+# Scalars go to <work_dir>/<timestamp>/vis_data/scalars.json, which
+# tools/analysis/plot_curves.py reads. For TensorBoard add
+# dict(type='TensorboardVisBackend') (needs requirements/optional.txt).
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, diff_rank_seed=False, deterministic=False)

@@ -1,0 +1,92 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
+
+Prints the mAP@tIoU table; ``--dump results.json`` also writes the
+detections in the ActivityNet results format.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmtrpn  # noqa: F401  (applies the compatibility fixes)
+from mmtrpn.utils import (init_cpu_process_group, register_all_modules,
+                          shutdown_distributed)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a WSTAL model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs')
+    parser.add_argument(
+        '--dump',
+        type=str,
+        help='write the detections to this ActivityNet-style JSON file')
+    parser.add_argument(
+        '--show-dir',
+        help='write one figure per video (detections, proposals, curves) '
+        'into this folder')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow full unpickling of the checkpoint; only for files you '
+        'trust')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg, args):
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.dump is not None:
+        evaluators = cfg.test_evaluator
+        if isinstance(evaluators, dict):
+            evaluators = [evaluators]
+        for evaluator in evaluators:
+            if evaluator.get('type') == 'TemporalMAPMetric':
+                evaluator['dump_results'] = args.dump
+    if args.show_dir is not None:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='WSTALVisualizationHook', out_dir=args.show_dir)
+        ]
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    if args.trust_checkpoint:
+        os.environ[mmtrpn.utils.compat.TRUST_CHECKPOINTS_ENV] = '1'
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    init_cpu_process_group(cfg.launcher)
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    del runner
+    shutdown_distributed()
+
+
+if __name__ == '__main__':
+    main()
