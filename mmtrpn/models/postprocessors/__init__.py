@@ -1,0 +1,3 @@
+from .wstal_postprocessor import WSTALPostProcessor
+
+__all__ = ['WSTALPostProcessor']
