@@ -1,0 +1,8 @@
+from .mil_loss import BalancedMILLoss
+from .pseudo_label_loss import (MutualLearningLoss, PseudoLabelKLLoss,
+                                gaussian_smooth, snippet_uncertainty)
+
+__all__ = [
+    'BalancedMILLoss', 'PseudoLabelKLLoss', 'MutualLearningLoss',
+    'gaussian_smooth', 'snippet_uncertainty'
+]
