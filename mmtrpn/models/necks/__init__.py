@@ -1,0 +1,3 @@
+from .dmf_neck import DMFNeck
+
+__all__ = ['DMFNeck']
