@@ -1,0 +1,4 @@
+from .masked_cls_head import MaskedClassifierHead, masked_avg_pool, topk_pool
+from .trpn_head import TRPNHead
+
+__all__ = ['TRPNHead', 'MaskedClassifierHead', 'masked_avg_pool', 'topk_pool']
