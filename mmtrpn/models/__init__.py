@@ -1,0 +1,5 @@
+from .heads import *  # noqa: F401,F403
+from .localizers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
+from .postprocessors import *  # noqa: F401,F403

@@ -1,0 +1,323 @@
+import copy
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import BaseDataElement
+
+from mmtrpn.models.localizers import DTRPLoc, segments_to_snippet_mask
+from mmtrpn.registry import MODELS
+from mmtrpn.utils.setup_env import register_all_modules
+
+register_all_modules()
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _one_thread():
+    # tiny tensors: thread hand-offs cost far more than they save, and on a
+    # busy 2-core runner they dominate the test time
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+NUM_CLASSES = 3
+SNIPPET = 0.64
+
+
+class _StubPostProcessor:
+    """Records its arguments and returns one fixed segment."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, cas, video_scores, fg_curve, snippet_duration,
+                 duration=None):
+        self.calls.append(
+            dict(cas=cas, video_scores=video_scores, fg_curve=fg_curve,
+                 snippet_duration=snippet_duration, duration=duration))
+        return dict(
+            segments=np.array([[0.0, snippet_duration]], np.float32),
+            labels=np.array([int(video_scores.argmax())], np.int64),
+            scores=np.array([float(video_scores.max())], np.float32))
+
+
+if 'StubPostProcessorForModelTests' not in MODELS.module_dict:
+    MODELS.register_module(
+        name='StubPostProcessorForModelTests', module=_StubPostProcessor)
+
+BASE = dict(
+    type='DTRPLoc',
+    num_classes=NUM_CLASSES,
+    feature_dims=(8, 6),
+    neck=dict(type='DMFNeck', temporal_hidden=16),
+    rpn_head=dict(type='TRPNHead', hidden=16),
+    cls_head=dict(type='MaskedClassifierHead', hidden=12),
+    test_cfg=dict(
+        postprocessor=dict(type='StubPostProcessorForModelTests'),
+        fg_source='trpn',
+        topk_ratio=8))
+
+
+def build(**overrides):
+    cfg = copy.deepcopy(BASE)
+    cfg.update(overrides)
+    return MODELS.build(cfg)
+
+
+def sample(length, label=(1., 0., 0.), segments=((1.0, 3.0), ),
+           indices=None):
+    ds = BaseDataElement(
+        metainfo=dict(
+            video_name=f'v{length}', duration=length * SNIPPET,
+            snippet_duration=SNIPPET, num_snippets=length,
+            feature_dims=(8, 6)))
+    ds.gt_label = torch.tensor(label)
+    ds.gt_segments = torch.tensor(segments, dtype=torch.float32)
+    ds.gt_labels = torch.zeros(len(segments), dtype=torch.int64)
+    if indices is not None:
+        ds.snippet_indices = torch.as_tensor(indices)
+    return ds
+
+
+def batch(lengths=(9, 16)):
+    torch.manual_seed(0)
+    inputs = [torch.randn(t, 14) for t in lengths]
+    samples = [
+        sample(t, label=(1., 0., 0.) if i % 2 == 0 else (0., 1., 1.))
+        for i, t in enumerate(lengths)
+    ]
+    return inputs, samples
+
+
+EXPECTED_KEYS = {
+    'trpn_pl': {'loss_mil_proposal', 'loss_kl', 'loss_ml'},
+    'trpn': {'loss_mil_proposal'},
+    'gt': {'loss_mil_proposal'},
+    'none': set(),
+}
+
+
+@pytest.mark.parametrize(
+    'with_neck,source,with_acol,pl_source',
+    [c for c in itertools.product([True, False],
+                                  ['trpn_pl', 'trpn', 'none', 'gt'],
+                                  [True, False], ['full', 'masked'])
+     if c[1] == 'trpn_pl' or c[3] == 'full'])
+def test_every_switch_combination(with_neck, source, with_acol, pl_source):
+    model = build(
+        neck=BASE['neck'] if with_neck else None,
+        proposal_source=source,
+        with_acol=with_acol,
+        pseudo_label=dict(sigma=2, tau=0.2, source=pl_source))
+    assert model.with_neck == with_neck
+    assert model.with_trpn == (source in ('trpn', 'trpn_pl'))
+    inputs, samples = batch()
+    data = model.data_preprocessor(
+        dict(inputs=inputs, data_samples=samples), True)
+    model.train()
+    losses = model(**data, mode='loss')
+    loss_keys = {k for k in losses if 'loss' in k}
+    want = set(EXPECTED_KEYS[source])
+    if with_acol or source == 'none':
+        want.add('loss_mil_full')
+    assert loss_keys == want
+    if source != 'none':
+        assert 0 <= losses['proposal_ratio'] <= 1
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(total)
+    total.backward()
+
+    model.eval()
+    preds = model(**data, mode='predict')
+    assert len(preds) == 2
+    for pred, t, ds in zip(preds, (9, 16), samples):
+        assert pred.cas.shape == (t, NUM_CLASSES)
+        assert pred.fg_curve.shape == (t, )
+        assert pred.proposal_mask.shape == (t, )
+        assert pred.video_scores.shape == (NUM_CLASSES, )
+        assert pred.pred_segments.shape == (1, 2)
+        assert pred.pred_segments.dtype == torch.float32
+        assert pred.pred_labels.dtype == torch.int64
+        assert pred.pred_scores.shape == (1, )
+        # input metainfo and gt fields are kept
+        assert pred.video_name == ds.video_name
+        assert torch.equal(pred.gt_segments, ds.gt_segments)
+
+
+def test_baseline_without_rpn_head():
+    model = build(rpn_head=None)
+    assert model.proposal_source == 'none' and not model.with_plg
+    inputs, samples = batch()
+    losses = model(inputs, samples, mode='loss')
+    assert {k for k in losses if 'loss' in k} == {'loss_mil_full'}
+    model.eval()
+    pred = model(inputs, samples, mode='predict')[0]
+    # no T-RPN: foreground is 1 - background and every snippet is proposed
+    tcas_full = model._forward(inputs)[0]
+    assert torch.allclose(pred.fg_curve, 1 - tcas_full[0, :9, -1])
+    assert torch.all(pred.proposal_mask == 1)
+
+
+def test_with_plg_and_proposal_source_agree():
+    assert build().proposal_source == 'trpn_pl'
+    assert build(with_plg=False).proposal_source == 'trpn'
+    assert build(with_plg=True, proposal_source='trpn_pl').with_plg
+    with pytest.raises(ValueError):
+        build(with_plg=False, proposal_source='trpn_pl')
+    with pytest.raises(ValueError):
+        build(with_plg=True, proposal_source='gt')
+    with pytest.raises(ValueError):
+        build(rpn_head=None, proposal_source='trpn')
+    with pytest.raises(ValueError):
+        build(proposal_source='rpn')
+    with pytest.raises(KeyError):
+        build(loss_weights=dict(lk=0.8))  # typo must not pass silently
+
+
+def test_loss_weights_scale_terms():
+    inputs, samples = batch()
+    torch.manual_seed(3)
+    base = build().train()
+    torch.manual_seed(3)
+    ref = base(inputs, samples, mode='loss')
+    scaled = build(loss_weights=dict(kl=1.6, ml=0.5))
+    scaled.load_state_dict(base.state_dict())
+    torch.manual_seed(3)
+    out = scaled.train()(inputs, samples, mode='loss')
+    assert torch.allclose(out['loss_kl'], 2 * ref['loss_kl'])
+    assert torch.allclose(out['loss_ml'], 0.5 * ref['loss_ml'])
+    assert torch.allclose(out['loss_mil_full'], ref['loss_mil_full'])
+
+
+def test_proposal_loss_trains_trpn_through_straight_through_mask():
+    model = build(proposal_source='trpn', with_acol=False).train()
+    inputs, samples = batch()
+    losses = model(inputs, samples, mode='loss')
+    losses['loss_mil_proposal'].backward()
+    grads = [p.grad for p in model.rpn_head.parameters()]
+    assert all(g is not None for g in grads)
+    assert sum(g.abs().sum() for g in grads) > 0
+
+
+@pytest.mark.parametrize('pl_source', ['full', 'masked'])
+def test_kl_loss_does_not_reach_classifier(pl_source):
+    model = build(pseudo_label=dict(source=pl_source)).train()
+    inputs, samples = batch()
+    losses = model(inputs, samples, mode='loss')
+    losses['loss_kl'].backward()
+    for p in model.cls_head.parameters():
+        assert p.grad is None or torch.all(p.grad == 0)
+    rpn_grad = sum(p.grad.abs().sum() for p in model.rpn_head.parameters()
+                   if p.grad is not None)
+    assert rpn_grad > 0
+
+
+def test_mutual_loss_reaches_both_stages():
+    model = build().train()
+    inputs, samples = batch()
+    model(inputs, samples, mode='loss')['loss_ml'].backward()
+    for head in (model.rpn_head, model.cls_head):
+        assert sum(p.grad.abs().sum() for p in head.parameters()
+                   if p.grad is not None) > 0
+
+
+def test_batching_does_not_change_a_video():
+    model = build().eval()
+    torch.manual_seed(1)
+    short, long = torch.randn(7, 14), torch.randn(20, 14)
+    tcas_a, fg_a, _ = model([short])
+    tcas_b, fg_b, valid = model([short, long])
+    assert valid[0].sum() == 7 and valid[1].sum() == 20
+    assert torch.allclose(tcas_a[0], tcas_b[0, :7], atol=1e-5)
+    assert torch.allclose(fg_a[0], fg_b[0, :7], atol=1e-5)
+    pa = model.predict([short], [sample(7)])[0]
+    pb = model.predict([short, long], [sample(7), sample(20)])[0]
+    for key in ('cas', 'fg_curve', 'video_scores', 'proposal_mask'):
+        assert torch.allclose(pa.get(key), pb.get(key), atol=1e-5), key
+
+
+def test_stacked_tensor_input_and_batch_one_odd_length():
+    model = build().eval()
+    x = torch.randn(1, 5, 14)
+    tcas, fg, valid = model(x)
+    assert tcas.shape == (1, 5, NUM_CLASSES + 1) and fg.shape == (1, 5)
+    assert torch.all(valid == 1)
+    model.train()
+    losses = model(x, [sample(5)], mode='loss')
+    assert torch.isfinite(sum(v for k, v in losses.items() if 'loss' in k))
+
+
+def test_predict_calls_postprocessor_per_video():
+    model = build().eval()
+    inputs, samples = batch((9, 16))
+    preds = model.predict(inputs, samples)
+    calls = model.postprocessor.calls
+    assert len(calls) == 2
+    assert calls[1]['cas'].shape == (16, NUM_CLASSES)
+    assert calls[1]['fg_curve'].shape == (16, )
+    assert calls[1]['snippet_duration'] == pytest.approx(SNIPPET)
+    assert calls[1]['duration'] == pytest.approx(16 * SNIPPET)
+    # video scores: top-k (k = max(1, 16 // 8) = 2) mean of the class columns
+    want = preds[1].cas.topk(2, dim=0).values.mean(0)
+    assert torch.allclose(preds[1].video_scores, want, atol=1e-6)
+    # T-RPN foreground at test time; the proposal mask is FSS > 0.5
+    assert torch.equal(preds[1].proposal_mask,
+                       (preds[1].fg_curve > 0.5).float())
+
+
+def test_fg_source_cls():
+    model = build(test_cfg=dict(postprocessor=None, fg_source='cls')).eval()
+    inputs, samples = batch()
+    tcas, fg, _ = model(inputs)
+    assert torch.allclose(fg[0, :9], 1 - tcas[0, :9, -1])
+    pred = model.predict(inputs, samples)[0]
+    assert pred.pred_segments.shape == (0, 2)
+
+
+def test_real_postprocessor_builds():
+    if 'WSTALPostProcessor' not in MODELS.module_dict:
+        pytest.skip('post-processor not available')
+    model = build(test_cfg=dict(
+        postprocessor=dict(type='WSTALPostProcessor'))).eval()
+    inputs, samples = batch()
+    pred = model.predict(inputs, samples)[0]
+    assert pred.pred_segments.ndim == 2 and pred.pred_segments.shape[1] == 2
+    assert len(pred.pred_labels) == len(pred.pred_scores)
+
+
+def test_gt_mask_maps_seconds_to_snippets():
+    # snippets of 0.5 s; segment [1.2, 2.0] overlaps [1.0, 1.5) and
+    # [1.5, 2.0) (snippets 2 and 3) but not [2.0, 2.5) or [0.5, 1.0)
+    mask = segments_to_snippet_mask(torch.tensor([[1.2, 2.0]]), 0.5, 6)
+    assert mask.tolist() == [0., 0., 1., 1., 0., 0.]
+    # sampled inputs: rows are original snippets 0, 2, 4, 6 -> only row 1
+    mask = segments_to_snippet_mask(
+        torch.tensor([[1.2, 2.0]]), 0.5, 4, snippet_indices=[0, 2, 4, 6])
+    assert mask.tolist() == [0., 1., 0., 0.]
+    assert segments_to_snippet_mask(torch.zeros(0, 2), 0.5, 3).tolist() == [
+        0., 0., 0.
+    ]
+
+
+def test_gt_mask_inside_the_model():
+    model = build(proposal_source='gt')
+    # segment [1.0, 3.0] s with 0.64 s snippets: [0.64, 1.28) .. [2.56, 3.2)
+    # are snippets 1..4
+    full = sample(8)
+    sampled = sample(4, indices=[0, 2, 4, 6])
+    valid = torch.tensor([[1.] * 8, [1.] * 4 + [0.] * 4])
+    mask = model.gt_proposal_mask([full, sampled], valid)
+    assert mask[0].tolist() == [0., 1., 1., 1., 1., 0., 0., 0.]
+    assert mask[1].tolist() == [0., 1., 1., 0., 0., 0., 0., 0.]
+
+
+def test_default_config_builds():
+    model = MODELS.build(dict(type='DTRPLoc', num_classes=20))
+    assert isinstance(model, DTRPLoc)
+    assert model.neck.rgb_channels == 1024
+    assert model.rpn_head.conv1.in_channels == 2048
+    assert model.cls_head.f.in_channels == 2048
+    assert model.loss_weights['kl'] == pytest.approx(0.8)
+    assert model.loss_ml.alpha == (0.9, 0.1)
