@@ -97,34 +97,61 @@ def _as_thresholds(tiou_thresholds) -> np.ndarray:
     return tious
 
 
-def _encode_videos(*id_arrays):
-    """Map video ids (str or int) of several arrays to shared int codes."""
-    arrays = [np.asarray(a).reshape(-1) for a in id_arrays]
-    sizes = [a.size for a in arrays]
+def _encode_videos(pred_ids, *small_id_arrays):
+    """Map video ids (str or int) to int codes shared by all arrays.
+
+    Codes come from the videos of the small arrays (gt, ambiguous, blocked);
+    a prediction of any other video gets -1, which matches nothing. A dict
+    lookup beats sorting the (many) prediction ids as strings.
+    """
+    pred_ids = np.asarray(pred_ids).reshape(-1)
+    small = [np.asarray(a).reshape(-1) for a in small_id_arrays]
     # Empty arrays carry no type information; ints stay ints when possible.
-    if all(a.dtype.kind in 'iu' for a in arrays if a.size):
-        joined = np.concatenate([a.astype(np.int64) for a in arrays])
-    else:
-        joined = np.concatenate([a.astype(str) for a in arrays])
-    _, codes = np.unique(joined, return_inverse=True)
-    codes = codes.reshape(-1).astype(np.int64)
-    out, pos = [], 0
-    for n in sizes:
-        out.append(codes[pos:pos + n])
-        pos += n
-    return out
+    as_int = all(a.dtype.kind in 'iu' for a in [pred_ids] + small if a.size)
+    small = [a.astype(np.int64) if as_int else a.astype(str) for a in small]
+    uniq = np.unique(np.concatenate(small))
+    codes = [np.searchsorted(uniq, a).astype(np.int64) for a in small]
+    index = {v: i for i, v in enumerate(uniq.tolist())}
+    keys = pred_ids.tolist() if as_int else pred_ids.astype(str).tolist()
+    pred_codes = np.fromiter((index.get(k, -1) for k in keys),
+                             dtype=np.int64, count=len(keys))
+    return [pred_codes] + codes
+
+
+def _expand_ranges(lo, hi):
+    """Pairs (i, j) for every j in [lo[i], hi[i])."""
+    count = np.maximum(hi - lo, 0)
+    qi = np.repeat(np.arange(lo.size), count)
+    starts = np.cumsum(count) - count
+    kj = np.arange(int(count.sum())) - np.repeat(starts - lo, count)
+    return qi, kj
 
 
 def _expand_groups(query_keys, sorted_keys):
     """Pairs (query i, position j in sorted_keys) with equal keys."""
-    lo = np.searchsorted(sorted_keys, query_keys, side='left')
-    hi = np.searchsorted(sorted_keys, query_keys, side='right')
-    count = hi - lo
-    total = int(count.sum())
-    qi = np.repeat(np.arange(query_keys.size), count)
-    starts = np.cumsum(count) - count
-    kj = np.arange(total) - np.repeat(starts - lo, count)
-    return qi, kj
+    return _expand_ranges(
+        np.searchsorted(sorted_keys, query_keys, side='left'),
+        np.searchsorted(sorted_keys, query_keys, side='right'))
+
+
+def _count_below(item_keys, item_vals, query_keys, query_vals):
+    """Per query, the number of items with (key, val) < (query key, val)
+    lexicographically: a ``searchsorted(side='left')`` on pairs, exact
+    (no float packing of the key)."""
+    n_item = item_keys.size
+    keys = np.concatenate([item_keys, query_keys])
+    vals = np.concatenate([item_vals, query_vals])
+    # On equal (key, val) the query sorts first, so the item is not counted.
+    is_item = np.concatenate(
+        [np.ones(n_item, np.int8),
+         np.zeros(query_keys.size, np.int8)])
+    order = np.lexsort((is_item, vals, keys))
+    item_sorted = is_item[order]
+    before = np.cumsum(item_sorted) - item_sorted
+    out = np.empty(query_keys.size, dtype=np.int64)
+    is_q = item_sorted == 0
+    out[order[is_q] - n_item] = before[is_q]
+    return out
 
 
 def overlaps_ambiguous(pred_video_codes, pred_segments, amb_video_codes,
@@ -226,6 +253,10 @@ def temporal_map(pred_video_ids: Sequence,
             raise ValueError(f'{name} must lie in [0, {num_classes})')
     if np.isnan(pred_scores).any():
         raise ValueError('pred_scores contain NaN')
+    for name, seg in (('pred_segments', pred_segments), ('gt_segments',
+                                                         gt_segments)):
+        if not np.isfinite(seg).all() or (seg[:, 1] < seg[:, 0]).any():
+            raise ValueError(f'{name} must be finite with end >= start')
     if ambiguous_video_ids is None:
         ambiguous_video_ids, ambiguous_segments = [], np.zeros((0, 2))
     amb_segments = np.asarray(ambiguous_segments, np.float64).reshape(-1, 2)
@@ -233,7 +264,8 @@ def temporal_map(pred_video_ids: Sequence,
         raise ValueError('ambiguous arrays have different lengths')
 
     pv, gv, av, bv = _encode_videos(pred_video_ids, gt_video_ids,
-                                    ambiguous_video_ids, list(blocked_videos))
+                                    ambiguous_video_ids,
+                                    list(blocked_videos))
     if bv.size:
         gkeep = ~np.isin(gv, bv)
         gv, gt_segments, gt_labels = gv[gkeep], gt_segments[gkeep], \
@@ -255,13 +287,28 @@ def temporal_map(pred_video_ids: Sequence,
     pv, pred_segments, pred_labels = pv[order], pred_segments[order], \
         pred_labels[order]
 
-    # Candidate pairs share video and class; gt sorted by (class, video).
+    # Candidate pairs share video and class. Gt sorted by (class, video,
+    # start); with a positive threshold only gt that can overlap are paired:
+    # start < pred end and start > pred start - longest gt of the group.
     num_v = int(max(pv.max(initial=-1), gv.max(initial=-1))) + 1
     gkey = gt_labels * num_v + gv
-    gorder = np.argsort(gkey, kind='stable')
+    gorder = np.lexsort((gt_segments[:, 0], gkey))
     gkey_sorted = gkey[gorder]
     gseg = gt_segments[gorder]
-    pi, gj = _expand_groups(pred_labels * num_v + pv, gkey_sorted)
+    pkey = np.where(pv >= 0, pred_labels * num_v + pv, -1)
+    if tious.min() > 0 and n_gt:
+        ukeys, first_idx = np.unique(gkey_sorted, return_index=True)
+        longest = np.maximum.reduceat(gseg[:, 1] - gseg[:, 0], first_idx)
+        slot = np.clip(np.searchsorted(ukeys, pkey), 0, ukeys.size - 1)
+        reach = np.where(ukeys[slot] == pkey, longest[slot], 0.0)
+        # Margin only widens the range; the exact tIoU test follows.
+        low = pred_segments[:, 0] - reach - 1e-6 * (
+            1.0 + np.abs(pred_segments[:, 0]))
+        lo = _count_below(gkey_sorted, gseg[:, 0], pkey, low)
+        hi = _count_below(gkey_sorted, gseg[:, 0], pkey, pred_segments[:, 1])
+        pi, gj = _expand_ranges(lo, hi)
+    else:
+        pi, gj = _expand_groups(pkey, gkey_sorted)
     tiou = _pair_tiou(pred_segments[pi, 0], pred_segments[pi, 1],
                       gseg[gj, 0], gseg[gj, 1])
     cand = tiou >= tious.min()

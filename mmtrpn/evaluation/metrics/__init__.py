@@ -1,0 +1,3 @@
+from .temporal_map_metric import TemporalMAPMetric
+
+__all__ = ['TemporalMAPMetric']

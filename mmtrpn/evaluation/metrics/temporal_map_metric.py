@@ -1,0 +1,188 @@
+"""mAP@tIoU metric for the MMEngine evaluator."""
+import json
+import os
+import os.path as osp
+import tempfile
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger, print_log
+
+from mmtrpn.registry import METRICS
+from mmtrpn.version import __version__
+from ..functional import (THUMOS_TIOUS, format_map_table, summarize_map,
+                          temporal_map)
+
+_PRED_KEYS = ('pred_segments', 'pred_labels', 'pred_scores')
+_GT_KEYS = ('gt_segments', 'gt_labels')
+
+
+def _to_numpy(value, dtype, shape2=False) -> np.ndarray:
+    if hasattr(value, 'detach'):
+        value = value.detach().cpu().numpy()
+    arr = np.asarray(value, dtype=dtype)
+    return arr.reshape(-1, 2) if shape2 else arr.reshape(-1)
+
+
+@METRICS.register_module()
+class TemporalMAPMetric(BaseMetric):
+    """Temporal detection mAP, ActivityNet protocol (see
+    :mod:`mmtrpn.evaluation.functional.temporal_map`).
+
+    Ground truth travels with the predictions in ``self.results`` (one entry
+    per video), so results gathered from several ranks score exactly;
+    videos repeated by the distributed sampler's padding are counted once.
+
+    Reported values are percentages (0-100), as in MMAction2 logs and paper
+    tables: ``mAP@0.10`` ... per threshold, ``mAP_AVG`` over all thresholds,
+    and ``mAP_AVG[0.1:0.5]`` / ``mAP_AVG[0.3:0.7]`` when those thresholds are
+    all evaluated.
+
+    Args:
+        tiou_thresholds (array-like): tIoU thresholds. Defaults to
+            ``np.linspace(0.1, 0.7, 7)`` (THUMOS-14).
+        drop_ambiguous (bool): drop predictions that intersect an
+            ``ambiguous_segments`` entry of their video (CO2-Net/DELU THUMOS
+            variant). Defaults to False.
+        blocked_videos (Sequence[str]): videos left out (predictions and
+            ground truth).
+        dump_results (str, optional): write the detections to this
+            ActivityNet-style results JSON (atomically).
+        collect_device (str): device used to gather results across ranks.
+        prefix (str, optional): metric key prefix; defaults to ``wstal``.
+    """
+    default_prefix: Optional[str] = 'wstal'
+
+    def __init__(self,
+                 tiou_thresholds: Union[Sequence[float],
+                                        np.ndarray] = THUMOS_TIOUS,
+                 drop_ambiguous: bool = False,
+                 blocked_videos: Sequence[str] = (),
+                 dump_results: Optional[str] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.tiou_thresholds = np.atleast_1d(
+            np.asarray(tiou_thresholds, dtype=np.float64))
+        if self.tiou_thresholds.ndim != 1 or not self.tiou_thresholds.size:
+            raise ValueError('tiou_thresholds must be a non-empty list')
+        self.drop_ambiguous = drop_ambiguous
+        self.blocked_videos = [str(v) for v in blocked_videos]
+        self.dump_results = dump_results
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Keep predictions and ground truth of each video."""
+        for sample in data_samples:
+            if not isinstance(sample, dict):
+                sample = sample.to_dict()
+            video = sample.get('video_name')
+            if video is None:
+                raise ValueError('TemporalMAPMetric: a data sample has no '
+                                 '"video_name"')
+            missing = [k for k in _PRED_KEYS if k not in sample]
+            if missing:
+                raise ValueError(f'TemporalMAPMetric: video {video!r} lacks '
+                                 f'predictions {missing}')
+            entry = dict(
+                video_name=str(video),
+                pred_segments=_to_numpy(sample['pred_segments'], np.float64,
+                                        True),
+                pred_labels=_to_numpy(sample['pred_labels'], np.int64),
+                pred_scores=_to_numpy(sample['pred_scores'], np.float64))
+            # Without gt fields the video is unknown to the ground truth;
+            # compute_metrics reports it.
+            if all(k in sample for k in _GT_KEYS):
+                entry['gt_segments'] = _to_numpy(sample['gt_segments'],
+                                                 np.float64, True)
+                entry['gt_labels'] = _to_numpy(sample['gt_labels'], np.int64)
+            amb = sample.get('ambiguous_segments')
+            entry['ambiguous_segments'] = (
+                np.zeros((0, 2)) if amb is None else _to_numpy(
+                    amb, np.float64, True))
+            self.results.append(entry)
+
+    def compute_metrics(self, results: list) -> dict:
+        classes = (self.dataset_meta or {}).get('classes')
+        if classes is None:
+            raise ValueError('TemporalMAPMetric needs dataset_meta["classes"]')
+        classes = list(classes)
+        per_video = {}
+        for entry in results:
+            per_video.setdefault(entry['video_name'], entry)
+        entries = list(per_video.values())
+        for e in entries:
+            if 'gt_segments' not in e and e['pred_labels'].size:
+                raise ValueError(
+                    f'TemporalMAPMetric: predictions for video '
+                    f'{e["video_name"]!r}, which has no ground truth')
+
+        def gather(key, names=False, shape2=False):
+            parts = [
+                np.full(len(e[key]), e['video_name'], dtype=object)
+                if names else e[key] for e in entries if key in e
+            ]
+            if not parts:
+                return np.zeros((0, 2) if shape2 else 0)
+            out = np.concatenate(parts)
+            return out.astype(str) if names else out
+
+        amb_ids = amb_segs = None
+        if self.drop_ambiguous:
+            amb_ids = gather('ambiguous_segments', names=True)
+            amb_segs = gather('ambiguous_segments', shape2=True)
+        ap, mean_ap = temporal_map(
+            gather('pred_labels', names=True),
+            gather('pred_segments', shape2=True),
+            gather('pred_labels'),
+            gather('pred_scores'),
+            gather('gt_labels', names=True),
+            gather('gt_segments', shape2=True),
+            gather('gt_labels'),
+            len(classes),
+            self.tiou_thresholds,
+            ambiguous_video_ids=amb_ids,
+            ambiguous_segments=amb_segs,
+            blocked_videos=self.blocked_videos)
+
+        logger = MMLogger.get_current_instance()
+        print_log(
+            f'Temporal mAP (%) on {len(entries)} videos:\n' +
+            format_map_table(self.tiou_thresholds, mean_ap, ap, classes),
+            logger=logger)
+        if self.dump_results:
+            self._dump(entries, classes)
+        return summarize_map(self.tiou_thresholds, mean_ap)
+
+    def _dump(self, entries, classes) -> None:
+        results = {}
+        for e in entries:
+            results[e['video_name']] = [
+                dict(
+                    label=classes[int(lab)],
+                    segment=[float(s[0]), float(s[1])],
+                    score=float(sc)) for s, lab, sc in zip(
+                        e['pred_segments'], e['pred_labels'],
+                        e['pred_scores'])
+            ]
+        payload = dict(
+            version=f'mmtrpn {__version__}',
+            results=results,
+            external_data={})
+        path = osp.abspath(self.dump_results)
+        folder = osp.dirname(path)
+        os.makedirs(folder, exist_ok=True)
+        # A crash mid-write must not leave a truncated file under the name.
+        fd, tmp = tempfile.mkstemp(
+            dir=folder, prefix='.' + osp.basename(path), suffix='.tmp')
+        try:
+            with os.fdopen(fd, 'w') as f:
+                json.dump(payload, f)
+            os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
+            os.replace(tmp, path)
+        except BaseException:
+            if osp.exists(tmp):
+                os.remove(tmp)
+            raise
+        print_log(f'Detections written to {path}',
+                  logger=MMLogger.get_current_instance())
