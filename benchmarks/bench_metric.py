@@ -9,6 +9,7 @@ right or a wrong class) plus false positives at random places. Both
 implementations run in the same process; the results must agree to 1e-6.
 """
 import argparse
+import json
 import os.path as osp
 import sys
 import time
@@ -92,7 +93,6 @@ def main():
               'with an ActivityNet-style json (see docs). Nothing measured.')
         return 1
 
-    import json
     with open(args.gt) as f:
         database = json.load(f)['database']
     gt = load_ground_truth(args.gt, subset='test')

@@ -252,3 +252,10 @@ def test_matches_reference_on_real_thumos14():
     np.testing.assert_allclose(ap, ref_ap, atol=1e-6)
     np.testing.assert_allclose(m, ref_m, atol=1e-6)
     assert 0.05 < m[-1] < m[0] < 0.95
+
+
+def test_no_predictions_at_all():
+    ap, m = temporal_map([], np.zeros((0, 2)), [], [], ['a'], [[0, 1]], [0],
+                         2, [0.0, 0.5])
+    np.testing.assert_array_equal(ap[:, 0], [0, 0])
+    assert np.isnan(ap[:, 1]).all() and (m == 0).all()

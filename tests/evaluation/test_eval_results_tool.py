@@ -1,0 +1,106 @@
+"""tools/eval_results.py: once as a script, the rest in-process (each
+interpreter start imports torch, ~4 s)."""
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'eval_results.py'
+
+
+def _write(tmp_path, results):
+    gt = {
+        'classes': ['Jump', 'Throw'],
+        'database': {
+            'v1': {'subset': 'test', 'duration': 100.0, 'annotations': [
+                {'label': 'Jump', 'segment': [0, 10]}]},
+            'v2': {'subset': 'test', 'duration': 100.0, 'annotations': [
+                {'label': 'Throw', 'segment': [20, 30]},
+                {'label': 'Jump', 'segment': [60, 70]}]},
+            'v3': {'subset': 'validation', 'duration': 50.0,
+                   'annotations': [{'label': 'Jump', 'segment': [0, 5]}]},
+        }
+    }
+    gt_path, pred_path = tmp_path / 'gt.json', tmp_path / 'pred.json'
+    gt_path.write_text(json.dumps(gt))
+    pred_path.write_text(json.dumps({
+        'version': 'test', 'results': results, 'external_data': {}}))
+    return gt_path, pred_path
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, str(TOOL), *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location('eval_results', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = _load_tool()
+
+
+def _main(*args):
+    return tool.main([str(a) for a in args])
+
+
+RESULTS = {
+    'v1': [{'label': 'Jump', 'segment': [0, 10], 'score': .9},
+           {'label': 'Jump', 'segment': [40, 50], 'score': .8}],
+    'v2': [{'label': 'Throw', 'segment': [20, 30], 'score': .7}],
+}
+
+
+def test_tool_json_output(tmp_path):
+    gt, pred = _write(tmp_path, RESULTS)
+    proc = _run('--gt', gt, '--pred', pred, '--subset', 'test', '--tiou',
+                '0.1:0.7:0.1', '--json')
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    # Jump AP .5 (1 of 2 gt, FP after the TP), Throw AP 1 -> 75 %
+    assert out['metrics']['mAP@0.10'] == pytest.approx(75.0)
+    assert out['metrics']['mAP_AVG[0.3:0.7]'] == pytest.approx(75.0)
+    assert out['tiou_thresholds'] == pytest.approx(
+        [.1, .2, .3, .4, .5, .6, .7])
+    assert out['num_ground_truth'] == 3 and out['num_predictions'] == 3
+    assert out['per_class_ap']['Throw'][0] == pytest.approx(100.0)
+
+
+def test_tool_table_blocked_and_ambiguous(tmp_path, capsys):
+    gt, pred = _write(tmp_path, RESULTS)
+    blocked = tmp_path / 'blocked.txt'
+    blocked.write_text('v2\n')
+    amb = tmp_path / 'Ambiguous_test.txt'
+    amb.write_text('v1 45.0 46.0\n')
+    assert _main('--gt', gt, '--pred', pred, '--subset', 'test', '--tiou',
+                 '0.5', '--blocked-videos', blocked, '--drop-ambiguous',
+                 amb) == 0
+    out = capsys.readouterr().out
+    # v2 blocked, the FP in v1 dropped: Jump AP 1, Throw has no gt.
+    assert '0.50' in out and '100.00' in out
+
+
+def test_tool_unknown_video_and_class(tmp_path):
+    gt, pred = _write(tmp_path, {'v9': RESULTS['v1']})
+    with pytest.raises(ValueError, match="'v9'"):
+        _main('--gt', gt, '--pred', pred, '--subset', 'test')
+    # v3 exists but belongs to another subset.
+    gt, pred = _write(tmp_path, {'v3': RESULTS['v1']})
+    with pytest.raises(ValueError, match="'v3'"):
+        _main('--gt', gt, '--pred', pred, '--subset', 'test')
+    gt, pred = _write(
+        tmp_path, {'v1': [{'label': 'Swim', 'segment': [0, 1], 'score': 1}]})
+    with pytest.raises(ValueError, match='Swim'):
+        _main('--gt', gt, '--pred', pred, '--subset', 'test')
+
+
+def test_parse_tious():
+    assert tool.parse_tious('0.5:0.95:0.05') == pytest.approx(
+        [.5, .55, .6, .65, .7, .75, .8, .85, .9, .95])
+    assert tool.parse_tious('0.3,0.5') == pytest.approx([.3, .5])
