@@ -1,0 +1,8 @@
+from .formatting import PackWSTALInputs
+from .loading import LoadSnippetFeatures
+from .sampling import SampleSnippets, uniform_bin_indices
+
+__all__ = [
+    'LoadSnippetFeatures', 'SampleSnippets', 'PackWSTALInputs',
+    'uniform_bin_indices'
+]
