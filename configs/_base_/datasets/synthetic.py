@@ -1,0 +1,31 @@
+# The built-in synthetic default (tools/data/make_synthetic.py): THUMOS-like
+# timelines over generated 64 + 64-d "I3D" features, 10 classes.
+_base_ = ['./thumos14_i3d.py']
+
+data_root = 'data/synthetic'
+feature_dims = (64, 64)
+num_train_snippets = 128
+
+train_pipeline = [
+    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
+         flow_dim=feature_dims[1]),
+    dict(type='SampleSnippets', num_snippets=num_train_snippets),
+    dict(type='PackWSTALInputs'),
+]
+test_pipeline = [
+    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
+         flow_dim=feature_dims[1]),
+    dict(type='PackWSTALInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root, ambiguous_file=None, pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,3 @@
+# Table 4, 'w/o Proposal': DTRP-Loc without proposals (DMF, top-k MIL).
+_base_ = ['../trpn_thumos.py']
+model = dict(proposal_source='none')

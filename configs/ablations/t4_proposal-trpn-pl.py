@@ -1,0 +1,3 @@
+# Table 4, 'T-RPN*': T-RPN also trained with pseudo labels (full model).
+_base_ = ['../trpn_thumos.py']
+model = dict(proposal_source='trpn_pl')

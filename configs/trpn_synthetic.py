@@ -1,0 +1,15 @@
+# The README main job: DTRP-Loc on the built-in synthetic data, sized to
+# train and evaluate in a few minutes on 2 CPU cores.
+_base_ = [
+    '_base_/models/dtrp_loc.py', '_base_/datasets/synthetic.py',
+    '_base_/schedules/adam_5k.py', '_base_/default_runtime.py'
+]
+model = dict(
+    num_classes=10,
+    feature_dims=(64, 64),
+    neck=dict(temporal_hidden=64),
+    rpn_head=dict(hidden=64))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+train_cfg = dict(max_iters=400, val_interval=200)
+default_hooks = dict(
+    logger=dict(interval=50), checkpoint=dict(interval=200))

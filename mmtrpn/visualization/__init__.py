@@ -1,0 +1,1 @@
+"""Figures of detections, proposals and curves (see tools/inference.py)."""
