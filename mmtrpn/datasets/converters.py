@@ -1,0 +1,280 @@
+"""Conversion of public feature releases to the canonical format.
+
+This module is the ONLY place in mmtrpn that reads pickled files: the
+W-TALC / CO2-Net / DELU releases store object arrays that need
+``allow_pickle=True``. Only convert files from sources you trust; the
+canonical output is plain ``.npy`` arrays and JSON, read without pickles.
+
+Every write is atomic (temporary file + rename), so an interrupted
+conversion keeps each file already written intact; ``skip_existing`` then
+resumes it.
+"""
+import os.path as osp
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import numpy as np
+from mmengine.utils import track_iter_progress
+
+from .io import (atomic_save_npy, atomic_write_json, check_video_name,
+                 load_json, normalize_layout)
+
+WTALC_FILES = ('videoname', 'subset', 'duration', 'segments', 'labels',
+               'labels_all', 'classlist')
+
+
+def _text(x) -> str:
+    """W-TALC arrays mix bytes and str (e.g. ActivityNet ``labels_all``)."""
+    if isinstance(x, (bytes, np.bytes_)):
+        return x.decode('utf-8')
+    return str(x)
+
+
+def _load_pickled(path: str):
+    # Trusted public release files only; see module docstring.
+    return np.load(path, allow_pickle=True, encoding='bytes')
+
+
+def load_wtalc_annotations(ann_dir: str) -> dict:
+    """Read a W-TALC annotation folder into a canonical annotation dict.
+
+    ``labels_all`` (the video-level label set the W-TALC family trains on)
+    is written as ``labels`` when it differs from the segment labels, e.g.
+    THUMOS ``video_test_0000270`` (no video label, 29 HammerThrow segments).
+    """
+    arrays = {}
+    for key in WTALC_FILES:
+        path = osp.join(ann_dir, key + '.npy')
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'W-TALC annotation file missing: {path} (need '
+                f'{", ".join(k + ".npy" for k in WTALC_FILES)})')
+        arrays[key] = _load_pickled(path)
+    n = len(arrays['videoname'])
+    for key in WTALC_FILES[1:-1]:
+        if len(arrays[key]) != n:
+            raise ValueError(
+                f'{osp.join(ann_dir, key + ".npy")} has {len(arrays[key])} '
+                f'entries, videoname.npy has {n}.')
+    classes = [_text(c) for c in arrays['classlist']]
+    database = {}
+    for i in range(n):
+        name = check_video_name(_text(arrays['videoname'][i]), ann_dir)
+        duration = float(np.asarray(arrays['duration'][i]).reshape(-1)[0])
+        segs = list(arrays['segments'][i])
+        labs = [_text(x) for x in arrays['labels'][i]]
+        if len(segs) != len(labs):
+            raise ValueError(f'Video {name} in {ann_dir}: {len(segs)} '
+                             f'segments but {len(labs)} labels.')
+        anns = [
+            dict(label=lab, segment=[float(s[0]), float(s[1])])
+            for s, lab in zip(segs, labs)
+        ]
+        entry = dict(
+            subset=_text(arrays['subset'][i]).lower(),
+            duration=duration,
+            annotations=anns)
+        labels_all = sorted({_text(x) for x in arrays['labels_all'][i]})
+        if labels_all != sorted(set(labs)):
+            entry['labels'] = labels_all
+        database[name] = entry
+    return dict(classes=classes, database=database)
+
+
+def _median_snippet_duration(lengths: Dict[str, int], database: dict):
+    ratios = [
+        database[v]['duration'] / t for v, t in lengths.items()
+        if t > 0 and v in database
+    ]
+    return float(np.median(ratios)) if ratios else None
+
+
+def _write_pair(out_root: str, name: str, feat_rgb, feat_flow) -> None:
+    for sub, feat in (('rgb', feat_rgb), ('flow', feat_flow)):
+        atomic_save_npy(
+            osp.join(out_root, 'features', sub, name + '.npy'),
+            np.asarray(feat, dtype=np.float32))
+
+
+def _exists(out_root, name):
+    return all(
+        osp.isfile(osp.join(out_root, 'features', s, name + '.npy'))
+        for s in ('rgb', 'flow'))
+
+
+def _split_joint(feat, name, source, split_dim=None):
+    feat = np.asarray(feat)
+    if feat.ndim != 2:
+        raise ValueError(f'Features of video {name} in {source} must be '
+                         f'2-D (T, D), got shape {feat.shape}.')
+    half = split_dim if split_dim is not None else feat.shape[1] // 2
+    if split_dim is None and feat.shape[1] % 2:
+        raise ValueError(f'Joint features of video {name} in {source} have '
+                         f'odd width {feat.shape[1]}; pass split_dim.')
+    return feat[:, :half], feat[:, half:]
+
+
+def _finish(out_root, layout, lengths, source, extra=None):
+    info = dict(source=source, **(extra or {}))
+    sd = _median_snippet_duration(lengths, layout['database'])
+    if sd is not None:
+        info['median_seconds_per_snippet'] = round(sd, 4)
+    layout = dict(layout, info=info)
+    atomic_write_json(osp.join(out_root, 'annotations.json'), layout)
+    return info
+
+
+def convert_wtalc(ann_dir: str,
+                  out_root: str,
+                  features: Optional[str] = None,
+                  split_dim: Optional[int] = None,
+                  subsets: Optional[Sequence[str]] = None,
+                  skip_existing: bool = False,
+                  progress: bool = True) -> dict:
+    """Convert the W-TALC / CO2-Net / DELU release to the canonical format.
+
+    Args:
+        ann_dir: Folder with ``videoname.npy``, ``subset.npy`` ... (pickled).
+        out_root: Dataset root to write.
+        features: ``*-I3D-JOINTFeatures.npy``, a pickled object array of
+            (T_i, 2048) arrays aligned with ``videoname.npy``, RGB columns
+            first. Without it only ``annotations.json`` is written.
+        split_dim: RGB width; default half the width.
+        subsets: Keep only these subsets (lower-case names).
+        skip_existing: Keep feature files already written (resume).
+
+    Returns:
+        dict: the ``info`` written to annotations.json, with
+        ``median_seconds_per_snippet`` to check ``snippet_duration``.
+    """
+    layout = load_wtalc_annotations(ann_dir)
+    names = list(layout['database'])
+    if subsets is not None:
+        keep = {s.lower() for s in subsets}
+        layout['database'] = {
+            k: v
+            for k, v in layout['database'].items() if v['subset'] in keep
+        }
+    lengths = {}
+    if features is not None:
+        feats = _load_pickled(features)
+        if len(feats) != len(names):
+            raise ValueError(
+                f'{features} holds {len(feats)} videos but '
+                f'{ann_dir}/videoname.npy lists {len(names)}.')
+        todo = [i for i, n in enumerate(names) if n in layout['database']]
+        it = track_iter_progress(todo) if progress and todo else todo
+        for i in it:
+            name = names[i]
+            lengths[name] = int(np.asarray(feats[i]).shape[0])
+            if skip_existing and _exists(out_root, name):
+                continue
+            rgb, flow = _split_joint(feats[i], name, features, split_dim)
+            _write_pair(out_root, name, rgb, flow)
+    return _finish(out_root, layout, lengths, 'wtalc',
+                   dict(videos=len(layout['database'])))
+
+
+def _find(dirs: Iterable[str], name: str, suffix: str) -> Optional[str]:
+    for d in dirs:
+        path = osp.join(d, name + suffix)
+        if osp.isfile(path):
+            return path
+    return None
+
+
+def _load_plain(path: str) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as e:
+        raise ValueError(f'Cannot read {path} as a plain array: {e}') from e
+
+
+def convert_folders(annotations: str,
+                    out_root: str,
+                    rgb_dirs: Sequence[str] = (),
+                    flow_dirs: Sequence[str] = (),
+                    joint_dirs: Sequence[str] = (),
+                    split_dim: Optional[int] = None,
+                    suffix: str = '.npy',
+                    subsets: Optional[Sequence[str]] = None,
+                    skip_existing: bool = False,
+                    progress: bool = True) -> dict:
+    """Convert per-video feature folders to the canonical format.
+
+    Either ``rgb_dirs`` + ``flow_dirs`` (BaS-Net / CoLA layout, one
+    ``<video>.npy`` per modality; several folders are searched, e.g. their
+    train and test folders) or ``joint_dirs`` (ActionFormer / OpenTAD layout,
+    one (T, 2 * D) file per video, split in half).
+
+    ``annotations`` is an ActivityNet-style JSON (e.g. ``thumos14.json``) or
+    a canonical one. Videos without features are left out of the written
+    annotations and reported in the returned ``missing``.
+    """
+    if bool(joint_dirs) == bool(rgb_dirs or flow_dirs):
+        raise ValueError('Give either joint folders or both rgb and flow '
+                         'folders.')
+    if not joint_dirs and not (rgb_dirs and flow_dirs):
+        raise ValueError('Both rgb and flow folders are needed.')
+    layout = normalize_layout(load_json(annotations), annotations)
+    if subsets is not None:
+        keep = {s.lower() for s in subsets}
+        layout['database'] = {
+            k: v
+            for k, v in layout['database'].items() if v['subset'] in keep
+        }
+    names = sorted(layout['database'])
+    lengths, missing = {}, []
+    it = track_iter_progress(names) if progress and names else names
+    for name in it:
+        if skip_existing and _exists(out_root, name):
+            lengths[name] = int(
+                np.load(
+                    osp.join(out_root, 'features', 'rgb', name + '.npy'),
+                    mmap_mode='r').shape[0])
+            continue
+        if joint_dirs:
+            path = _find(joint_dirs, name, suffix)
+            if path is None:
+                missing.append(name)
+                continue
+            rgb, flow = _split_joint(_load_plain(path), name, path, split_dim)
+        else:
+            rp, fp = _find(rgb_dirs, name, suffix), _find(
+                flow_dirs, name, suffix)
+            if rp is None or fp is None:
+                missing.append(name)
+                continue
+            rgb, flow = _load_plain(rp), _load_plain(fp)
+            if rgb.ndim != 2 or flow.ndim != 2 or len(rgb) != len(flow):
+                raise ValueError(
+                    f'Video {name}: rgb {rgb.shape} ({rp}) and flow '
+                    f'{flow.shape} ({fp}) must be 2-D with equal length.')
+        lengths[name] = int(rgb.shape[0])
+        _write_pair(out_root, name, rgb, flow)
+    for name in missing:
+        del layout['database'][name]
+    info = _finish(out_root, layout, lengths, 'folders',
+                   dict(videos=len(layout['database']),
+                        missing=len(missing)))
+    info['missing'] = missing
+    return info
+
+
+def describe(info: dict) -> List[str]:
+    """Lines for the CLI summary."""
+    lines = [f'videos written: {info.get("videos")}']
+    sd = info.get('median_seconds_per_snippet')
+    if sd is not None:
+        lines.append(
+            f'median seconds per snippet: {sd:.4f} (16/25 = 0.64 for I3D '
+            'at 25 fps); set snippet_duration in the dataset config to match')
+    missing = info.get('missing')
+    if isinstance(missing, list) and missing:
+        lines.append(f'{len(missing)} videos had no features and were left '
+                     f'out, e.g. {missing[:5]}')
+    return lines
+
+
+__all__ = [
+    'load_wtalc_annotations', 'convert_wtalc', 'convert_folders', 'describe'
+]

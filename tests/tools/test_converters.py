@@ -1,0 +1,209 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mmtrpn.datasets import WSTALFeatureDataset
+from mmtrpn.datasets.converters import (convert_folders, convert_wtalc,
+                                        load_wtalc_annotations)
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / 'shared'
+THUMOS_WTALC = SHARED / 'data' / 'thumos14' / 'wtalc_annotations'
+ANET_WTALC = SHARED / 'data' / 'anet12' / 'wtalc_annotations'
+THUMOS_JSON = SHARED / 'data' / 'thumos14' / 'thumos14.json'
+
+
+def obj_array(items):
+    out = np.empty(len(items), dtype=object)
+    for i, x in enumerate(items):
+        out[i] = x
+    return out
+
+
+def make_wtalc(folder):
+    """Tiny release in the real layout: bytes names, object arrays."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [b'vid_a', b'vid_b', b'vid_c']
+    np.save(folder / 'videoname.npy', np.array(names))
+    np.save(folder / 'subset.npy',
+            np.array([b'validation', b'test', b'test']))
+    np.save(folder / 'duration.npy', np.array([[10.0], [6.4], [3.2]]))
+    np.save(folder / 'segments.npy',
+            obj_array([[[1.0, 2.0], [3.0, 4.0]], [[0.5, 1.5]], []]),
+            allow_pickle=True)
+    np.save(folder / 'labels.npy',
+            obj_array([[b'Run', b'Jump'], [b'Jump'], []]),
+            allow_pickle=True)
+    np.save(folder / 'labels_all.npy',
+            obj_array([[b'Jump', b'Run'], ['Run'], []]), allow_pickle=True)
+    np.save(folder / 'classlist.npy', np.array([b'Jump', b'Run']))
+    feats = obj_array([
+        np.random.rand(16, 8).astype(np.float32),
+        np.random.rand(10, 8).astype(np.float32),
+        np.random.rand(5, 8).astype(np.float32)
+    ])
+    np.save(folder / 'feats.npy', feats, allow_pickle=True)
+    return feats
+
+
+def test_convert_wtalc_tiny(tmp_path):
+    feats = make_wtalc(tmp_path / 'src')
+    out = tmp_path / 'out'
+    info = convert_wtalc(str(tmp_path / 'src'), str(out),
+                         features=str(tmp_path / 'src' / 'feats.npy'),
+                         progress=False)
+    assert info['median_seconds_per_snippet'] == pytest.approx(0.64)
+    ann = json.loads((out / 'annotations.json').read_text())
+    assert ann['classes'] == ['Jump', 'Run']
+    vb = ann['database']['vid_b']
+    assert vb['subset'] == 'test' and vb['duration'] == 6.4
+    assert vb['labels'] == ['Run']  # labels_all differs from segments
+    assert 'labels' not in ann['database']['vid_a']
+    rgb = np.load(out / 'features' / 'rgb' / 'vid_a.npy')
+    flow = np.load(out / 'features' / 'flow' / 'vid_a.npy')
+    np.testing.assert_array_equal(rgb, feats[0][:, :4])
+    np.testing.assert_array_equal(flow, feats[0][:, 4:])
+    assert not list(out.rglob('*.tmp'))
+    ds = WSTALFeatureDataset('annotations.json', data_root=str(out),
+                             subset='test', check_files=True)
+    assert len(ds) == 2
+    np.testing.assert_array_equal(ds.get_data_info(0)['label'], [0, 1])
+
+    # Resume keeps what is there.
+    marker = out / 'features' / 'rgb' / 'vid_a.npy'
+    np.save(marker, np.zeros((1, 4), np.float32))
+    convert_wtalc(str(tmp_path / 'src'), str(out),
+                  features=str(tmp_path / 'src' / 'feats.npy'),
+                  skip_existing=True, progress=False)
+    assert np.load(marker).shape == (1, 4)
+
+
+def test_convert_wtalc_count_mismatch(tmp_path):
+    make_wtalc(tmp_path / 'src')
+    np.save(tmp_path / 'few.npy', obj_array([np.ones((2, 8))]),
+            allow_pickle=True)
+    with pytest.raises(ValueError, match='few.npy'):
+        convert_wtalc(str(tmp_path / 'src'), str(tmp_path / 'o'),
+                      features=str(tmp_path / 'few.npy'), progress=False)
+
+
+def test_convert_wtalc_cli(tmp_path):
+    make_wtalc(tmp_path / 'src')
+    subprocess.run([
+        sys.executable,
+        str(REPO / 'tools' / 'data' / 'convert_wtalc.py'), '--annotations',
+        str(tmp_path / 'src'), '--features',
+        str(tmp_path / 'src' / 'feats.npy'), '--out',
+        str(tmp_path / 'out')
+    ], check=True, capture_output=True)
+    assert (tmp_path / 'out' / 'features' / 'flow' / 'vid_c.npy').is_file()
+
+
+@pytest.mark.skipif(not THUMOS_WTALC.is_dir(),
+                    reason='shared THUMOS-14 annotations absent')
+def test_real_thumos_wtalc_annotations(tmp_path):
+    layout = load_wtalc_annotations(str(THUMOS_WTALC))
+    db = layout['database']
+    assert len(layout['classes']) == 20 and len(db) == 412
+    assert sum(v['subset'] == 'test' for v in db.values()) == 212
+    assert db['video_test_0000270']['labels'] == []
+    assert all(isinstance(c, str) for c in layout['classes'])
+    # Real annotations plus tiny fake features for a few videos load.
+    convert_wtalc(str(THUMOS_WTALC), str(tmp_path), progress=False)
+    names = sorted(n for n, v in db.items() if v['subset'] == 'test')[:3]
+    for n in names:
+        for m in ('rgb', 'flow'):
+            p = tmp_path / 'features' / m
+            p.mkdir(parents=True, exist_ok=True)
+            np.save(p / f'{n}.npy', np.ones((4, 2), np.float32))
+    with pytest.warns(UserWarning, match='segment'):
+        ds = WSTALFeatureDataset(
+            'annotations.json', data_root=str(tmp_path), subset='test',
+            ambiguous_file=str(THUMOS_WTALC / 'Ambiguous_test.txt'))
+    assert len(ds) == 212
+
+
+@pytest.mark.skipif(not ANET_WTALC.is_dir(),
+                    reason='shared ActivityNet-1.2 annotations absent')
+def test_real_anet_wtalc_annotations():
+    layout = load_wtalc_annotations(str(ANET_WTALC))
+    db = layout['database']
+    assert len(layout['classes']) == 100 and len(db) == 7202
+    subsets = [v['subset'] for v in db.values()]
+    assert subsets.count('training') == 4819
+    # labels_all mixes str and bytes there; all must come out as str.
+    assert all(isinstance(a['label'], str) for v in db.values()
+               for a in v['annotations'])
+
+
+def _tiny_anet_json(path):
+    db = {
+        'v1': dict(subset='Validation', duration=6.4, fps=30.0, annotations=[
+            dict(label='Jump', segment=[1.0, 2.0], label_id=0)]),
+        'v2': dict(subset='Test', duration=3.2, fps=30.0, annotations=[
+            dict(label='Run', segment=[0.0, 1.0], label_id=1)]),
+        'v3': dict(subset='Test', duration=3.2, fps=30.0, annotations=[]),
+    }
+    path.write_text(json.dumps(dict(version='x', database=db)))
+
+
+def test_convert_folders_split(tmp_path):
+    _tiny_anet_json(tmp_path / 'a.json')
+    for m, w in (('rgb', 3), ('flow', 2)):
+        for i, n in enumerate(['v1', 'v2']):
+            d = tmp_path / ('train' if i == 0 else 'test') / m
+            d.mkdir(parents=True, exist_ok=True)
+            np.save(d / f'{n}.npy', np.full((10 // (i + 1), w), i,
+                                            np.float64))
+    info = convert_folders(
+        str(tmp_path / 'a.json'), str(tmp_path / 'out'),
+        rgb_dirs=[str(tmp_path / 'train/rgb'), str(tmp_path / 'test/rgb')],
+        flow_dirs=[str(tmp_path / 'train/flow'),
+                   str(tmp_path / 'test/flow')], progress=False)
+    assert info['missing'] == ['v3']
+    ann = json.loads((tmp_path / 'out' / 'annotations.json').read_text())
+    assert ann['classes'] == ['Jump', 'Run']
+    assert set(ann['database']) == {'v1', 'v2'}
+    assert ann['database']['v2']['subset'] == 'test'
+    r = np.load(tmp_path / 'out/features/rgb/v2.npy')
+    assert r.dtype == np.float32 and r.shape == (5, 3)
+
+
+def test_convert_folders_joint(tmp_path):
+    _tiny_anet_json(tmp_path / 'a.json')
+    (tmp_path / 'j').mkdir()
+    for n in ('v1', 'v2', 'v3'):
+        x = np.arange(40, dtype=np.float32).reshape(5, 8)
+        np.save(tmp_path / 'j' / f'{n}.npy', x)
+    convert_folders(str(tmp_path / 'a.json'), str(tmp_path / 'out'),
+                    joint_dirs=[str(tmp_path / 'j')], subsets=['test'],
+                    progress=False)
+    ann = json.loads((tmp_path / 'out' / 'annotations.json').read_text())
+    assert set(ann['database']) == {'v2', 'v3'}
+    f = np.load(tmp_path / 'out/features/flow/v3.npy')
+    np.testing.assert_array_equal(f[0], [4, 5, 6, 7])
+    with pytest.raises(ValueError, match='either'):
+        convert_folders(str(tmp_path / 'a.json'), str(tmp_path / 'o2'),
+                        rgb_dirs=['x'], joint_dirs=['y'], progress=False)
+
+
+@pytest.mark.skipif(not THUMOS_JSON.is_file(),
+                    reason='shared THUMOS-14 annotations absent')
+def test_convert_folders_real_json(tmp_path):
+    names = ['video_test_0000004', 'video_validation_0000051']
+    for m in ('rgb', 'flow'):
+        (tmp_path / m).mkdir()
+        for n in names:
+            np.save(tmp_path / m / f'{n}.npy', np.ones((7, 4), np.float32))
+    info = convert_folders(str(THUMOS_JSON), str(tmp_path / 'out'),
+                           rgb_dirs=[str(tmp_path / 'rgb')],
+                           flow_dirs=[str(tmp_path / 'flow')],
+                           progress=False)
+    assert len(info['missing']) == 410
+    ann = json.loads((tmp_path / 'out' / 'annotations.json').read_text())
+    assert len(ann['classes']) == 20
+    assert ann['database']['video_test_0000004']['subset'] == 'test'
