@@ -25,6 +25,15 @@ def _to_numpy(value, dtype, shape2=False) -> np.ndarray:
     return arr.reshape(-1, 2) if shape2 else arr.reshape(-1)
 
 
+def _to_snippet_grid(entry: dict) -> dict:
+    """Segments of one video in whole snippets (CO2-Net/DELU scoring)."""
+    grid = dict(entry)
+    for key in ('pred_segments', 'gt_segments', 'ambiguous_segments'):
+        if key in entry:
+            grid[key] = np.round(entry[key] / entry['snippet_duration'])
+    return grid
+
+
 @METRICS.register_module()
 class TemporalMAPMetric(BaseMetric):
     """Temporal detection mAP, ActivityNet protocol (see
@@ -49,6 +58,10 @@ class TemporalMAPMetric(BaseMetric):
             ground truth).
         dump_results (str, optional): write the detections to this
             ActivityNet-style results JSON (atomically).
+        snippet_grid (bool): score on the snippet grid as CO2-Net/DELU do:
+            ground truth, predictions and ambiguous segments are divided by
+            the video's ``snippet_duration`` and rounded to whole snippets
+            before matching. Defaults to False (seconds, ActivityNet).
         collect_device (str): device used to gather results across ranks.
         prefix (str, optional): metric key prefix; defaults to ``wstal``.
     """
@@ -60,6 +73,7 @@ class TemporalMAPMetric(BaseMetric):
                  drop_ambiguous: bool = False,
                  blocked_videos: Sequence[str] = (),
                  dump_results: Optional[str] = None,
+                 snippet_grid: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -70,6 +84,7 @@ class TemporalMAPMetric(BaseMetric):
         self.drop_ambiguous = drop_ambiguous
         self.blocked_videos = [str(v) for v in blocked_videos]
         self.dump_results = dump_results
+        self.snippet_grid = snippet_grid
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Keep predictions and ground truth of each video."""
@@ -100,6 +115,12 @@ class TemporalMAPMetric(BaseMetric):
             entry['ambiguous_segments'] = (
                 np.zeros((0, 2)) if amb is None else _to_numpy(
                     amb, np.float64, True))
+            if self.snippet_grid:
+                if sample.get('snippet_duration') is None:
+                    raise ValueError(
+                        f'TemporalMAPMetric: snippet_grid needs the '
+                        f'snippet_duration of video {video!r}')
+                entry['snippet_duration'] = float(sample['snippet_duration'])
             self.results.append(entry)
 
     def compute_metrics(self, results: list) -> dict:
@@ -117,10 +138,14 @@ class TemporalMAPMetric(BaseMetric):
                     f'TemporalMAPMetric: predictions for video '
                     f'{e["video_name"]!r}, which has no ground truth')
 
+        # The dump keeps seconds; only the scoring uses the snippet grid.
+        scored = ([_to_snippet_grid(e) for e in entries]
+                  if self.snippet_grid else entries)
+
         def gather(key, names=False, shape2=False):
             parts = [
                 np.full(len(e[key]), e['video_name'], dtype=object)
-                if names else e[key] for e in entries if key in e
+                if names else e[key] for e in scored if key in e
             ]
             if not parts:
                 return np.zeros((0, 2) if shape2 else 0)
