@@ -70,6 +70,10 @@ def parse_args():
 
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (CLI wins)."""
+    # --cfg-options first (as MMAction2): --no-validate must still drop the
+    # val settings that --cfg-options touched.
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -102,8 +106,6 @@ def merge_args(cfg, args):
     if args.deterministic:
         randomness['deterministic'] = True
     cfg.randomness = randomness
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 

@@ -1,8 +1,28 @@
 """Carry torch's global random state through checkpoints for exact resume."""
+import random
+
+import numpy as np
 import torch
 from mmengine.hooks import Hook
 
 from mmtrpn.registry import HOOKS
+
+
+def _get_state():
+    state = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(),
+                 python=random.getstate())
+    if torch.cuda.is_available():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_state(state, numpy_and_python=True):
+    torch.set_rng_state(state['torch'])
+    if 'cuda' in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state['cuda'])
+    if numpy_and_python:
+        np.random.set_state(state['numpy'])
+        random.setstate(state['python'])
 
 
 @HOOKS.register_module()
@@ -12,14 +32,27 @@ class RandomStateHook(Hook):
     MMEngine re-seeds on resume, so dropout and Gumbel noise after a resume
     would differ from an uninterrupted run. The data side needs nothing: on
     resume the loop replays the skipped batches through the same seeded
-    pipeline. The state is restored just before the first resumed iteration,
-    after the data loader has drawn its own seeds from the global generator.
+    pipeline (numpy state included). The torch state is restored just before
+    the first resumed iteration, after the data loader has drawn its own
+    seeds from the global generator.
+
+    Validation during training runs inside a fork of all global generators:
+    creating the val data loader iterator draws from torch's generator, and
+    MMEngine re-saves the iteration checkpoint after validation when the best
+    score improves. Without the fork, a checkpoint written before validation
+    would hold a state that the uninterrupted run no longer has, and training
+    with and without validation would differ.
+
+    Limit: with an epoch-style sampler in an iteration-based loop, an epoch
+    boundary falling exactly on the first resumed batch draws a loader seed
+    before the restore; our configs use ``InfiniteSampler``.
     """
 
     priority = 'VERY_LOW'
 
     def __init__(self):
         self._pending_state = None
+        self._val_state = None
 
     def before_save_checkpoint(self, runner, checkpoint):
         state = dict(torch=torch.get_rng_state())
@@ -33,7 +66,15 @@ class RandomStateHook(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if self._pending_state is None:
             return
-        torch.set_rng_state(self._pending_state['torch'])
-        if 'cuda' in self._pending_state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(self._pending_state['cuda'])
+        # numpy is left to the data replay: the first resumed batch has
+        # already been sampled at this point.
+        _set_state(self._pending_state, numpy_and_python=False)
         self._pending_state = None
+
+    def before_val(self, runner):
+        self._val_state = _get_state()
+
+    def after_val(self, runner):
+        if self._val_state is not None:
+            _set_state(self._val_state)
+            self._val_state = None
