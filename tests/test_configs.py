@@ -69,3 +69,25 @@ def test_config_builds(config, tmp_path):
                         mode='predict')
     assert len(outputs) == 1
     METRICS.build(cfg.test_evaluator)
+
+
+def test_model_zoo_metafiles_point_at_real_configs():
+    import yaml
+    index = yaml.safe_load((REPO / 'model-index.yml').read_text())
+    models = []
+    for metafile in index['Import']:
+        models += yaml.safe_load((REPO / metafile).read_text())['Models']
+    assert {m['Name'] for m in models} >= {'trpn_thumos', 'trpn_anet'}
+    for model in models:
+        assert (REPO / model['Config']).is_file(), model['Config']
+
+
+def test_external_config_inherits_through_package_scope(tmp_path):
+    child = tmp_path / 'my_ablation.py'
+    child.write_text("_base_ = ['mmtrpn::ablations/t3_03_trpn.py']\n"
+                     "model = dict(rpn_head=dict(tau=0.5))\n")
+    cfg = Config.fromfile(str(child))
+    assert cfg.model.neck is None
+    assert cfg.model.proposal_source == 'trpn'
+    assert cfg.model.rpn_head.tau == 0.5
+    assert cfg.train_dataloader.dataset.data_root == 'data/thumos14'
