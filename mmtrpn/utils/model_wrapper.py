@@ -1,6 +1,7 @@
 """Data-parallel wrapper that also works on CPU-only machines."""
 import torch
 from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS as ROOT_MODEL_WRAPPERS
 
 from mmtrpn.registry import MODEL_WRAPPERS
 
@@ -17,3 +18,10 @@ class MMTRPNDistributedDataParallel(MMDistributedDataParallel):
         if not torch.cuda.is_available():
             device_ids = None
         super().__init__(module=module, device_ids=device_ids, **kwargs)
+
+
+# Runner.wrap_model looks the wrapper type up in MMEngine's root registry
+# without switching scope (an unregistered name gives "issubclass() arg 1
+# must be a class"); register it there as well.
+if ROOT_MODEL_WRAPPERS.get('MMTRPNDistributedDataParallel') is None:
+    ROOT_MODEL_WRAPPERS.register_module(module=MMTRPNDistributedDataParallel)
