@@ -58,6 +58,10 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    # MMEngine only warns when checkpoint shapes differ from the model's.
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='CheckpointShapeCheckHook')
+    ]
     if args.dump is not None:
         evaluators = cfg.test_evaluator
         if isinstance(evaluators, dict):

@@ -193,4 +193,6 @@ def apply_all():
     patch_history_buffer_pickling()
     patch_checkpoint_loader()
     patch_atomic_local_writes()
+    from .registry_hints import patch_registry_build_errors
+    patch_registry_build_errors()
     _APPLIED = True

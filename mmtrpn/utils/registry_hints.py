@@ -1,0 +1,72 @@
+"""Unknown component names in configs: say which names are registered.
+
+MMEngine's ``KeyError`` ("X is not in the mmtrpn::model registry") does not
+list the valid names; a typo in a config then needs a debugger or the
+source to fix. ``Registry.build`` is wrapped to append close matches and
+the registered names of the registry (and its parents) to that error.
+"""
+import difflib
+import re
+
+_PATTERN = re.compile(r'(\S+) is not in the (\S*)::(.+?) registry')
+_MARK = 'Registered names'
+
+
+def registered_names(registry):
+    """``{scope: sorted names}`` of ``registry`` and its parents."""
+    out = {}
+    while registry is not None:
+        registry.import_from_location()
+        out[registry.scope] = sorted(registry.module_dict)
+        registry = registry.parent
+    return out
+
+
+def _find_registry(start, scope, name):
+    root = start._get_root_registry()
+    if root.name != name:
+        return None
+    if root.scope == scope:
+        return root
+    return root._search_child(scope)
+
+
+def explain_unknown_type(error, registry):
+    """A clearer KeyError for ``error``, or None if it is not a lookup miss."""
+    message = error.args[0] if error.args else ''
+    if not isinstance(message, str) or _MARK in message:
+        return None
+    match = _PATTERN.search(message)
+    if match is None:
+        return None
+    obj_type, scope, name = match.groups()
+    found = _find_registry(registry, scope, name)
+    if found is None:
+        return None
+    names = registered_names(found)
+    flat = [n for scoped in names.values() for n in scoped]
+    close = difflib.get_close_matches(obj_type, flat, n=3, cutoff=0.6)
+    hint = f' Did you mean {close}?' if close else ''
+    listing = '; '.join(f'{s}: {", ".join(n)}' for s, n in names.items())
+    return KeyError(f'{obj_type!r} is not a registered {name} type '
+                    f'(looked up in scope {scope!r}).{hint} {_MARK} of the '
+                    f'{name} registry by scope: {listing}.')
+
+
+def patch_registry_build_errors():
+    from mmengine.registry import Registry
+    if getattr(Registry.build, '_mmtrpn_hints', False):
+        return
+    original = Registry.build
+
+    def build(self, cfg, *args, **kwargs):
+        try:
+            return original(self, cfg, *args, **kwargs)
+        except KeyError as error:
+            clearer = explain_unknown_type(error, self)
+            if clearer is None:
+                raise
+            raise clearer from error
+
+    build._mmtrpn_hints = True
+    Registry.build = build
