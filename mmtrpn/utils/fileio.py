@@ -1,7 +1,18 @@
 """Atomic file writes: a kill mid-write leaves the previous file intact."""
 import json
 import os
+import stat
 import tempfile
+
+
+def _file_mode(path):
+    """Mode for the new file: the old file's, else 0o666 minus the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_bytes(path, data):
@@ -16,6 +27,8 @@ def atomic_write_bytes(path, data):
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp creates owner-only files; keep the usual permissions.
+        os.chmod(tmp_path, _file_mode(path))
         os.replace(tmp_path, path)
     except BaseException:
         if os.path.exists(tmp_path):

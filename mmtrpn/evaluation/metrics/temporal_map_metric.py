@@ -1,8 +1,5 @@
 """mAP@tIoU metric for the MMEngine evaluator."""
-import json
-import os
 import os.path as osp
-import tempfile
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
@@ -10,6 +7,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
 from mmtrpn.registry import METRICS
+from mmtrpn.utils.fileio import atomic_write_json
 from mmtrpn.version import __version__
 from ..functional import (THUMOS_TIOUS, format_map_table, summarize_map,
                           temporal_map)
@@ -195,19 +193,7 @@ class TemporalMAPMetric(BaseMetric):
             results=results,
             external_data={})
         path = osp.abspath(self.dump_results)
-        folder = osp.dirname(path)
-        os.makedirs(folder, exist_ok=True)
         # A crash mid-write must not leave a truncated file under the name.
-        fd, tmp = tempfile.mkstemp(
-            dir=folder, prefix='.' + osp.basename(path), suffix='.tmp')
-        try:
-            with os.fdopen(fd, 'w') as f:
-                json.dump(payload, f)
-            os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
-            os.replace(tmp, path)
-        except BaseException:
-            if osp.exists(tmp):
-                os.remove(tmp)
-            raise
+        atomic_write_json(path, payload)
         print_log(f'Detections written to {path}',
                   logger=MMLogger.get_current_instance())
