@@ -15,8 +15,8 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import numpy as np
 from mmengine.utils import track_iter_progress
 
-from .io import (atomic_save_npy, atomic_write_json, check_video_name,
-                 load_json, normalize_layout)
+from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json
+from .io import check_video_name, load_json, normalize_layout
 
 WTALC_FILES = ('videoname', 'subset', 'duration', 'segments', 'labels',
                'labels_all', 'classlist')
@@ -119,7 +119,7 @@ def _finish(out_root, layout, lengths, source, extra=None):
     if sd is not None:
         info['median_seconds_per_snippet'] = round(sd, 4)
     layout = dict(layout, info=info)
-    atomic_write_json(osp.join(out_root, 'annotations.json'), layout)
+    atomic_write_json(osp.join(out_root, 'annotations.json'), layout, indent=1)
     return info
 
 

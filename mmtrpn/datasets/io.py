@@ -7,8 +7,7 @@ features are plain ``.npy`` arrays. Pickled inputs are read only in
 import json
 import os
 import os.path as osp
-import tempfile
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -33,41 +32,6 @@ def check_video_name(name, source: str = '') -> str:
             'and may not contain path separators, be "." or "..", or be '
             'absolute paths.')
     return name
-
-
-def atomic_write_bytes(path: str, write_fn) -> None:
-    """Write a file through a temporary sibling, then rename it in place.
-
-    An interrupted write leaves the previous file (or nothing), never a
-    truncated one.
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            write_fn(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def atomic_save_npy(path: str, array: np.ndarray) -> None:
-    """``np.save`` without pickles, atomically."""
-    array = np.ascontiguousarray(array)
-    atomic_write_bytes(path, lambda f: np.save(f, array, allow_pickle=False))
-
-
-def atomic_write_json(path: str, obj, indent: Optional[int] = 1) -> None:
-    data = json.dumps(obj, indent=indent).encode('utf-8')
-    atomic_write_bytes(path, lambda f: f.write(data))
-
-
-def atomic_write_text(path: str, text: str) -> None:
-    atomic_write_bytes(path, lambda f: f.write(text.encode('utf-8')))
 
 
 def load_json(path: str) -> dict:

@@ -27,8 +27,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .io import (atomic_save_npy, atomic_write_json, atomic_write_text,
-                 load_json, normalize_layout)
+from mmtrpn.utils.fileio import (atomic_save_npy, atomic_write_json,
+                                 atomic_write_text)
+from .io import load_json, normalize_layout
 
 
 @dataclass
@@ -399,7 +400,7 @@ def generate_synthetic(out_dir: str,
         stats=stats)
     ann = osp.join(out_dir, 'annotations.json')
     atomic_write_json(ann, dict(classes=list(classes), database=database,
-                                info=info))
+                                info=info), indent=1)
     result = dict(stats=stats, ann_file=ann, seconds=time.time() - tic)
     if cfg.ambiguous:
         amb = osp.join(out_dir, 'Ambiguous_test.txt')

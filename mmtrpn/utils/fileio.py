@@ -1,22 +1,25 @@
-"""Atomic file writes: a kill mid-write leaves the previous file intact."""
+"""Atomic file writes: a kill mid-write leaves the previous file intact.
+
+Every writer in mmtrpn (checkpoints through MMEngine's LocalBackend, result
+dumps, converted features, generated data, figures) goes through
+``atomic_write``.
+"""
 import json
 import os
-import stat
 import tempfile
 
-
-def _file_mode(path):
-    """Mode for the new file: the old file's, else 0o666 minus the umask."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+import numpy as np
 
 
-def atomic_write_bytes(path, data):
-    """Write ``data`` to ``path`` through a temp file and ``os.replace``."""
+def _default_mode():
+    # mkstemp creates owner-only files; give the result the usual mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write(path, write_fn):
+    """Call ``write_fn(binary_file)`` on a temp sibling, then rename it."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -24,16 +27,19 @@ def atomic_write_bytes(path, data):
         dir=folder, prefix='.' + os.path.basename(path) + '.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
-            f.write(data)
+            write_fn(f)
             f.flush()
             os.fsync(f.fileno())
-        # mkstemp creates owner-only files; keep the usual permissions.
-        os.chmod(tmp_path, _file_mode(path))
+        os.chmod(tmp_path, _default_mode())
         os.replace(tmp_path, path)
     except BaseException:
         if os.path.exists(tmp_path):
             os.remove(tmp_path)
         raise
+
+
+def atomic_write_bytes(path, data):
+    atomic_write(path, lambda f: f.write(data))
 
 
 def atomic_write_text(path, text, encoding='utf-8'):
@@ -42,3 +48,9 @@ def atomic_write_text(path, text, encoding='utf-8'):
 
 def atomic_write_json(path, obj, **dump_kwargs):
     atomic_write_text(path, json.dumps(obj, **dump_kwargs))
+
+
+def atomic_save_npy(path, array):
+    """``np.save`` without pickles, atomically."""
+    array = np.ascontiguousarray(array)
+    atomic_write(path, lambda f: np.save(f, array, allow_pickle=False))
