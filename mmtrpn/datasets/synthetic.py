@@ -22,7 +22,7 @@ import dataclasses
 import math
 import os.path as osp
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
