@@ -11,8 +11,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmtrpn  # noqa: F401  (applies the compatibility fixes)
-from mmtrpn.utils import (init_cpu_process_group, register_all_modules,
-                          shutdown_distributed)
+from mmtrpn.utils import (atomic_write_json, init_cpu_process_group,
+                          register_all_modules, shutdown_distributed)
 
 
 def parse_args():
@@ -24,6 +24,11 @@ def parse_args():
         '--dump',
         type=str,
         help='write the detections to this ActivityNet-style JSON file')
+    parser.add_argument(
+        '--out-metrics',
+        metavar='FILE',
+        help='also write the returned metrics dict (e.g. wstal/mAP_AVG) to '
+        'this JSON file, atomically (used by tools/multi_seed.py)')
     parser.add_argument(
         '--show-dir',
         help='write one figure per video (detections, proposals, curves) '
@@ -87,7 +92,11 @@ def main():
     cfg = merge_args(cfg, args)
     init_cpu_process_group(cfg.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    if args.out_metrics is not None and runner.rank == 0:
+        atomic_write_json(args.out_metrics,
+                          {k: float(v) for k, v in metrics.items()},
+                          indent=1)
     del runner
     shutdown_distributed()
 

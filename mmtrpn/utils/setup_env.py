@@ -16,6 +16,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmtrpn.evaluation  # noqa: F401,F403
     import mmtrpn.models  # noqa: F401,F403
     import mmtrpn.utils.model_wrapper  # noqa: F401,F403
+    import mmtrpn.visualization  # noqa: F401,F403  (WSTALVisualizationHook)
 
     if not init_default_scope:
         return
