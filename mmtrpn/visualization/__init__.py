@@ -1,1 +1,9 @@
 """Figures of detections, proposals and curves (see tools/inference.py)."""
+from .det_plot import (assign_lanes, mask_runs, plot_detection,
+                       sample_to_dict, select_detections)
+from .visualization_hook import WSTALVisualizationHook
+
+__all__ = [
+    'WSTALVisualizationHook', 'assign_lanes', 'mask_runs', 'plot_detection',
+    'sample_to_dict', 'select_detections'
+]

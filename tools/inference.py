@@ -1,0 +1,165 @@
+"""Localize actions with a trained model, without a dataset config.
+
+    python tools/inference.py CONFIG CHECKPOINT INPUT --out results.json \
+        [--vis DIR] [--data-root DIR] [--ann-file F] [--device cpu]
+
+INPUT is one of
+  RGB.npy,FLOW.npy   one video's feature pair, comma-separated (no spaces);
+                     the video is named after the RGB file stem
+  NAME               a video of the data root (--data-root, default the
+                     config's): <root>/features/{rgb,flow}/NAME.npy
+  FOLDER             every video of a data root (features/rgb + features/flow)
+                     or of a folder holding rgb/ and flow/ <video>.npy files
+
+Writes the detections as an ActivityNet results JSON (score it with
+tools/eval_results.py). Ground truth is taken from --ann-file, or else from
+<data root>/annotations.json when present; it only feeds the figures
+(--vis: one PNG per video) and the video durations.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+try:
+    import mmtrpn  # noqa: F401
+except ImportError:  # run from a checkout without installing
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import DictAction  # noqa: E402
+
+from mmtrpn.apis import (find_videos, inference_localizer,  # noqa: E402
+                         init_localizer, results_payload)
+from mmtrpn.utils.fileio import atomic_write_json  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        epilog=__doc__.split('\n', 4)[4],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'input', help='RGB.npy,FLOW.npy | video name | folder (see below)')
+    parser.add_argument(
+        '--out', required=True, help='results JSON to write')
+    parser.add_argument('--vis', metavar='DIR', help='write figures here')
+    parser.add_argument(
+        '--data-root', help='dataset root (default: the config\'s)')
+    parser.add_argument(
+        '--ann-file', help='annotation JSON with ground truth (optional)')
+    parser.add_argument(
+        '--subset',
+        help='with a folder INPUT and annotations: only videos of this '
+        'subset (e.g. test)')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow full unpickling of the checkpoint; only for files you '
+        'trust')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. model.test_cfg.topk_ratio=4')
+    return parser.parse_args(argv)
+
+
+def resolve_input(text, data_root, data_prefix):
+    """(list of videos for inference_localizer, data root or None)."""
+    if ',' in text:
+        parts = [p for p in text.split(',')]
+        if len(parts) != 2 or not all(parts):
+            raise SystemExit(f'error: expected RGB.npy,FLOW.npy, got {text!r}')
+        for p in parts:
+            if not osp.isfile(p):
+                raise SystemExit(f'error: feature file not found: {p}')
+        return [tuple(parts)], None
+    if osp.isdir(text):
+        return find_videos(text, data_prefix), text
+    if text.endswith('.npy'):
+        raise SystemExit(
+            f'error: {text} is a single file; give the pair as '
+            'RGB.npy,FLOW.npy')
+    if not data_root or not osp.isdir(data_root):
+        raise SystemExit(
+            f'error: {text!r} is neither a file pair nor a folder, and the '
+            f'data root {data_root!r} to look it up in does not exist '
+            '(--data-root)')
+    return [text], data_root
+
+
+def _name(video):
+    return video['video_name'] if isinstance(video, dict) else video
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from mmengine.utils import track_iter_progress
+
+    from mmtrpn.apis.inference import _test_dataset_cfg
+    from mmtrpn.visualization import plot_detection
+
+    model = init_localizer(
+        args.config,
+        args.checkpoint,
+        device=args.device,
+        cfg_options=args.cfg_options,
+        trust_checkpoint=args.trust_checkpoint)
+    ds_cfg = _test_dataset_cfg(model.cfg)
+    data_root = args.data_root if args.data_root is not None else \
+        ds_cfg.get('data_root')
+    try:
+        videos, root = resolve_input(args.input, data_root,
+                                     ds_cfg.get('data_prefix'))
+    except FileNotFoundError as e:
+        raise SystemExit(f'error: {e}')
+    ann_file = args.ann_file
+    if ann_file is None and root is not None:
+        guess = osp.join(root, ds_cfg.get('ann_file', 'annotations.json'))
+        ann_file = guess if osp.isfile(guess) else None
+    if ann_file is not None and not osp.isfile(ann_file):
+        raise SystemExit(f'error: annotation file not found: {ann_file}')
+
+    if args.subset is not None:
+        if ann_file is None:
+            raise SystemExit('error: --subset needs annotations (--ann-file)')
+        from mmtrpn.apis import load_annotations
+        database = load_annotations(ann_file)['database']
+        want = args.subset.lower()
+        videos = [
+            v for v in videos if str(database.get(_name(v), {}).get(
+                'subset', '')).lower() == want
+        ]
+        if not videos:
+            raise SystemExit(f'error: no video of subset {args.subset!r} '
+                             f'in {args.input}')
+
+    classes = model.dataset_meta['classes']
+    results = {}
+    iterator = track_iter_progress(videos) if len(videos) > 1 else videos
+    for video in iterator:
+        try:
+            res = inference_localizer(
+                model, video, data_root=root, ann_file=ann_file)
+        except (FileNotFoundError, ValueError) as e:
+            raise SystemExit(f'error: {e}')
+        name = res['video_name']
+        if name in results:
+            raise SystemExit(f'error: video {name!r} given twice')
+        results[name] = res['detections']
+        if args.vis:
+            plot_detection(res['data_sample'], classes,
+                           osp.join(args.vis, f'{name}.png'))
+    atomic_write_json(args.out, results_payload(results))
+    num = sum(len(v) for v in results.values())
+    print(f'{num} detections in {len(results)} video(s) written to '
+          f'{args.out}' + (f'; figures in {args.vis}' if args.vis else ''))
+    return 0
+
+
+if __name__ == '__main__':
+    os.environ.setdefault('PYTHONUNBUFFERED', '1')
+    sys.exit(main())
