@@ -16,6 +16,7 @@ import json
 import os
 import os.path as osp
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -60,11 +61,20 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def _free_port() -> str:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
 def run(cmd, log_file):
     """Run ``cmd`` with its output in ``log_file``; fail loudly."""
     print('$ ' + ' '.join(cmd), flush=True)
-    # The dist_*.sh scripts call $PYTHON: make it this interpreter.
+    # The dist_*.sh scripts call $PYTHON: make it this interpreter. Unless
+    # PORT is set, pick a free one so parallel sweeps do not collide.
     env = dict(os.environ, PYTHON=sys.executable)
+    if 'PORT' not in os.environ:
+        env['PORT'] = _free_port()
     with open(log_file, 'ab') as log:
         proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
                               env=env)
