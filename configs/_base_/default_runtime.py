@@ -3,7 +3,13 @@ default_scope = 'mmtrpn'
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, ignore_last=False),
+    # Stamp validation scalars with the iteration (not epoch 0) in logs and
+    # TensorBoard for iteration-based training.
+    logger=dict(
+        type='LoggerHook',
+        interval=50,
+        ignore_last=False,
+        log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
         type='CheckpointHook',
