@@ -19,6 +19,6 @@ PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
     --nproc_per_node=$GPUS \
     --master_port=$PORT \
     "$(dirname "$0")/test.py" \
-    $CONFIG \
-    $CHECKPOINT \
-    --launcher pytorch ${@:4}
+    "$CONFIG" \
+    "$CHECKPOINT" \
+    --launcher pytorch "${@:4}"

@@ -20,5 +20,5 @@ PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
     --nproc_per_node=$GPUS \
     --master_port=$PORT \
     "$(dirname "$0")/train.py" \
-    $CONFIG \
-    --launcher pytorch ${@:3}
+    "$CONFIG" \
+    --launcher pytorch "${@:3}"

@@ -1,0 +1,93 @@
+"""2-process data-parallel training and testing on CPU (gloo), as in CI.
+
+One tiny run of ``tools/dist_train.sh``; its checkpoint is then scored by
+``tools/test.py`` (1 process) and ``tools/dist_test.sh`` (2 processes),
+which must agree exactly on every mAP@tIoU and on every detection.
+"""
+import json
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope='module')
+def dist_train(tools, tiny_data, tmp_path_factory):
+    work_dir = str(tmp_path_factory.mktemp('dist_train'))
+    proc = tools.run(
+        ['tools/dist_train.sh', tools.CONFIG, '2', '--work-dir', work_dir,
+         '--seed', '0', '--deterministic', '--cfg-options'] +
+        tools.tiny_opts(tiny_data) +
+        ['train_cfg.max_iters=20', 'train_cfg.val_interval=20'],
+        env=tools.env(PORT=tools.free_port()))
+    return work_dir, proc
+
+
+@pytest.fixture(scope='module')
+def single_and_dist_test(tools, tiny_data, dist_train, tmp_path_factory):
+    work_dir, proc = dist_train
+    tools.check(proc)
+    ckpt = osp.join(work_dir, 'iter_20.pth')
+    out = {}
+    for name, cmd, env in [
+        ('single', ['tools/test.py', tools.CONFIG, ckpt], None),
+        ('dist', ['tools/dist_test.sh', tools.CONFIG, ckpt, '2'],
+         tools.env(PORT=tools.free_port())),
+    ]:
+        test_dir = str(tmp_path_factory.mktemp(f'test_{name}'))
+        dump = osp.join(test_dir, 'results.json')
+        result = tools.check(tools.run(
+            cmd + ['--work-dir', test_dir, '--dump', dump, '--cfg-options'] +
+            tools.tiny_opts(tiny_data), env=env))
+        out[name] = dict(proc=result, dump=dump,
+                         metrics=tools.metrics_of_test_run(test_dir))
+    return out
+
+
+def test_dist_train_two_processes_finish(tools, dist_train):
+    work_dir, proc = dist_train
+    tools.check(proc)  # torchrun exits 0 only when both ranks did
+    log = tools.output(proc)
+    assert 'terminate called' not in log
+    for it in (10, 20):
+        assert osp.isfile(osp.join(work_dir, f'iter_{it}.pth'))
+    run = tools.newest_run_dir(work_dir)
+    with open(osp.join(run, osp.basename(run) + '.log')) as f:
+        rank0_log = f.read()
+    assert 'Saving checkpoint at 20 iterations' in rank0_log
+    assert 'Temporal mAP (%) on 13 videos' in rank0_log
+    assert 'Iter(val) [1/1]' in rank0_log  # 13 videos, 7 per rank, batch 8
+    final = tools.val_metrics(work_dir)
+    assert len(final) == 1  # one validation, at the end
+    assert 0 <= final[0]['wstal/mAP_AVG'] <= 100
+
+
+def test_training_videos_are_shorter_than_the_sampling_length(tiny_data):
+    # Every video is sampled up to 128 snippets in the runs of this folder.
+    folder = osp.join(tiny_data, 'features', 'rgb')
+    lengths = [np.load(osp.join(folder, f)).shape[0]
+               for f in os.listdir(folder)]
+    assert max(lengths) < 128
+
+
+def test_dist_test_equals_single_process(single_and_dist_test):
+    single = single_and_dist_test['single']
+    dist = single_and_dist_test['dist']
+    # Exact equality of every mAP@tIoU and average (floats from JSON).
+    assert single['metrics'] == dist['metrics']
+    assert len(single['metrics']) == 10  # 7 thresholds + 3 averages
+    with open(single['dump'], 'rb') as a, open(dist['dump'], 'rb') as b:
+        assert a.read() == b.read()
+
+
+def test_odd_test_set_is_scored_once_per_video(single_and_dist_test,
+                                               test_videos):
+    assert len(test_videos) % 2 == 1
+    dist = single_and_dist_test['dist']
+    # 2 ranks x 7 = 14 slots for 13 videos: the padded one counts once.
+    assert (f'Temporal mAP (%) on {len(test_videos)} videos'
+            in dist['proc'].stdout + dist['proc'].stderr)
+    with open(dist['dump']) as f:
+        results = json.load(f)['results']
+    assert sorted(results) == test_videos
