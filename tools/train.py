@@ -115,6 +115,10 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
+    if args.deterministic:
+        # cuBLAS refuses deterministic mode without it (no-op on CPU); must
+        # be set before CUDA initialises.
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
     if args.trust_checkpoint:
         os.environ[mmtrpn.utils.compat.TRUST_CHECKPOINTS_ENV] = '1'
     register_all_modules(init_default_scope=False)
