@@ -91,3 +91,46 @@ def test_odd_test_set_is_scored_once_per_video(single_and_dist_test,
     with open(dist['dump']) as f:
         results = json.load(f)['results']
     assert sorted(results) == test_videos
+
+
+FAKE_SRUN = '''#!{python}
+"""Stand-in for srun: start --ntasks local copies with Slurm's variables."""
+import os
+import subprocess
+import sys
+
+args, ntasks, i = sys.argv[1:], 1, 0
+while i < len(args) and args[i].startswith('-'):
+    if args[i] in ('-p', '-n', '-N'):
+        i += 2
+        continue
+    if args[i].startswith('--ntasks='):
+        ntasks = int(args[i].split('=', 1)[1])
+    i += 1
+procs = [subprocess.Popen(args[i:], env=dict(
+    os.environ, SLURM_PROCID=str(r), SLURM_NTASKS=str(ntasks),
+    SLURM_LOCALID=str(r))) for r in range(ntasks)]
+sys.exit(max(p.wait() for p in procs))
+'''
+
+
+def test_slurm_test_script_on_cpu(tools, tiny_data, dist_train,
+                                  single_and_dist_test, tmp_path):
+    # srun replaced by a local stand-in: checks the script and the
+    # launcher='slurm' gloo set-up, not Slurm itself.
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    srun = bin_dir / 'srun'
+    srun.write_text(FAKE_SRUN.format(python=tools.PYTHON))
+    srun.chmod(0o755)
+    work_dir = str(tmp_path / 'w')
+    env = tools.env(GPUS=2, GPUS_PER_NODE=2, GRES='',
+                    MASTER_PORT=tools.free_port(),
+                    PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}')
+    proc = tools.check(tools.run(
+        ['tools/slurm_test.sh', 'cpu', 'job', tools.CONFIG,
+         osp.join(dist_train[0], 'iter_20.pth'), '--work-dir', work_dir,
+         '--cfg-options'] + tools.tiny_opts(tiny_data), env=env))
+    assert 'Iter(test) [1/1]' in tools.output(proc)  # 2 ranks, 7 videos each
+    assert (tools.metrics_of_test_run(work_dir) ==
+            single_and_dist_test['single']['metrics'])
