@@ -48,9 +48,10 @@ def explain_unknown_type(error, registry):
     close = difflib.get_close_matches(obj_type, flat, n=3, cutoff=0.6)
     hint = f' Did you mean {close}?' if close else ''
     listing = '; '.join(f'{s}: {", ".join(n)}' for s, n in names.items())
-    return KeyError(f'{obj_type!r} is not a registered {name} type '
-                    f'(looked up in scope {scope!r}).{hint} {_MARK} of the '
-                    f'{name} registry by scope: {listing}.')
+    # Keeps MMEngine's wording, which users and tests may search for.
+    return KeyError(f'{obj_type} is not in the {scope}::{name} registry.'
+                    f'{hint} {_MARK} of the {name} registry by scope: '
+                    f'{listing}.')
 
 
 def patch_registry_build_errors():

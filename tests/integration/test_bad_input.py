@@ -129,7 +129,7 @@ def test_unknown_component_lists_registered_names(tools, tmp_path):
                       str(tmp_path), '--cfg-options', 'model.neck.type=DMFNek'])
     assert proc.returncode != 0
     out = tools.output(proc)
-    assert "'DMFNek' is not a registered model type" in out
+    assert 'DMFNek is not in the mmtrpn::model registry' in out
     assert "Did you mean ['DMFNeck']" in out
     assert re.search(r'mmtrpn: [^;]*DTRPLoc[^;]*TRPNHead', out)
 
