@@ -114,8 +114,7 @@ sys.exit(max(p.wait() for p in procs))
 '''
 
 
-def test_slurm_test_script_on_cpu(tools, tiny_data, dist_train,
-                                  single_and_dist_test, tmp_path):
+def _fake_slurm_env(tools, tmp_path):
     # srun replaced by a local stand-in: checks the script and the
     # launcher='slurm' gloo set-up, not Slurm itself.
     bin_dir = tmp_path / 'bin'
@@ -123,10 +122,26 @@ def test_slurm_test_script_on_cpu(tools, tiny_data, dist_train,
     srun = bin_dir / 'srun'
     srun.write_text(FAKE_SRUN.format(python=tools.PYTHON))
     srun.chmod(0o755)
+    return tools.env(GPUS=2, GPUS_PER_NODE=2, GRES='',
+                     MASTER_PORT=tools.free_port(),
+                     PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}')
+
+
+def test_slurm_train_script_on_cpu(tools, tiny_data, tmp_path):
+    env = _fake_slurm_env(tools, tmp_path)
+    work_dir = tmp_path / 'w'
+    tools.check(tools.run(
+        ['tools/slurm_train.sh', 'cpu', 'job', tools.CONFIG,
+         str(work_dir), '--cfg-options'] + tools.tiny_opts(tiny_data) +
+        ['train_cfg.max_iters=10', 'train_cfg.val_interval=10'], env=env))
+    assert (work_dir / 'iter_10.pth').is_file()
+    assert len(tools.val_metrics(str(work_dir))) == 1
+
+
+def test_slurm_test_script_on_cpu(tools, tiny_data, dist_train,
+                                  single_and_dist_test, tmp_path):
+    env = _fake_slurm_env(tools, tmp_path)
     work_dir = str(tmp_path / 'w')
-    env = tools.env(GPUS=2, GPUS_PER_NODE=2, GRES='',
-                    MASTER_PORT=tools.free_port(),
-                    PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}')
     proc = tools.check(tools.run(
         ['tools/slurm_test.sh', 'cpu', 'job', tools.CONFIG,
          osp.join(dist_train[0], 'iter_20.pth'), '--work-dir', work_dir,
