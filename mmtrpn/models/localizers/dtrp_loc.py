@@ -291,12 +291,13 @@ class DTRPLoc(BaseModel):
         x, valid = pad_inputs(inputs)
         feat = self.extract_feat(x, valid)
         tcas_full = self.cls_head(feat, valid)
-        fg = self._fg_curve(feat, tcas_full, valid)
+        fss_trpn = self.rpn_head(feat, valid) if self.with_trpn else None
+        fg = self._fg_curve(tcas_full, valid, fss_trpn)
         return tcas_full, fg, valid
 
-    def _fg_curve(self, feat, tcas_full, valid):
-        if self.with_trpn and self.test_cfg['fg_source'] == 'trpn':
-            return self.rpn_head(feat, valid)
+    def _fg_curve(self, tcas_full, valid, fss_trpn=None):
+        if fss_trpn is not None and self.test_cfg['fg_source'] == 'trpn':
+            return fss_trpn
         return (1 - tcas_full[..., -1]) * valid
 
     # ------------------------------------------------------------------- loss
@@ -372,10 +373,10 @@ class DTRPLoc(BaseModel):
         tcas_full = self.cls_head(feat, valid)
         cas = tcas_full[..., :self.num_classes]
         video_scores = topk_pool(cas, valid, self.test_cfg['topk_ratio'])
-        fg = self._fg_curve(feat, tcas_full, valid)
+        fss_trpn = self.rpn_head(feat, valid) if self.with_trpn else None
+        fg = self._fg_curve(tcas_full, valid, fss_trpn)
         if self.with_trpn:
-            proposal = self.rpn_head.predict_mask(
-                self.rpn_head(feat, valid), valid)
+            proposal = self.rpn_head.predict_mask(fss_trpn, valid)
         elif self.proposal_source == 'gt' and data_samples is not None:
             proposal = self.gt_proposal_mask(data_samples, valid)
         else:
