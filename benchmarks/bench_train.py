@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-LAYOUT = '/work/shared/data/thumos14/thumos14.json'
+# the shared THUMOS-14 annotations next to the checkout
+LAYOUT = osp.join(ROOT, '..', 'shared', 'data', 'thumos14', 'thumos14.json')
 
 
 def parse_args():

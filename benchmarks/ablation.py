@@ -1,0 +1,380 @@
+"""Tables 3 and 4 of the paper on synthetic features over real THUMOS-14 layouts.
+
+Generates features (once) that replay the THUMOS-14 annotation layouts
+(train = the 200 validation videos, test = the 212 test videos: real
+durations, segment positions, lengths and classes), then trains and tests
+every distinct ablation setting of ``configs/ablations`` for several seeds,
+two trainings at a time, one torch thread each. Writes the per-seed results
+as JSON and the two tables into ``docs/benchmarks.md``.
+
+Example::
+
+    .venv/bin/python benchmarks/ablation.py            # everything
+    .venv/bin/python benchmarks/ablation.py --only t3_01 t3_10 --seeds 0
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# the shared THUMOS-14 annotations next to the checkout
+LAYOUT = osp.join(ROOT, '..', 'shared', 'data', 'thumos14', 'thumos14.json')
+MAP_KEYS = [f'mAP@0.{i}0' for i in range(1, 8)] + ['mAP_AVG']
+
+# Distinct settings. Table 4 'w/o Proposal', 'T-RPN' and 'T-RPN*' have the
+# same switches as Table 3 rows 2, 6 and 10 (DMF and ACoL on), so they are
+# run once and reported in both tables.
+# key: (config, DMF, T-RPN, ACoL, PLG, proposal source)
+SETTINGS = OrderedDict([
+    ('t3_01', ('t3_01_base.py', 0, 0, 0, 0, 'none')),
+    ('t3_02', ('t3_02_dmf.py', 1, 0, 0, 0, 'none')),
+    ('t3_03', ('t3_03_trpn.py', 0, 1, 0, 0, 'trpn')),
+    ('t3_04', ('t3_04_dmf-trpn.py', 1, 1, 0, 0, 'trpn')),
+    ('t3_05', ('t3_05_trpn-acol.py', 0, 1, 1, 0, 'trpn')),
+    ('t3_06', ('t3_06_dmf-trpn-acol.py', 1, 1, 1, 0, 'trpn')),
+    ('t3_07', ('t3_07_trpn-plg.py', 0, 1, 0, 1, 'trpn_pl')),
+    ('t3_08', ('t3_08_dmf-trpn-plg.py', 1, 1, 0, 1, 'trpn_pl')),
+    ('t3_09', ('t3_09_trpn-acol-plg.py', 0, 1, 1, 1, 'trpn_pl')),
+    ('t3_10', ('t3_10_dmf-trpn-acol-plg.py', 1, 1, 1, 1, 'trpn_pl')),
+    ('t4_gt', ('t4_proposal-gt.py', 1, 0, 1, 0, 'gt')),
+])
+TABLE4 = [('w/o Proposal', 't4_proposal-none.py', 't3_02'),
+          ('T-RPN', 't4_proposal-trpn.py', 't3_06'),
+          ('T-RPN* (full)', 't4_proposal-trpn-pl.py', 't3_10'),
+          ('GT Label (oracle)', 't4_proposal-gt.py', 't4_gt')]
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--data-root', default='work_dirs/ablation_data')
+    p.add_argument('--work-dir', default='work_dirs/ablation')
+    p.add_argument('--dim', type=int, default=32, help='width per modality')
+    p.add_argument('--duration-scale', type=float, default=1.0)
+    p.add_argument('--max-videos', type=int, default=None)
+    p.add_argument('--data-seed', type=int, default=0)
+    p.add_argument('--iters', type=int, default=600)
+    p.add_argument('--lr', type=float, default=1e-3)
+    p.add_argument('--t-train', type=int, default=320)
+    p.add_argument('--batch', type=int, default=16)
+    p.add_argument('--hidden', type=int, default=64)
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--only', nargs='+', help='setting keys to run')
+    p.add_argument('--jobs', type=int, default=2)
+    p.add_argument('--cfg-options', nargs='+', default=[],
+                   help='extra key=value (Python literal) model overrides '
+                   'for every setting, e.g. model.rpn_head.tau=0.5')
+    p.add_argument('--out-json', default='docs/benchmarks_ablation.json')
+    p.add_argument('--out-md', default='docs/benchmarks.md')
+    p.add_argument('--no-md', action='store_true')
+    p.add_argument('--render-only', action='store_true',
+                   help='rewrite the tables from --out-json, run nothing')
+    p.add_argument('--worker', nargs=3, metavar=('KEY', 'SEED', 'OUT'),
+                   help=argparse.SUPPRESS)
+    return p.parse_args()
+
+
+# ------------------------------------------------------------------ data
+def make_data(args):
+    ann = osp.join(args.data_root, 'annotations.json')
+    if osp.isfile(ann):
+        return json.load(open(ann))['info']
+    from mmtrpn.datasets.synthetic import SyntheticConfig, generate_synthetic
+    cfg = SyntheticConfig(seed=args.data_seed, dim=args.dim)
+    res = generate_synthetic(
+        args.data_root, cfg, layout_file=LAYOUT, max_videos=args.max_videos,
+        duration_scale=args.duration_scale)
+    print(f'generated data in {res["seconds"]:.0f} s', flush=True)
+    return json.load(open(ann))['info']
+
+
+# --------------------------------------------------------------- config
+def build_cfg(args, key, seed, work_dir):
+    """The ONE place where the ablation configs are adapted to the data."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', 'ablations', SETTINGS[key][0]))
+    dims = (args.dim, args.dim)
+    for dl, train in (('train_dataloader', True), ('val_dataloader', False),
+                      ('test_dataloader', False)):
+        d = cfg[dl]
+        d.dataset.data_root = osp.abspath(args.data_root)
+        d.dataset.ambiguous_file = None
+        d.num_workers = 0
+        d.persistent_workers = False
+        d.batch_size = args.batch if train else 16
+        for t in d.dataset.pipeline:
+            if t.type == 'LoadSnippetFeatures':
+                t.rgb_dim, t.flow_dim = dims
+            if t.type == 'SampleSnippets':
+                t.num_snippets = args.t_train
+    m = cfg.model
+    m.num_classes = 20
+    m.feature_dims = dims
+    if m.get('neck') is not None:
+        m.neck.temporal_hidden = args.hidden
+    if m.get('rpn_head') is not None:
+        m.rpn_head.hidden = args.hidden
+    cfg.optim_wrapper.optimizer.lr = args.lr
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters,
+                         val_interval=10**9)
+    cfg.val_cfg = None
+    cfg.val_dataloader = None
+    cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', by_epoch=False, interval=10**9,
+        save_last=False)
+    cfg.default_hooks.logger.interval = 100
+    cfg.randomness = dict(seed=seed, diff_rank_seed=False,
+                          deterministic=False)
+    cfg.work_dir = work_dir
+    cfg.launcher = 'none'
+    for opt in args.cfg_options:
+        k, v = opt.split('=', 1)
+        import ast
+        cfg.merge_from_dict({k: ast.literal_eval(v)})
+    return cfg
+
+
+def worker(args, key, seed, out):
+    import torch
+    torch.set_num_threads(1)
+    from mmengine.runner import Runner
+
+    import mmtrpn  # noqa: F401
+    from mmtrpn.utils import register_all_modules
+    register_all_modules()
+    cfg = build_cfg(args, key, seed, osp.join(args.work_dir, f'{key}_s{seed}'))
+    tic = time.time()
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    train_s = time.time() - tic
+    metrics = runner.test()
+    res = dict(key=key, seed=seed, train_s=round(train_s, 1),
+               metrics={k.split('/')[-1]: float(v)  # already %
+                        for k, v in metrics.items()})
+    model = runner.model
+    if getattr(model, 'with_trpn', False):
+        # diagnostic: the same model with the classifier's foreground curve
+        model.test_cfg['fg_source'] = 'cls'
+        res['metrics_fg_cls'] = {
+            k.split('/')[-1]: float(v)
+            for k, v in runner.test_loop.run().items()}
+        model.test_cfg['fg_source'] = cfg.model.test_cfg.fg_source
+    res['total_s'] = round(time.time() - tic, 1)
+    with open(out, 'w') as f:
+        json.dump(res, f)
+
+
+# ------------------------------------------------------------- tables
+def fmt(vals):
+    vals = np.asarray(vals, dtype=float)
+    if len(vals) == 1:
+        return f'{vals[0]:.1f}'
+    return f'{vals.mean():.1f} ± {vals.std(ddof=1):.1f}'
+
+
+def summarize(results):
+    by = {}
+    for r in results:
+        by.setdefault(r['key'], []).append(r)
+    return by
+
+
+def table_rows(by, keys):
+    cols = ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', 'AVG']
+    lines = []
+    for label, key in keys:
+        runs = by.get(key, [])
+        if not runs:
+            continue
+        cells = [fmt([r['metrics'][k] for r in runs]) for k in MAP_KEYS]
+        lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    head = '| ' + ' | '.join(['Row'] + cols) + ' |'
+    return head, lines
+
+
+def render_md(args, info, results, wall_s, command):
+    by = summarize(results)
+    mark = lambda b: '✓' if b else ''  # noqa: E731
+    cols = ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', 'AVG']
+    out = ['## Ablations (Tables 3 and 4)', '']
+    st = info['stats']
+    out += [
+        'Synthetic features (`mmtrpn.datasets.synthetic`, all difficulties '
+        f'on, data seed {args.data_seed}) over the **real THUMOS-14 '
+        'layouts**: train = the 200 validation videos, test = the 212 test '
+        'videos, with their real durations, segment positions, lengths and '
+        f'classes (20 classes; duration scale {args.duration_scale}, '
+        f'{st["videos"]} videos, mean {st["duration_mean_s"]:.0f} s, '
+        f'{st["instances_mean"]:.1f} instances per video). Features are '
+        f'{args.dim} + {args.dim} wide (instead of 1024 + 1024); model '
+        f'widths {args.hidden} (DMF temporal conv, T-RPN), classifier '
+        f'{2 * args.dim}; T_train = {args.t_train}, batch {args.batch}, '
+        f'Adam lr {args.lr:g}, wd 1e-3, {args.iters} iterations, one test '
+        'at the end (no model selection on the test set). Everything '
+        'else is the config in `configs/ablations/`. '
+        f'Cells: mAP (%) mean ± sample std over seeds {args.seeds} '
+        '(training seeds; the data is the same).', '']
+    if args.cfg_options:
+        out += ['Extra overrides: `' + ' '.join(args.cfg_options) + '`.', '']
+    out += ['### Table 3', '',
+            '| # | DMF | T-RPN | ACoL | PLG | ' + ' | '.join(cols) + ' |',
+            '|---|:-:|:-:|:-:|:-:|' + '---|' * len(cols)]
+    for key, (_, dmf, trpn, acol, plg, _) in SETTINGS.items():
+        if not key.startswith('t3') or key not in by:
+            continue
+        runs = by[key]
+        cells = [fmt([r['metrics'][k] for r in runs]) for k in MAP_KEYS]
+        out.append(f'| {int(key[3:])} | {mark(dmf)} | {mark(trpn)} | '
+                   f'{mark(acol)} | {mark(plg)} | ' + ' | '.join(cells) +
+                   ' |')
+    out += ['', '### Table 4', '',
+            'Proposal sources with DMF and ACoL on. "w/o Proposal", "T-RPN" '
+            'and "T-RPN*" have the switches of Table 3 rows 2, 6 and 10: '
+            'those runs are reported in both tables, not rerun.', '',
+            '| Proposals | config | ' + ' | '.join(cols) + ' |',
+            '|---|---|' + '---|' * len(cols)]
+    for label, conf, key in TABLE4:
+        if key not in by:
+            continue
+        cells = [fmt([r['metrics'][k] for r in by[key]]) for k in MAP_KEYS]
+        out.append(f'| {label} | `{conf}` (= {key}) | ' + ' | '.join(cells)
+                   + ' |')
+    diag = [(k, by[k]) for k in SETTINGS
+            if k in by and 'metrics_fg_cls' in by[k][0]]
+    if diag:
+        out += ['', 'Diagnostic, same trained models: test-time foreground '
+                'curve from the T-RPN (`test_cfg.fg_source=\'trpn\'`, the '
+                'default) or from the classifier (`\'cls\'`, 1 - background '
+                'of T-CAS_full), and the training proposal ratio at the '
+                'last logged iteration (true action coverage of the '
+                'training videos: '
+                f'{info["stats"]["coverage_mean"]:.2f} averaged over all '
+                'videos).', '',
+                '| # | AVG, fg T-RPN | AVG, fg classifier | '
+                'proposal ratio |', '|---|---|---|---|']
+        for k, runs in diag:
+            ratio = [r['proposal_ratio'] for r in runs
+                     if r.get('proposal_ratio') is not None]
+            out.append(
+                f'| {k} | ' +
+                fmt([r['metrics']['mAP_AVG'] for r in runs]) + ' | ' +
+                fmt([r['metrics_fg_cls']['mAP_AVG'] for r in runs]) +
+                ' | ' + (f'{np.mean(ratio):.2f}' if ratio else '') + ' |')
+    runs = len(results)
+    mean_run = np.mean([r['total_s'] for r in results]) if results else 0
+    out += ['', f'Command (wall time {wall_s / 60:.1f} min for {runs} runs, '
+            f'{mean_run:.0f} s per run with 1 thread, {args.jobs} at a '
+            'time, on 2 CPU cores):', '', '```', command, '```', '',
+            f'Per-seed results: `{args.out_json}`.', '']
+    return '\n'.join(out)
+
+
+def update_md(path, section):
+    """Replace (or append) the ablation section, keeping the others."""
+    text = open(path).read() if osp.isfile(path) else '# Benchmarks\n\n'
+    head = '## Ablations (Tables 3 and 4)'
+    if head in text:
+        start = text.index(head)
+        m = re.search(r'\n## ', text[start + len(head):])
+        end = start + len(head) + m.start() + 1 if m else len(text)
+        # hand-written analysis survives a re-render
+        notes = text.find('\n### Findings', start, end)
+        keep = text[notes + 1:end].rstrip('\n') + '\n' if notes >= 0 else ''
+        text = text[:start] + section + '\n' + keep + text[end:]
+    else:
+        text = text.rstrip('\n') + '\n\n' + section + '\n'
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def _last_ratio(log):
+    # the training proposal ratio at the last logged iteration
+    if not osp.isfile(log):
+        return None
+    found = re.findall(r'proposal_ratio: ([0-9.]+)', open(log).read())
+    return float(found[-1]) if found else None
+
+
+# ----------------------------------------------------------------- main
+def main():
+    args = parse_args()
+    os.chdir(ROOT)
+    if args.worker:
+        key, seed, out = args.worker
+        worker(args, key, int(seed), out)
+        return
+    if args.render_only:
+        saved = json.load(open(args.out_json))
+        for k, v in saved['args'].items():
+            if k not in ('render_only', 'out_json', 'out_md'):
+                setattr(args, k, v)
+        for r in saved['results']:
+            r.setdefault('proposal_ratio', _last_ratio(
+                osp.join(args.work_dir, f'{r["key"]}_s{r["seed"]}.log')))
+        update_md(args.out_md, render_md(
+            args, dict(stats=saved['data']), saved['results'],
+            saved['wall_s'], saved['command']))
+        return
+    tic = time.time()
+    info = make_data(args)
+    keys = args.only or list(SETTINGS)
+    jobs = [(k, s) for s in args.seeds for k in keys]
+    os.makedirs(args.work_dir, exist_ok=True)
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    passthrough = [a for a in sys.argv[1:]]
+    running, results = [], []
+    while jobs or running:
+        while jobs and len(running) < args.jobs:
+            k, s = jobs.pop(0)
+            out = osp.join(args.work_dir, f'{k}_s{s}.json')
+            log = open(osp.join(args.work_dir, f'{k}_s{s}.log'), 'w')
+            cmd = [sys.executable, __file__] + passthrough + [
+                '--worker', k, str(s), out]
+            running.append((k, s, out, subprocess.Popen(
+                cmd, env=env, stdout=log, stderr=subprocess.STDOUT)))
+        time.sleep(1)
+        for item in list(running):
+            k, s, out, proc = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            if proc.returncode != 0 or not osp.isfile(out):
+                print(f'{k} seed {s} FAILED (see {out[:-5]}.log)',
+                      flush=True)
+                continue
+            r = json.load(open(out))
+            r['proposal_ratio'] = _last_ratio(out[:-5] + '.log')
+            results.append(r)
+            print(f'{k} s{s}: AVG {r["metrics"]["mAP_AVG"]:.1f} '
+                  f'@0.5 {r["metrics"]["mAP@0.50"]:.1f} '
+                  f'({r["total_s"]:.0f} s)', flush=True)
+    wall = time.time() - tic
+    results.sort(key=lambda r: (list(SETTINGS).index(r['key']), r['seed']))
+    command = '.venv/bin/python benchmarks/ablation.py ' + ' '.join(
+        passthrough)
+    with open(args.out_json, 'w') as f:
+        json.dump(dict(command=command.strip(), wall_s=round(wall, 1),
+                       args={k: v for k, v in vars(args).items()
+                             if k != 'worker'},
+                       data=info['stats'], results=results), f, indent=1)
+    if not args.no_md:
+        update_md(args.out_md, render_md(args, info, results, wall,
+                                         command.strip()))
+    for label, key in [(k, k) for k in keys]:
+        runs = summarize(results).get(key, [])
+        if runs:
+            print(label, fmt([r['metrics']['mAP_AVG'] for r in runs]))
+    print(f'wall {wall / 60:.1f} min')
+
+
+if __name__ == '__main__':
+    main()
