@@ -46,3 +46,16 @@ def test_predict_mask_thresholds():
 def test_bad_noise():
     with pytest.raises(ValueError):
         build(noise='uniform')
+
+
+@pytest.mark.parametrize('bias, expected', [
+    (0.0, 0.5),  # the paper's sampler: P(mask) = p
+    # p e^-b / (p e^-b + 1 - p) at p = 0.5, b = 3: e^-3 / (1 + e^-3)
+    (3.0, 0.0474259),
+])
+def test_training_mask_bias_sets_inclusion_probability(bias, expected):
+    torch.manual_seed(0)
+    head = build(train_mask_bias=bias, tau=0.1)
+    fss = torch.full((200, 500), 0.5)
+    mask = head.sample_mask(fss, torch.ones_like(fss))
+    assert mask.mean().item() == pytest.approx(expected, abs=0.005)

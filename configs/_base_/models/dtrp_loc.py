@@ -7,8 +7,10 @@ model = dict(
     feature_dims=(1024, 1024),
     neck=dict(type='DMFNeck', reduction=4, temporal_hidden=512,
               temporal_kernel=3, residual=False),
+    # train_mask_bias=3 (ours): training proposals are the confident cores;
+    # 0 is the paper's sampler, which trains badly (docs/method.md).
     rpn_head=dict(type='TRPNHead', hidden=512, dropout=0.5, tau=0.1,
-                  noise='gumbel', infer_threshold=0.5),
+                  noise='gumbel', infer_threshold=0.5, train_mask_bias=3.0),
     cls_head=dict(type='MaskedClassifierHead', hidden=None, dropout=0.7,
                   topk_ratio=8),
     with_acol=True,

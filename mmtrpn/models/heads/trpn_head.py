@@ -24,6 +24,13 @@ class TRPNHead(BaseModule):
     ``noise='normal'`` adds standard normal noise to the two logits instead
     (the paper's Eq. 3 writes ``log(p + N)``, undefined for negative noise;
     we read it as noise added to the log-probabilities).
+    ``train_mask_bias`` b (ours) lowers the foreground logit of the training
+    sampler to ``log p - b``: a snippet enters the training mask with
+    probability ``p e^-b / (p e^-b + 1 - p)``, so the proposals that teach the
+    classifier are the confident cores only, while ``FSS_trpn`` itself (the
+    inference curve) is unchanged. ``b = 0`` is the paper's sampler; it
+    trains badly on our benchmarks (docs/method.md, docs/benchmarks.md).
+
     Inference mask: ``FSS_trpn > infer_threshold``.
 
     Args:
@@ -34,6 +41,8 @@ class TRPNHead(BaseModule):
         noise (str): ``'gumbel'`` or ``'normal'``. Defaults to 'gumbel'.
         infer_threshold (float): Threshold of the inference mask.
             Defaults to 0.5.
+        train_mask_bias (float): Bias b subtracted from the foreground logit
+            of the training sampler. Defaults to 3.0 (0 = paper).
         eps (float): Clamp for probabilities inside logs. Defaults to 1e-6.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
@@ -45,6 +54,7 @@ class TRPNHead(BaseModule):
                  tau: float = 0.1,
                  noise: str = 'gumbel',
                  infer_threshold: float = 0.5,
+                 train_mask_bias: float = 3.0,
                  eps: float = 1e-6,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
@@ -54,6 +64,7 @@ class TRPNHead(BaseModule):
         self.tau = tau
         self.noise = noise
         self.infer_threshold = infer_threshold
+        self.train_mask_bias = train_mask_bias
         self.eps = eps
         self.conv1 = nn.Conv1d(in_channels, hidden, 3, padding=1)
         self.conv2 = nn.Conv1d(hidden, hidden, 3, padding=1)
@@ -83,7 +94,8 @@ class TRPNHead(BaseModule):
                     valid: torch.Tensor) -> torch.Tensor:
         """Straight-through stochastic proposal mask for training, (B, T)."""
         p = fss.clamp(self.eps, 1 - self.eps)
-        logits = torch.stack([p.log(), (1 - p).log()], dim=-1)  # fg, bg
+        logits = torch.stack([p.log() - self.train_mask_bias,
+                              (1 - p).log()], dim=-1)  # fg, bg
         if self.noise == 'gumbel':
             # -log(Exp(1)) is Gumbel(0, 1)
             noise = -torch.empty_like(logits).exponential_().log()
