@@ -57,7 +57,7 @@ def test_dist_train_two_processes_finish(tools, dist_train):
         rank0_log = f.read()
     assert 'Saving checkpoint at 20 iterations' in rank0_log
     assert 'Temporal mAP (%) on 13 videos' in rank0_log
-    assert 'Iter(val) [1/1]' in rank0_log  # 13 videos, 7 per rank, batch 8
+    assert 'Iter(val) [7/7]' in rank0_log  # 13 videos, 7 per rank, batch 1
     final = tools.val_metrics(work_dir)
     assert len(final) == 1  # one validation, at the end
     assert 0 <= final[0]['wstal/mAP_AVG'] <= 100
@@ -146,6 +146,6 @@ def test_slurm_test_script_on_cpu(tools, tiny_data, dist_train,
         ['tools/slurm_test.sh', 'cpu', 'job', tools.CONFIG,
          osp.join(dist_train[0], 'iter_20.pth'), '--work-dir', work_dir,
          '--cfg-options'] + tools.tiny_opts(tiny_data), env=env))
-    assert 'Iter(test) [1/1]' in tools.output(proc)  # 2 ranks, 7 videos each
+    assert 'Iter(test) [7/7]' in tools.output(proc)  # 2 ranks, 7 videos each
     assert (tools.metrics_of_test_run(work_dir) ==
             single_and_dist_test['single']['metrics'])
