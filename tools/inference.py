@@ -26,10 +26,9 @@ try:
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 from mmtrpn.apis import (find_videos, inference_localizer,  # noqa: E402
                          init_localizer, results_payload)
+from mmtrpn.utils.cli import add_common_args  # noqa: E402
 from mmtrpn.utils.fileio import atomic_write_json  # noqa: E402
 
 
@@ -54,16 +53,7 @@ def parse_args(argv=None):
         help='with a folder INPUT and annotations: only videos of this '
         'subset (e.g. test)')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow full unpickling of the checkpoint; only for files you '
-        'trust')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. model.test_cfg.topk_ratio=4')
+    add_common_args(parser, launcher=False)
     return parser.parse_args(argv)
 
 

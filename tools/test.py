@@ -4,15 +4,15 @@ Prints the mAP@tIoU table; ``--dump results.json`` also writes the
 detections in the ActivityNet results format.
 """
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmtrpn  # noqa: F401  (applies the compatibility fixes)
 from mmtrpn.utils import (atomic_write_json, init_cpu_process_group,
                           register_all_modules, shutdown_distributed)
+from mmtrpn.utils.cli import add_common_args, apply_common_args
 
 
 def parse_args():
@@ -33,26 +33,8 @@ def parse_args():
         '--show-dir',
         help='write one figure per video (detections, proposals, curves) '
         'into this folder')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow full unpickling of the checkpoint; only for files you '
-        'trust')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_common_args(parser)
+    return apply_common_args(parser.parse_args())
 
 
 def merge_args(cfg, args):
@@ -85,8 +67,6 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    if args.trust_checkpoint:
-        os.environ[mmtrpn.utils.compat.TRUST_CHECKPOINTS_ENV] = '1'
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)

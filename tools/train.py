@@ -8,12 +8,13 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmtrpn  # noqa: F401  (applies the compatibility fixes)
 from mmtrpn.utils import (init_cpu_process_group, register_all_modules,
                           shutdown_distributed)
+from mmtrpn.utils.cli import add_common_args, apply_common_args
 
 
 def parse_args():
@@ -46,26 +47,8 @@ def parse_args():
         '--deterministic',
         action='store_true',
         help='use deterministic algorithms (see docs/reproducibility.md)')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow full unpickling of the resumed/loaded checkpoint; only '
-        'for files you trust')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. train_cfg.max_iters=100')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_common_args(parser)
+    return apply_common_args(parser.parse_args())
 
 
 def merge_args(cfg, args):
@@ -119,8 +102,6 @@ def main():
         # cuBLAS refuses deterministic mode without it (no-op on CPU); must
         # be set before CUDA initialises.
         os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
-    if args.trust_checkpoint:
-        os.environ[mmtrpn.utils.compat.TRUST_CHECKPOINTS_ENV] = '1'
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)

@@ -1,0 +1,40 @@
+"""Command-line arguments shared by tools/train.py, test.py and inference.py."""
+import os
+
+from mmengine.config import DictAction
+
+from .compat import TRUST_CHECKPOINTS_ENV
+
+
+def add_common_args(parser, launcher=True):
+    """``--trust-checkpoint``, ``--cfg-options`` and, for Runner tools,
+    ``--launcher`` / ``--local-rank`` (as MMAction2's tools take them)."""
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow full unpickling of the checkpoint; only for files you '
+        'trust')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. train_cfg.max_iters=100 '
+        'model.test_cfg.topk_ratio=4')
+    if launcher:
+        parser.add_argument(
+            '--launcher',
+            choices=['none', 'pytorch', 'slurm', 'mpi'],
+            default='none',
+            help='job launcher')
+        parser.add_argument(
+            '--local_rank', '--local-rank', type=int, default=0)
+    return parser
+
+
+def apply_common_args(args):
+    """Export what the common arguments ask of the environment."""
+    if getattr(args, 'local_rank', None) is not None:
+        os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if args.trust_checkpoint:
+        os.environ[TRUST_CHECKPOINTS_ENV] = '1'
+    return args
