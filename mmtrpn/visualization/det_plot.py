@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from mmtrpn.models.postprocessors.wstal_postprocessor import find_runs
 from mmtrpn.utils.fileio import atomic_write_bytes
 
 _KEYS_2D = ('gt_segments', 'pred_segments')
@@ -51,9 +52,9 @@ def sample_to_dict(sample) -> Dict:
 
 def mask_runs(mask: np.ndarray) -> np.ndarray:
     """(R, 2) [first, last + 1] snippet indices of runs of ``mask > 0.5``."""
-    m = np.concatenate([[0], (np.asarray(mask).reshape(-1) > 0.5), [0]])
-    edges = np.flatnonzero(np.diff(m.astype(np.int8)))
-    return edges.reshape(-1, 2)
+    starts, ends = find_runs(
+        np.asarray(mask, dtype=np.float64).reshape(-1), np.array([0.5]))
+    return np.stack([starts, ends], axis=1)
 
 
 def assign_lanes(starts, ends) -> np.ndarray:
