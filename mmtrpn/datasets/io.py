@@ -4,12 +4,13 @@ Nothing here reads pickled data: annotation files are JSON or plain text,
 features are plain ``.npy`` arrays. Pickled inputs are read only in
 ``mmtrpn/datasets/converters.py``.
 """
-import json
 import os
 import os.path as osp
 from typing import Dict, Iterable, List, Sequence, Tuple, Union
 
 import numpy as np
+
+from mmtrpn.utils.fileio import load_json as read_json_object
 
 DATA_DOC = 'docs/data_preparation.md'
 
@@ -35,16 +36,8 @@ def check_video_name(name, source: str = '') -> str:
 
 
 def load_json(path: str) -> dict:
-    """Read a JSON file, with errors that name the file."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'Annotation file not found: {path}. See {DATA_DOC}.')
-    try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f'Malformed JSON in annotation file {path}: {e}') \
-            from e
+    """An annotation/layout JSON file; errors name it and the data docs."""
+    return read_json_object(path, 'Annotation file', f' See {DATA_DOC}.')
 
 
 def read_name_list(source: Union[str, Iterable[str], None]) -> List[str]:

@@ -54,3 +54,19 @@ def atomic_save_npy(path, array):
     """``np.save`` without pickles, atomically."""
     array = np.ascontiguousarray(array)
     atomic_write(path, lambda f: np.save(f, array, allow_pickle=False))
+
+
+def load_json(path, kind='JSON file', hint=''):
+    """A JSON object from ``path``; errors name the file (and ``kind``)."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'{kind} not found: {path}.{hint}')
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f'Malformed JSON in {kind} {path}: {e}') from e
+    if not isinstance(data, dict):
+        raise ValueError(f'{kind} {path}: expected a JSON object at the top '
+                         'level')
+    return data

@@ -33,6 +33,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmtrpn.utils.fileio import load_json
+
 THUMOS_TIOUS = np.linspace(0.1, 0.7, 7)
 ANET_TIOUS = np.linspace(0.5, 0.95, 10)
 
@@ -421,17 +423,6 @@ def _fmt(v) -> str:
 # File loaders shared by the metric and ``tools/eval_results.py``.
 
 
-def _load_json(path: str) -> dict:
-    try:
-        with open(path, 'r') as f:
-            data = json.load(f)
-    except json.JSONDecodeError as e:
-        raise ValueError(f'{path}: not valid JSON ({e})') from None
-    if not isinstance(data, dict):
-        raise ValueError(f'{path}: expected a JSON object at the top level')
-    return data
-
-
 def _segment(value, where: str) -> Tuple[float, float]:
     try:
         s, e = (float(v) for v in value)
@@ -460,7 +451,7 @@ def load_ground_truth(path: str,
         or without instances), ``video_ids`` (M,) str, ``segments`` (M, 2),
         ``labels`` (M,) int64.
     """
-    data = _load_json(path)
+    data = load_json(path, 'ground-truth file')
     database = data.get('database')
     if not isinstance(database, dict):
         raise ValueError(f'{path}: missing "database" object')
@@ -520,7 +511,7 @@ def load_predictions(path: str,
         dict: ``video_ids`` (N,) str, ``segments`` (N, 2), ``labels`` (N,)
         int64, ``scores`` (N,) float64.
     """
-    data = _load_json(path)
+    data = load_json(path, 'results file')
     results = data.get('results')
     if not isinstance(results, dict):
         raise ValueError(f'{path}: missing "results" object')
