@@ -16,7 +16,9 @@ import numpy as np
 from mmengine.utils import track_iter_progress
 
 from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json
-from .io import check_video_name, load_json, normalize_layout
+from mmtrpn.structures.annotations import (check_video_name,
+                                           load_annotation_json,
+                                           normalize_layout)
 
 WTALC_FILES = ('videoname', 'subset', 'duration', 'segments', 'labels',
                'labels_all', 'classlist')
@@ -215,7 +217,7 @@ def convert_folders(annotations: str,
                          'folders.')
     if not joint_dirs and not (rgb_dirs and flow_dirs):
         raise ValueError('Both rgb and flow folders are needed.')
-    layout = normalize_layout(load_json(annotations), annotations)
+    layout = normalize_layout(load_annotation_json(annotations), annotations)
     if subsets is not None:
         keep = {s.lower() for s in subsets}
         layout['database'] = {

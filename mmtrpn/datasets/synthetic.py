@@ -27,9 +27,10 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from mmtrpn.structures.annotations import (load_annotation_json,
+                                           normalize_layout)
 from mmtrpn.utils.fileio import (atomic_save_npy, atomic_write_json,
                                  atomic_write_text)
-from .io import load_json, normalize_layout
 
 
 @dataclass
@@ -278,7 +279,7 @@ def _synthetic_layout(cfg: SyntheticConfig):
 
 def _replay_layout(cfg: SyntheticConfig, layout_file: str,
                    max_videos: Optional[int], duration_scale: float):
-    layout = normalize_layout(load_json(layout_file), layout_file)
+    layout = normalize_layout(load_annotation_json(layout_file), layout_file)
     classes = layout['classes']
     index = {c: i for i, c in enumerate(classes)}
     names = sorted(layout['database'])

@@ -6,7 +6,8 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
-from mmtrpn.models.localizers import DTRPLoc, segments_to_snippet_mask
+from mmtrpn.models.localizers import DTRPLoc
+from mmtrpn.structures.segments import segments_to_snippet_mask
 from mmtrpn.registry import MODELS
 from mmtrpn.utils.setup_env import register_all_modules
 

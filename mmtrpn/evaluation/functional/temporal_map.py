@@ -26,43 +26,15 @@ With tie-free scores the results agree with the official code.
 Differences on degenerate input: a zero-length union (a zero-length
 prediction on a zero-length ground truth) has tIoU 0 here, not NaN.
 """
-import json
-import os.path as osp
 import warnings
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmtrpn.utils.fileio import load_json
+from mmtrpn.structures.segments import pair_tiou
 
 THUMOS_TIOUS = np.linspace(0.1, 0.7, 7)
 ANET_TIOUS = np.linspace(0.5, 0.95, 10)
-
-
-def segment_tiou(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """Temporal IoU of every prediction with every ground truth.
-
-    Args:
-        pred (np.ndarray): (N, 2) [start, end].
-        gt (np.ndarray): (M, 2) [start, end].
-
-    Returns:
-        np.ndarray: (N, M) float64 tIoU; 0 where the union is empty.
-    """
-    pred = np.asarray(pred, dtype=np.float64).reshape(-1, 2)
-    gt = np.asarray(gt, dtype=np.float64).reshape(-1, 2)
-    return _pair_tiou(pred[:, None, 0], pred[:, None, 1], gt[None, :, 0],
-                      gt[None, :, 1])
-
-
-def _pair_tiou(ps, pe, gs, ge):
-    # Same operation order as the official ``segment_iou`` so that values on
-    # a threshold compare identically.
-    inter = np.clip(np.minimum(pe, ge) - np.maximum(ps, gs), 0, None)
-    union = (ge - gs) + (pe - ps) - inter
-    with np.errstate(divide='ignore', invalid='ignore'):
-        tiou = inter / union
-    return np.where(union > 0, tiou, 0.0)
 
 
 def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
@@ -311,7 +283,7 @@ def temporal_map(pred_video_ids: Sequence,
         pi, gj = _expand_ranges(lo, hi)
     else:
         pi, gj = _expand_groups(pkey, gkey_sorted)
-    tiou = _pair_tiou(pred_segments[pi, 0], pred_segments[pi, 1],
+    tiou = pair_tiou(pred_segments[pi, 0], pred_segments[pi, 1],
                       gseg[gj, 0], gseg[gj, 1])
     cand = tiou >= tious.min()
     pi, gj, tiou = pi[cand], gj[cand], tiou[cand]
@@ -417,168 +389,3 @@ def format_map_table(tiou_thresholds, mean_ap, ap=None,
 
 def _fmt(v) -> str:
     return 'n/a' if np.isnan(v) else f'{v:.2f}'
-
-
-# ---------------------------------------------------------------------------
-# File loaders shared by the metric and ``tools/eval_results.py``.
-
-
-def _segment(value, where: str) -> Tuple[float, float]:
-    try:
-        s, e = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f'{where}: "segment" must be [start, end], '
-                         f'got {value!r}') from None
-    if not (np.isfinite(s) and np.isfinite(e)) or e < s:
-        raise ValueError(f'{where}: bad segment {value!r}')
-    return s, e
-
-
-def load_ground_truth(path: str,
-                      subset: Optional[str] = None,
-                      classes: Optional[Sequence[str]] = None) -> dict:
-    """Read an ActivityNet-style ground-truth file into arrays.
-
-    The file holds ``{"classes": [...], "database": {video: {"subset",
-    "duration", "annotations": [{"label", "segment": [s, e]}]}}}``. Without
-    ``"classes"`` (e.g. the plain ActivityNet/THUMOS json) and without the
-    ``classes`` argument, the class list is the sorted set of labels of the
-    whole database. ``subset`` is compared case-insensitively (THUMOS files
-    say "Test", ours "test"); None keeps all videos.
-
-    Returns:
-        dict: ``classes`` (list), ``videos`` (list of all kept videos, with
-        or without instances), ``video_ids`` (M,) str, ``segments`` (M, 2),
-        ``labels`` (M,) int64.
-    """
-    data = load_json(path, 'ground-truth file')
-    database = data.get('database')
-    if not isinstance(database, dict):
-        raise ValueError(f'{path}: missing "database" object')
-    if classes is None:
-        classes = data.get('classes')
-    if classes is None:
-        classes = sorted({
-            str(a.get('label'))
-            for v in database.values() if isinstance(v, dict)
-            for a in v.get('annotations', []) if isinstance(a, dict)
-        })
-    classes = [str(c) for c in classes]
-    index = {c: i for i, c in enumerate(classes)}
-    want = None if subset is None else str(subset).lower()
-    videos, vids, segs, labels = [], [], [], []
-    for video, info in database.items():
-        if not isinstance(info, dict):
-            raise ValueError(f'{path}: video {video}: expected an object')
-        if want is not None and str(info.get('subset', '')).lower() != want:
-            continue
-        videos.append(video)
-        anns = info.get('annotations', [])
-        if not isinstance(anns, list):
-            raise ValueError(f'{path}: video {video}: "annotations" must be '
-                             'a list')
-        for k, ann in enumerate(anns):
-            where = f'{path}: video {video}, annotation {k}'
-            if not isinstance(ann, dict) or 'label' not in ann \
-                    or 'segment' not in ann:
-                raise ValueError(f'{where}: needs "label" and "segment"')
-            if ann['label'] not in index:
-                raise ValueError(f'{where}: unknown class {ann["label"]!r}')
-            vids.append(video)
-            segs.append(_segment(ann['segment'], where))
-            labels.append(index[ann['label']])
-    if want is not None and not videos:
-        raise ValueError(f'{path}: no video in subset {subset!r}')
-    return dict(
-        classes=classes,
-        videos=videos,
-        video_ids=np.asarray(vids, dtype=str),
-        segments=np.asarray(segs, dtype=np.float64).reshape(-1, 2),
-        labels=np.asarray(labels, dtype=np.int64))
-
-
-def load_predictions(path: str,
-                     classes: Sequence[str],
-                     known_videos: Optional[Iterable[str]] = None,
-                     blocked_videos: Iterable[str] = ()) -> dict:
-    """Read an ActivityNet-style results file into arrays.
-
-    ``{"results": {video: [{"label", "segment": [s, e], "score"}]}}``.
-    Videos in ``blocked_videos`` are skipped; any other video missing from
-    ``known_videos`` (when given) raises ValueError naming it.
-
-    Returns:
-        dict: ``video_ids`` (N,) str, ``segments`` (N, 2), ``labels`` (N,)
-        int64, ``scores`` (N,) float64.
-    """
-    data = load_json(path, 'results file')
-    results = data.get('results')
-    if not isinstance(results, dict):
-        raise ValueError(f'{path}: missing "results" object')
-    index = {c: i for i, c in enumerate(classes)}
-    known = None if known_videos is None else set(known_videos)
-    blocked = set(blocked_videos)
-    vids, segs, labels, scores = [], [], [], []
-    for video, dets in results.items():
-        if video in blocked:
-            continue
-        if known is not None and video not in known:
-            raise ValueError(f'{path}: predictions for video {video!r}, '
-                             'which is not in the ground truth (subset)')
-        if not isinstance(dets, list):
-            raise ValueError(f'{path}: video {video}: expected a list')
-        for k, det in enumerate(dets):
-            where = f'{path}: video {video}, detection {k}'
-            if not isinstance(det, dict) or not {'label', 'segment',
-                                                  'score'} <= det.keys():
-                raise ValueError(f'{where}: needs "label", "segment", '
-                                 '"score"')
-            if det['label'] not in index:
-                raise ValueError(f'{where}: unknown class {det["label"]!r}')
-            try:
-                score = float(det['score'])
-            except (TypeError, ValueError):
-                score = float('nan')
-            if np.isnan(score):
-                raise ValueError(f'{where}: bad score {det["score"]!r}')
-            vids.append(video)
-            segs.append(_segment(det['segment'], where))
-            labels.append(index[det['label']])
-            scores.append(score)
-    return dict(
-        video_ids=np.asarray(vids, dtype=str),
-        segments=np.asarray(segs, dtype=np.float64).reshape(-1, 2),
-        labels=np.asarray(labels, dtype=np.int64),
-        scores=np.asarray(scores, dtype=np.float64))
-
-
-def load_ambiguous(path: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Read THUMOS ``Ambiguous_*.txt`` lines ``video start end``.
-
-    Returns:
-        tuple: video ids (A,) str and segments (A, 2).
-    """
-    vids, segs = [], []
-    with open(path, 'r') as f:
-        for n, line in enumerate(f, 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 3:
-                raise ValueError(f'{path}:{n}: expected "video start end"')
-            vids.append(parts[0])
-            segs.append(_segment(parts[1:], f'{path}:{n}'))
-    return (np.asarray(vids, dtype=str),
-            np.asarray(segs, dtype=np.float64).reshape(-1, 2))
-
-
-def load_video_list(path: str) -> List[str]:
-    """Read a blocked-video list: a JSON list or one name per line."""
-    if osp.splitext(path)[1].lower() == '.json':
-        with open(path, 'r') as f:
-            data = json.load(f)
-        if not isinstance(data, list):
-            raise ValueError(f'{path}: expected a JSON list of video names')
-        return [str(v) for v in data]
-    with open(path, 'r') as f:
-        return [ln.strip() for ln in f if ln.strip()]

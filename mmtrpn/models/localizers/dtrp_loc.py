@@ -8,6 +8,7 @@ from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
 from mmtrpn.registry import MODELS
+from mmtrpn.structures.segments import segments_to_snippet_mask
 from ..heads.masked_cls_head import topk_pool
 from ..losses.pseudo_label_loss import MutualLearningLoss, PseudoLabelKLLoss
 
@@ -42,36 +43,6 @@ def pad_inputs(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
         x[i, :length] = feat
         valid[i, :length] = 1
     return x, valid
-
-
-def segments_to_snippet_mask(segments: torch.Tensor, snippet_duration: float,
-                             num_snippets: int,
-                             snippet_indices: Optional[torch.Tensor] = None,
-                             device=None) -> torch.Tensor:
-    """Oracle proposal mask: 1 where a snippet overlaps a ground-truth segment.
-
-    Snippet ``s`` of the full video spans ``[s*d, (s+1)*d)`` seconds. With
-    ``snippet_indices`` (training-time sampling), row ``t`` of the input is
-    original snippet ``snippet_indices[t]``.
-
-    Returns:
-        Tensor: (num_snippets,) float 0/1.
-    """
-    if snippet_indices is None:
-        index = torch.arange(num_snippets, device=device)
-    else:
-        index = torch.as_tensor(snippet_indices, device=device).long()
-        index = index[:num_snippets]
-    start = index.double() * snippet_duration
-    end = start + snippet_duration
-    segments = torch.as_tensor(
-        segments, dtype=torch.float64, device=device).reshape(-1, 2)
-    if segments.numel() == 0:
-        return torch.zeros(len(index), device=device)
-    # strict overlap of [start, end) with [seg_start, seg_end]
-    hit = (start[:, None] < segments[None, :, 1]) & (
-        end[:, None] > segments[None, :, 0])
-    return hit.any(dim=1).float()
 
 
 @MODELS.register_module()
