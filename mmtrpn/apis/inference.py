@@ -58,8 +58,9 @@ def init_localizer(config: Union[str, Config],
         error, not renamed.
     """
     from mmtrpn.registry import MODELS
-    from mmtrpn.utils import register_all_modules
+    from mmtrpn.utils import apply_compat_fixes, register_all_modules
 
+    apply_compat_fixes()
     if isinstance(config, (str, os.PathLike)):
         config = Config.fromfile(os.fspath(config))
     elif not isinstance(config, Config):

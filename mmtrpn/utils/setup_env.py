@@ -5,12 +5,15 @@ from mmengine import DefaultScope
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every mmtrpn module so its classes are registered.
+    """Apply the compatibility fixes and import every mmtrpn module so its
+    classes are registered.
 
     Args:
         init_default_scope (bool): Set the default scope to ``mmtrpn`` so
             registries build from mmtrpn's node first. Defaults to True.
     """
+    from .compat import apply_compat_fixes
+    apply_compat_fixes()
     import mmtrpn.datasets  # noqa: F401,F403
     import mmtrpn.engine  # noqa: F401,F403
     import mmtrpn.evaluation  # noqa: F401,F403
