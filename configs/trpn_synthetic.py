@@ -4,6 +4,8 @@ _base_ = [
     '_base_/models/dtrp_loc.py', '_base_/datasets/synthetic.py',
     '_base_/schedules/adam_5k.py', '_base_/default_runtime.py'
 ]
+# The class count and feature widths are stated here only, for the model;
+# ModelDatasetCheckHook checks at start that the datasets agree.
 model = dict(
     num_classes=10,
     feature_dims=(64, 64),

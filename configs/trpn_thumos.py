@@ -4,4 +4,6 @@ _base_ = [
     '_base_/models/dtrp_loc.py', '_base_/datasets/thumos14_i3d.py',
     '_base_/schedules/adam_5k.py', '_base_/default_runtime.py'
 ]
+# The class count and feature widths are stated here only, for the model;
+# ModelDatasetCheckHook checks at start that the datasets agree.
 model = dict(num_classes=20, feature_dims=(1024, 1024))

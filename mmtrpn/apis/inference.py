@@ -143,6 +143,7 @@ _ANN_CACHE: Dict[tuple, Annotations] = {}
 
 
 def _build_pipeline(model, skip_loading: bool):
+    """The config's test pipeline; its loader expects the model's widths."""
     from mmtrpn.registry import TRANSFORMS
     ds = _test_dataset_cfg(getattr(model, 'cfg', None) or Config())
     steps = ds.get('pipeline') or [
@@ -150,15 +151,20 @@ def _build_pipeline(model, skip_loading: bool):
     ]
     out = []
     for step in steps:
-        if skip_loading and step.get('type') == _LOADER:
-            continue
-        out.append(TRANSFORMS.build(copy.deepcopy(step)))
+        step = copy.deepcopy(step)
+        if step.get('type') == _LOADER:
+            if skip_loading:
+                continue
+            step.setdefault('rgb_dim', model.feature_dims[0])
+            step.setdefault('flow_dim', model.feature_dims[1])
+        out.append(TRANSFORMS.build(step))
     return out
 
 
-def _info_from_arrays(rgb, flow, name: str) -> dict:
-    rgb = check_features(np.asarray(rgb), name, 'rgb')
-    flow = check_features(np.asarray(flow), name, 'flow')
+def _info_from_arrays(rgb, flow, name: str, feature_dims) -> dict:
+    rgb = check_features(np.asarray(rgb), name, 'rgb', dim=feature_dims[0])
+    flow = check_features(np.asarray(flow), name, 'flow',
+                          dim=feature_dims[1])
     check_same_length(rgb, flow, name)
     return dict(video_name=name, rgb=rgb, flow=flow,
                 num_snippets=int(rgb.shape[0]))
@@ -181,7 +187,7 @@ def _info_from_name(video: str, ds_cfg: dict,
     return info
 
 
-def _video_info(video, ds_cfg: dict, data_root: Optional[str],
+def _video_info(video, model, ds_cfg: dict, data_root: Optional[str],
                 video_name: Optional[str]) -> dict:
     """The data_info of ``video`` (see :func:`inference_localizer`); it
     holds ``rgb``/``flow`` arrays instead of paths when arrays were given."""
@@ -197,7 +203,8 @@ def _video_info(video, ds_cfg: dict, data_root: Optional[str],
                 video_name=video_name or osp.splitext(osp.basename(rgb))[0],
                 rgb_path=os.fspath(rgb), flow_path=os.fspath(flow))
         else:
-            info = _info_from_arrays(rgb, flow, video_name or 'video')
+            info = _info_from_arrays(rgb, flow, video_name or 'video',
+                                     model.feature_dims)
     elif isinstance(video, str):
         info = _info_from_name(video, ds_cfg, data_root)
     else:
@@ -239,17 +246,6 @@ def _pack(model, info: dict):
     return data['inputs'], data['data_samples']
 
 
-def _check_feature_dims(model, info: dict, sample) -> None:
-    dims = tuple(sample.metainfo.get('feature_dims', ()))
-    if dims != tuple(model.feature_dims):
-        files = ', '.join(info[k] for k in ('rgb_path', 'flow_path')
-                          if k in info)
-        raise ValueError(
-            f'video {info["video_name"]}: feature widths (rgb, flow) = '
-            f'{dims}, but the model expects {tuple(model.feature_dims)}'
-            + (f' ({files})' if files else ''))
-
-
 def inference_localizer(model,
                         video: Union[str, Tuple, List, dict],
                         data_root: Optional[str] = None,
@@ -276,11 +272,10 @@ def inference_localizer(model,
     """
     classes = list(model.dataset_meta['classes'])
     ds_cfg = _test_dataset_cfg(getattr(model, 'cfg', None) or Config())
-    info = _video_info(video, ds_cfg, data_root, video_name)
+    info = _video_info(video, model, ds_cfg, data_root, video_name)
     if ann_file:
         _add_ground_truth(info, ann_file, classes)
     inputs, sample = _pack(model, info)
-    _check_feature_dims(model, info, sample)
     with torch.no_grad():
         out = model.test_step(dict(inputs=[inputs], data_samples=[sample]))[0]
     dets = to_detections(out)
