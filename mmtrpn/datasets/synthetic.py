@@ -29,6 +29,7 @@ import numpy as np
 
 from mmtrpn.structures.annotations import (load_annotation_json,
                                            normalize_layout)
+from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION
 from mmtrpn.utils.fileio import (atomic_save_npy, atomic_write_json,
                                  atomic_write_text)
 
@@ -45,7 +46,7 @@ class SyntheticConfig:
     test_subset: str = 'test'
     min_duration: float = 30.0
     max_duration: float = 200.0
-    snippet_duration: float = 16 / 25
+    snippet_duration: float = DEFAULT_SNIPPET_DURATION
     # Timeline statistics (THUMOS-14: coverage 15-30 %, mean segment 4-5 s,
     # 1.17 classes per video).
     coverage: float = 0.22

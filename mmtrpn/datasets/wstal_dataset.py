@@ -34,7 +34,8 @@ class WSTALFeatureDataset(BaseDataset):
             ``data_root``.
         subset (str | list[str]): Subset(s) to keep, e.g. ``'validation'``.
         snippet_duration (float): Seconds per feature snippet.
-            Defaults to 16 / 25 (I3D, 16 frames at 25 fps).
+            Defaults to ``DEFAULT_SNIPPET_DURATION`` (I3D: 16 frames at
+            25 fps).
         classes (list[str], optional): Class names and their order. Defaults
             to the file's ``classes``.
         ambiguous_file (str, optional): THUMOS ``Ambiguous_test.txt``-style

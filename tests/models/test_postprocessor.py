@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mmtrpn.models.postprocessors import WSTALPostProcessor
-from mmtrpn.registry import MODELS
+from mmtrpn.registry import TASK_UTILS
 from mmtrpn.testing import reference_postprocess
 
 
@@ -16,7 +16,7 @@ def _curve(values, length=10):
 
 
 def test_build_from_registry():
-    post = MODELS.build(dict(type='WSTALPostProcessor', nms='hard'))
+    post = TASK_UTILS.build(dict(type='WSTALPostProcessor', nms='hard'))
     assert isinstance(post, WSTALPostProcessor)
     assert post.nms == 'hard'
     with pytest.raises(ValueError):

@@ -7,7 +7,7 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
-from mmtrpn.registry import MODELS
+from mmtrpn.registry import MODELS, TASK_UTILS
 from mmtrpn.structures.segments import segments_to_snippet_mask
 from ..heads.masked_cls_head import topk_pool
 from ..losses.pseudo_label_loss import MutualLearningLoss, PseudoLabelKLLoss
@@ -177,8 +177,8 @@ class DTRPLoc(BaseModel):
         if self.test_cfg['fg_source'] not in ('trpn', 'cls'):
             raise ValueError('test_cfg.fg_source must be trpn or cls')
         post = self.test_cfg['postprocessor']
-        self.postprocessor = MODELS.build(post) if isinstance(post,
-                                                              dict) else post
+        self.postprocessor = TASK_UTILS.build(post) if isinstance(
+            post, dict) else post
 
     @staticmethod
     def _resolve_proposal_source(rpn_head, with_plg, proposal_source) -> str:

@@ -9,7 +9,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from mmtrpn.registry import MODELS
+from mmtrpn.registry import TASK_UTILS
 from mmtrpn.structures.segments import find_runs, snippets_to_seconds
 
 
@@ -25,7 +25,7 @@ def margin_length(lengths: np.ndarray, oic_margin: float) -> np.ndarray:
     return np.maximum(1, np.floor(oic_margin * lengths + 0.5)).astype(np.int64)
 
 
-@MODELS.register_module()
+@TASK_UTILS.register_module()
 class WSTALPostProcessor:
     """Turn per-snippet class scores into scored, NMS-ed segments in seconds.
 
