@@ -45,6 +45,10 @@ class WSTALFeatureDataset(BaseDataset):
         check_files (bool): Check upfront that every feature file exists and
             report all missing ones at once. Defaults to False (files are
             then checked when loaded).
+        feature_dims (Sequence[int], optional): Expected ``(D_rgb,
+            D_flow)``, handed to the pipeline in each data_info, where
+            ``LoadSnippetFeatures`` checks them. Configs set it from the
+            variable that also gives ``model.feature_dims``.
     """
 
     def __init__(self,
@@ -58,6 +62,7 @@ class WSTALFeatureDataset(BaseDataset):
                  ambiguous_file: Optional[str] = None,
                  exclude_videos: Union[Sequence[str], str] = (),
                  check_files: bool = False,
+                 feature_dims: Optional[Sequence[int]] = None,
                  pipeline: List[Union[dict, callable]] = [],
                  test_mode: bool = False,
                  **kwargs) -> None:
@@ -72,6 +77,11 @@ class WSTALFeatureDataset(BaseDataset):
         self.ambiguous_file = ambiguous_file
         self.exclude_videos = exclude_videos
         self.check_files = check_files
+        self.feature_dims = None if feature_dims is None else tuple(
+            int(d) for d in feature_dims)
+        if self.feature_dims is not None and len(self.feature_dims) != 2:
+            raise ValueError('feature_dims is (D_rgb, D_flow), got '
+                             f'{feature_dims!r}')
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
@@ -125,6 +135,9 @@ class WSTALFeatureDataset(BaseDataset):
                 ambiguous_segments=segments_array(ambiguous.get(name, [])))
             for name, video in annotations.videos.items()
         ]
+        if self.feature_dims is not None:
+            for info in data_list:
+                info['feature_dims'] = self.feature_dims
         if self.check_files:
             self._check_feature_files(data_list)
         return data_list

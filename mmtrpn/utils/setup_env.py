@@ -2,6 +2,7 @@ import datetime
 import warnings
 
 from mmengine import DefaultScope
+from mmengine.registry import Registry
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
@@ -14,12 +15,14 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     """
     from .compat import apply_compat_fixes
     apply_compat_fixes()
-    import mmtrpn.datasets  # noqa: F401,F403
-    import mmtrpn.engine  # noqa: F401,F403
-    import mmtrpn.evaluation  # noqa: F401,F403
-    import mmtrpn.models  # noqa: F401,F403
-    import mmtrpn.utils.model_wrapper  # noqa: F401,F403
-    import mmtrpn.visualization  # noqa: F401,F403  (WSTALVisualizationHook)
+    # Each registry of mmtrpn/registry.py names the packages that fill it;
+    # importing through them keeps utils free of imports of the packages
+    # above it. (Registries without locations would call back here.)
+    from mmtrpn import registry
+    for value in vars(registry).values():
+        if isinstance(value, Registry) and value.scope == 'mmtrpn' and \
+                value._locations:
+            value.import_from_location()
 
     if not init_default_scope:
         return

@@ -57,8 +57,10 @@ class LoadSnippetFeatures(BaseTransform):
     without a debugger.
 
     Args:
-        rgb_dim (int, optional): Expected RGB width; unchecked if None.
-        flow_dim (int, optional): Expected flow width; unchecked if None.
+        rgb_dim (int, optional): Expected RGB width. Defaults to the
+            ``feature_dims`` of the data_info (set by the dataset from the
+            config); unchecked without either.
+        flow_dim (int, optional): Expected flow width, the same way.
     """
 
     def __init__(self,
@@ -85,8 +87,13 @@ class LoadSnippetFeatures(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         video = results.get('video_name', '?')
-        rgb = self._load(results['rgb_path'], video, 'rgb', self.rgb_dim)
-        flow = self._load(results['flow_path'], video, 'flow', self.flow_dim)
+        rgb_dim, flow_dim = results.get('feature_dims') or (None, None)
+        if self.rgb_dim is not None:
+            rgb_dim = self.rgb_dim
+        if self.flow_dim is not None:
+            flow_dim = self.flow_dim
+        rgb = self._load(results['rgb_path'], video, 'rgb', rgb_dim)
+        flow = self._load(results['flow_path'], video, 'flow', flow_dim)
         check_same_length(rgb, flow, video, f' ({results["rgb_path"]})',
                           f' ({results["flow_path"]})')
         results['rgb'] = rgb

@@ -71,19 +71,25 @@ class ModelDatasetCheckHook(Hook):
     ``model.num_classes``, or its feature files another width than
     ``model.feature_dims``.
 
-    The config states both numbers once, for the model; without this check
-    a model with too many classes trains and scores phantom classes, and a
-    width mismatch fails inside the network, far from the config line to
-    fix. Listed in ``configs/_base_/default_runtime.py``.
+    The config states both numbers once; without this check a model with
+    too many classes trains and scores phantom classes, and a model whose
+    widths were overridden alone fails inside the network, far from the
+    config line to fix. Each dataset is checked once (feature files by
+    their ``.npy`` header). Listed in ``configs/_base_/default_runtime.py``.
     """
 
     priority = 'VERY_HIGH'
 
-    @staticmethod
-    def _check(runner, loader, phase: str) -> None:
+    def __init__(self) -> None:
+        self._checked = set()
+
+    def _check(self, runner, loader, phase: str) -> None:
+        if id(loader.dataset) in self._checked:
+            return
         model = getattr(runner.model, 'module', runner.model)
         check_num_classes(model, loader.dataset, phase)
         check_feature_widths(model, loader.dataset, phase)
+        self._checked.add(id(loader.dataset))
 
     def before_train(self, runner) -> None:
         self._check(runner, runner.train_dataloader, 'training')
