@@ -164,9 +164,8 @@ def build_cfg(args, key, seed, work_dir):
         d.num_workers = 0
         d.persistent_workers = False
         d.batch_size = args.batch if train else 16
+        d.dataset.feature_dims = dims  # the loader checks every file
         for t in d.dataset.pipeline:
-            if t.type == 'LoadSnippetFeatures':
-                t.rgb_dim, t.flow_dim = dims
             if t.type == 'SampleSnippets':
                 t.num_snippets = args.t_train
     m = cfg.model

@@ -18,15 +18,14 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 try:
     import mmtrpn  # noqa: F401
 except ImportError:
     sys.path.insert(0, str(HERE.parent))
 
-from mmtrpn.evaluation.functional import (load_ground_truth,  # noqa: E402
-                                          temporal_map)
-from reference_map import reference_map  # noqa: E402
+from mmtrpn.evaluation.functional import temporal_map  # noqa: E402
+from mmtrpn.structures.annotations import load_ground_truth  # noqa: E402
+from mmtrpn.testing import reference_map  # noqa: E402
 
 DEFAULT_GT = HERE.parent.parent / 'shared' / 'data' / 'thumos14' / \
     'thumos14.json'

@@ -18,12 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_postprocess import reference_postprocess  # noqa: E402
+try:
+    import mmtrpn  # noqa: F401
+except ImportError:  # run from a checkout without installing
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mmtrpn.models.postprocessors import WSTALPostProcessor  # noqa: E402
+from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION  # noqa: E402
+from mmtrpn.testing import reference_postprocess  # noqa: E402
 
-SNIPPET_DURATION = 16 / 25
+SNIPPET_DURATION = DEFAULT_SNIPPET_DURATION
 NUM_CLASSES = 20
 DEFAULT_ANNOTATIONS = Path(__file__).resolve().parents[1].parent / \
     'shared' / 'data' / 'thumos14' / 'thumos14.json'

@@ -35,7 +35,7 @@ MODELS = Registry('model', parent=MMACTION_MODELS, locations=['mmtrpn.models'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper',
     parent=MMACTION_MODEL_WRAPPERS,
-    locations=['mmtrpn.utils'])
+    locations=['mmtrpn.utils.model_wrapper'])
 # Post-processors and other non-network helpers built from configs.
 TASK_UTILS = Registry(
     'task util', parent=MMACTION_TASK_UTILS, locations=['mmtrpn.models'])
@@ -43,7 +43,10 @@ METRICS = Registry(
     'metric', parent=MMACTION_METRICS, locations=['mmtrpn.evaluation'])
 EVALUATORS = Registry(
     'evaluator', parent=MMACTION_EVALUATOR, locations=['mmtrpn.evaluation'])
-HOOKS = Registry('hook', parent=MMACTION_HOOKS, locations=['mmtrpn.engine'])
+HOOKS = Registry(
+    'hook',
+    parent=MMACTION_HOOKS,
+    locations=['mmtrpn.engine', 'mmtrpn.visualization'])
 LOOPS = Registry('loop', parent=MMACTION_LOOPS, locations=['mmtrpn.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMACTION_OPTIMIZERS)
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMACTION_OPTIM_WRAPPERS)

@@ -26,10 +26,10 @@ try:
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmtrpn.apis import (find_videos, inference_localizer,  # noqa: E402
-                         init_localizer, results_payload)
+from mmtrpn.apis import (cached_annotations, find_videos,  # noqa: E402
+                         inference_localizer, init_localizer)
+from mmtrpn.structures.annotations import write_results_file  # noqa: E402
 from mmtrpn.utils.cli import add_common_args  # noqa: E402
-from mmtrpn.utils.fileio import atomic_write_json  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -116,12 +116,12 @@ def main(argv=None) -> int:
     if args.subset is not None:
         if ann_file is None:
             raise SystemExit('error: --subset needs annotations (--ann-file)')
-        from mmtrpn.apis import load_annotations
-        database = load_annotations(ann_file)['database']
+        annotated = cached_annotations(
+            ann_file, model.dataset_meta['classes']).videos
         want = args.subset.lower()
         videos = [
-            v for v in videos if str(database.get(_name(v), {}).get(
-                'subset', '')).lower() == want
+            v for v in videos if _name(v) in annotated
+            and annotated[_name(v)].subset.lower() == want
         ]
         if not videos:
             raise SystemExit(f'error: no video of subset {args.subset!r} '
@@ -143,7 +143,7 @@ def main(argv=None) -> int:
         if args.vis:
             plot_detection(res['data_sample'], classes,
                            osp.join(args.vis, f'{name}.png'))
-    atomic_write_json(args.out, results_payload(results))
+    write_results_file(args.out, results)
     num = sum(len(v) for v in results.values())
     print(f'{num} detections in {len(results)} video(s) written to '
           f'{args.out}' + (f'; figures in {args.vis}' if args.vis else ''))

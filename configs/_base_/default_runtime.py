@@ -21,8 +21,13 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
-# Restores torch's RNG on resume so a resumed run equals an uninterrupted one.
-custom_hooks = [dict(type='RandomStateHook')]
+# RandomStateHook restores torch's RNG on resume so a resumed run equals an
+# uninterrupted one; ModelDatasetCheckHook stops a run whose dataset classes
+# or feature widths do not fit the model.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='ModelDatasetCheckHook')
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -27,9 +27,11 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from mmtrpn.structures.annotations import (load_annotation_json,
+                                           normalize_layout)
+from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION
 from mmtrpn.utils.fileio import (atomic_save_npy, atomic_write_json,
                                  atomic_write_text)
-from .io import load_json, normalize_layout
 
 
 @dataclass
@@ -44,7 +46,7 @@ class SyntheticConfig:
     test_subset: str = 'test'
     min_duration: float = 30.0
     max_duration: float = 200.0
-    snippet_duration: float = 16 / 25
+    snippet_duration: float = DEFAULT_SNIPPET_DURATION
     # Timeline statistics (THUMOS-14: coverage 15-30 %, mean segment 4-5 s,
     # 1.17 classes per video).
     coverage: float = 0.22
@@ -278,7 +280,7 @@ def _synthetic_layout(cfg: SyntheticConfig):
 
 def _replay_layout(cfg: SyntheticConfig, layout_file: str,
                    max_videos: Optional[int], duration_scale: float):
-    layout = normalize_layout(load_json(layout_file), layout_file)
+    layout = normalize_layout(load_annotation_json(layout_file), layout_file)
     classes = layout['classes']
     index = {c: i for i, c in enumerate(classes)}
     names = sorted(layout['database'])

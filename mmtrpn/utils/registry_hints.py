@@ -40,6 +40,8 @@ def explain_unknown_type(error, registry):
     if match is None:
         return None
     obj_type, scope, name = match.groups()
+    if scope != 'mmtrpn':
+        return None  # other packages' errors are left as they are
     found = _find_registry(registry, scope, name)
     if found is None:
         return None

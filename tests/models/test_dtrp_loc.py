@@ -6,9 +6,9 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
-from mmtrpn.models.localizers import (DTRPLoc, pad_inputs,
-                                      segments_to_snippet_mask)
-from mmtrpn.registry import MODELS
+from mmtrpn.models.localizers import DTRPLoc, pad_inputs
+from mmtrpn.registry import MODELS, TASK_UTILS
+from mmtrpn.structures.segments import segments_to_snippet_mask
 from mmtrpn.utils.setup_env import register_all_modules
 
 register_all_modules()
@@ -44,8 +44,8 @@ class _StubPostProcessor:
             scores=np.array([float(video_scores.max())], np.float32))
 
 
-if 'StubPostProcessorForModelTests' not in MODELS.module_dict:
-    MODELS.register_module(
+if 'StubPostProcessorForModelTests' not in TASK_UTILS.module_dict:
+    TASK_UTILS.register_module(
         name='StubPostProcessorForModelTests', module=_StubPostProcessor)
 
 BASE = dict(
@@ -300,7 +300,7 @@ def test_fg_source_cls():
 
 
 def test_real_postprocessor_builds():
-    if 'WSTALPostProcessor' not in MODELS.module_dict:
+    if 'WSTALPostProcessor' not in TASK_UTILS.module_dict:
         pytest.skip('post-processor not available')
     model = build(test_cfg=dict(
         postprocessor=dict(type='WSTALPostProcessor'))).eval()

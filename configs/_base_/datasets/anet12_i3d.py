@@ -1,20 +1,17 @@
-# ActivityNet-1.2, I3D RGB + flow features (1024 + 1024). Train on
+# ActivityNet-1.2, I3D RGB + flow features. Train on
 # `training`, evaluate on `validation`, tIoU 0.5:0.05:0.95.
 _base_ = ['./thumos14_i3d.py']
 
 data_root = 'data/anet12'
 num_train_snippets = 60
-feature_dims = (1024, 1024)
 
 train_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='SampleSnippets', num_snippets=num_train_snippets),
     dict(type='PackWSTALInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='PackWSTALInputs'),
 ]
 train_dataloader = dict(

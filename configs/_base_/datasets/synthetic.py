@@ -1,20 +1,18 @@
 # The built-in synthetic default (tools/data/make_synthetic.py): THUMOS-like
-# timelines over generated 64 + 64-d "I3D" features, 10 classes.
+# timelines over generated "I3D"-like features (widths and class count are
+# stated by configs/trpn_synthetic.py).
 _base_ = ['./thumos14_i3d.py']
 
 data_root = 'data/synthetic'
-feature_dims = (64, 64)
 num_train_snippets = 128
 
 train_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='SampleSnippets', num_snippets=num_train_snippets),
     dict(type='PackWSTALInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='PackWSTALInputs'),
 ]
 train_dataloader = dict(

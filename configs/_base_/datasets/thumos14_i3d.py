@@ -1,22 +1,20 @@
-# THUMOS-14, I3D RGB + flow features (1024 + 1024), 16-frame snippets at
-# 25 fps. Train on the 200 validation videos, test on the test videos.
-# Prepare the files with docs/data_preparation.md.
+# THUMOS-14, I3D RGB + flow features, 16-frame snippets at 25 fps. Train on
+# the 200 validation videos, test on the test videos. Prepare the files with
+# docs/data_preparation.md. The class count and feature widths are stated
+# by the top-level config, for the model.
 dataset_type = 'WSTALFeatureDataset'
 data_root = 'data/thumos14'
 ann_file = 'annotations.json'
 snippet_duration = 16 / 25
-feature_dims = (1024, 1024)
 num_train_snippets = 320
 
 train_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='SampleSnippets', num_snippets=num_train_snippets),
     dict(type='PackWSTALInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='PackWSTALInputs'),
 ]
 

@@ -3,8 +3,6 @@
 # configs/ablations/ flip the switches of Tables 3 and 4.
 model = dict(
     type='DTRPLoc',
-    num_classes=20,
-    feature_dims=(1024, 1024),
     neck=dict(type='DMFNeck', reduction=4, temporal_hidden=512,
               temporal_kernel=3, residual=False),
     proposal_stage=dict(

@@ -1,12 +1,8 @@
 from .temporal_map import (ANET_TIOUS, THUMOS_TIOUS,
                            average_precision_per_class, format_map_table,
-                           interpolated_ap, load_ambiguous, load_ground_truth,
-                           load_predictions, load_video_list, segment_tiou,
-                           summarize_map, temporal_map)
+                           interpolated_ap, summarize_map, temporal_map)
 
 __all__ = [
     'ANET_TIOUS', 'THUMOS_TIOUS', 'average_precision_per_class',
-    'format_map_table', 'interpolated_ap', 'load_ambiguous',
-    'load_ground_truth', 'load_predictions', 'load_video_list',
-    'segment_tiou', 'summarize_map', 'temporal_map'
+    'format_map_table', 'interpolated_ap', 'summarize_map', 'temporal_map'
 ]

@@ -1,3 +1,3 @@
-from .dtrp_loc import DTRPLoc, pad_inputs, segments_to_snippet_mask
+from .dtrp_loc import DTRPLoc, pad_inputs
 
-__all__ = ['DTRPLoc', 'pad_inputs', 'segments_to_snippet_mask']
+__all__ = ['DTRPLoc', 'pad_inputs']

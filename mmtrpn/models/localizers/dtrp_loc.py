@@ -7,10 +7,10 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
-from mmtrpn.registry import MODELS
+from mmtrpn.registry import MODELS, TASK_UTILS
 from ..heads.masked_cls_head import topk_pool
 from ..proposals import (TemporalProposalStage, gt_snippet_masks,
-                         masked_mean_over, segments_to_snippet_mask)
+                         masked_mean_over)
 
 # The one statement of each default; a partial config dict is merged over it.
 DEFAULT_TEST_CFG = dict(
@@ -176,8 +176,8 @@ class DTRPLoc(BaseModel):
         check_choice('model.test_cfg.cas_source',
                      self.test_cfg['cas_source'], CAS_SOURCES)
         post = self.test_cfg['postprocessor']
-        self.postprocessor = MODELS.build(post) if isinstance(post,
-                                                              dict) else post
+        self.postprocessor = TASK_UTILS.build(post) if isinstance(
+            post, dict) else post
 
     @property
     def proposal_source(self) -> str:
@@ -392,5 +392,4 @@ class DTRPLoc(BaseModel):
             duration=meta.get('duration', None))
 
 
-__all__ = ['DTRPLoc', 'pad_inputs', 'segments_to_snippet_mask',
-           'merge_defaults', 'check_choice']
+__all__ = ['DTRPLoc', 'pad_inputs', 'merge_defaults', 'check_choice']

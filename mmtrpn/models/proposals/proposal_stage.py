@@ -13,6 +13,7 @@ import torch
 from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
+from mmtrpn.structures.segments import segments_to_snippet_mask
 
 # 'none': no proposals; 'trpn': T-RPN trained end to end only; 'trpn_pl':
 # T-RPN* (end to end + pseudo labels); 'gt': ground-truth proposals at
@@ -21,36 +22,6 @@ from mmtrpn.registry import MODELS
 PROPOSAL_SOURCES = ('none', 'trpn', 'trpn_pl', 'gt', 'gt_train')
 EMPTY_MASK_RULES = ('skip', 'top1')
 _LOSS_WEIGHT_KEYS = ('kl', 'ml', 'norm')
-
-
-def segments_to_snippet_mask(segments: torch.Tensor, snippet_duration: float,
-                             num_snippets: int,
-                             snippet_indices: Optional[torch.Tensor] = None,
-                             device=None) -> torch.Tensor:
-    """Oracle proposal mask: 1 where a snippet overlaps a ground-truth segment.
-
-    Snippet ``s`` of the full video spans ``[s*d, (s+1)*d)`` seconds. With
-    ``snippet_indices`` (training-time sampling), row ``t`` of the input is
-    original snippet ``snippet_indices[t]``.
-
-    Returns:
-        Tensor: (num_snippets,) float 0/1.
-    """
-    if snippet_indices is None:
-        index = torch.arange(num_snippets, device=device)
-    else:
-        index = torch.as_tensor(snippet_indices, device=device).long()
-        index = index[:num_snippets]
-    start = index.double() * snippet_duration
-    end = start + snippet_duration
-    segments = torch.as_tensor(
-        segments, dtype=torch.float64, device=device).reshape(-1, 2)
-    if segments.numel() == 0:
-        return torch.zeros(len(index), device=device)
-    # strict overlap of [start, end) with [seg_start, seg_end]
-    hit = (start[:, None] < segments[None, :, 1]) & (
-        end[:, None] > segments[None, :, 0])
-    return hit.any(dim=1).float()
 
 
 def gt_snippet_masks(data_samples: Sequence, valid: torch.Tensor
@@ -271,6 +242,6 @@ def masked_mean_over(x: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
 
 
 __all__: List[str] = [
-    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'segments_to_snippet_mask',
-    'gt_snippet_masks', 'masked_mean_over'
+    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks',
+    'masked_mean_over'
 ]
