@@ -38,8 +38,14 @@ class WSTALFeatureDataset(BaseDataset):
             to the file's ``classes``.
         ambiguous_file (str, optional): THUMOS ``Ambiguous_test.txt``-style
             file (``video start end`` lines), relative to ``data_root``.
+        include_videos (list[str] | str, optional): Keep only these videos
+            of ``subset`` (e.g. a held-out validation split), given as names
+            or a text file with one name per line (relative to
+            ``data_root``, else to the working directory, or absolute).
+            Every listed name must be a video of ``subset``. Defaults to
+            None (all videos of ``subset``).
         exclude_videos (list[str] | str): Names to drop, or a text file with
-            one name per line (relative to ``data_root``).
+            one name per line (found as for ``include_videos``).
         check_files (bool): Check upfront that every feature file exists and
             report all missing ones at once. Defaults to False (files are
             then checked when loaded).
@@ -54,6 +60,7 @@ class WSTALFeatureDataset(BaseDataset):
                  snippet_duration: float = 16 / 25,
                  classes: Optional[Sequence[str]] = None,
                  ambiguous_file: Optional[str] = None,
+                 include_videos: Union[Sequence[str], str, None] = None,
                  exclude_videos: Union[Sequence[str], str] = (),
                  check_files: bool = False,
                  pipeline: List[Union[dict, callable]] = [],
@@ -68,6 +75,7 @@ class WSTALFeatureDataset(BaseDataset):
         self.snippet_duration = float(snippet_duration)
         self.classes_arg = None if classes is None else list(classes)
         self.ambiguous_file = ambiguous_file
+        self.include_videos = include_videos
         self.exclude_videos = exclude_videos
         self.check_files = check_files
         super().__init__(
@@ -85,6 +93,16 @@ class WSTALFeatureDataset(BaseDataset):
             if osp.exists(joined) or not osp.exists(path):
                 return joined
         return path
+
+    def _video_list(self, names_or_file) -> List[str]:
+        return read_name_list(
+            self._root_path(names_or_file)
+            if isinstance(names_or_file, str) else names_or_file)
+
+    def _list_source(self, names_or_file) -> str:
+        if isinstance(names_or_file, str):
+            return f'file {self._root_path(names_or_file)}'
+        return '(given as a list)'
 
     def load_data_list(self) -> List[dict]:
         ann_file = self.ann_file
@@ -116,9 +134,9 @@ class WSTALFeatureDataset(BaseDataset):
         # Reaches metrics through dataset_meta.
         self._metainfo['classes'] = tuple(classes)
 
-        excluded = set(read_name_list(
-            self._root_path(self.exclude_videos)
-            if isinstance(self.exclude_videos, str) else self.exclude_videos))
+        excluded = set(self._video_list(self.exclude_videos))
+        included = None if self.include_videos is None else set(
+            self._video_list(self.include_videos))
         unknown = sorted(excluded - set(database))
         if unknown:
             warnings.warn(f'{len(unknown)} excluded video(s) are not in '
@@ -137,7 +155,8 @@ class WSTALFeatureDataset(BaseDataset):
                 raise ValueError(f'Entry of video {name} in {ann_file} is '
                                  'not a mapping.')
             subsets_seen.add(video.get('subset'))
-            if video.get('subset') not in self.subset or name in excluded:
+            if (video.get('subset') not in self.subset or name in excluded
+                    or (included is not None and name not in included)):
                 continue
             duration = video.get('duration')
             if (not isinstance(duration, (int, float))
@@ -201,6 +220,15 @@ class WSTALFeatureDataset(BaseDataset):
                     ambiguous_segments=segments_array(
                         ambiguous.get(name, []))))
 
+        if included is not None:
+            missing = sorted(included - excluded -
+                             {d['video_name'] for d in data_list})
+            if missing:
+                raise ValueError(
+                    f'{len(missing)} video(s) of include_videos '
+                    f'{self._list_source(self.include_videos)} are not '
+                    f'videos of subset {self.subset} in {ann_file}, e.g. '
+                    f'{missing[:5]}')
         if not data_list:
             raise ValueError(
                 f'No videos of subset {self.subset} in {ann_file} '
