@@ -44,6 +44,10 @@ def parse_args():
     p.add_argument('--ambiguous', action='store_true',
                    help='also write Ambiguous_test.txt with weak, '
                    'unlabelled action-like segments in test videos')
+    p.add_argument('--heldout-per-class', type=int,
+                   default=d.heldout_per_class,
+                   help='videos per class in the held-out validation split '
+                   'written to heldout.txt (0: none)')
     for name in SWITCHES:
         p.add_argument(f'--no-{name.replace("_", "-")}', action='store_true',
                        help=f'switch off the "{name}" difficulty')
@@ -65,7 +69,8 @@ def main():
         snippet_duration=args.snippet_duration,
         signal=args.signal,
         noise=args.noise,
-        ambiguous=args.ambiguous)
+        ambiguous=args.ambiguous,
+        heldout_per_class=args.heldout_per_class)
     off = {n: False for n in SWITCHES
            if args.easy or getattr(args, f'no_{n}')}
     cfg = dataclasses.replace(cfg, **off)
@@ -76,6 +81,8 @@ def main():
         max_videos=args.max_videos,
         duration_scale=args.duration_scale)
     print(f'Wrote {result["ann_file"]} in {result["seconds"]:.1f} s')
+    if 'heldout_file' in result:
+        print(f'Held-out validation split: {result["heldout_file"]}')
     print(json.dumps(result['stats'], indent=1))
 
 
