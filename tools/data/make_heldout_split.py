@@ -24,18 +24,10 @@ import argparse
 import os.path as osp
 from collections import Counter
 
-from mmtrpn.datasets.io import load_json, normalize_layout
+from mmtrpn.datasets.converters import load_annotation_source
 from mmtrpn.datasets.splits import (format_name_list, heldout_split,
                                     primary_labels)
 from mmtrpn.utils.fileio import atomic_write_text
-
-
-def load_annotations(source: str) -> dict:
-    """Canonical annotations from a JSON file or a W-TALC folder."""
-    if osp.isdir(source):
-        from mmtrpn.datasets.converters import load_wtalc_annotations
-        return load_wtalc_annotations(source)
-    return normalize_layout(load_json(source), source)
 
 
 def parse_args(argv=None):
@@ -53,7 +45,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    ann = load_annotations(args.source)
+    ann = load_annotation_source(args.source)
     names = heldout_split(ann['database'], ann['classes'], args.subset,
                           per_class=args.per_class, fraction=args.fraction,
                           seed=args.seed)
