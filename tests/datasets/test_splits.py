@@ -155,7 +155,7 @@ def test_committed_layout_matches_its_source(source, layout, tmp_path):
 @pytest.mark.skipif(not SHARED.is_dir(), reason='no ../shared data')
 def test_thumos_split_is_the_same_from_every_release(tmp_path):
     # Segment labels decide the primary label, so the W-TALC release (whose
-    # video-level labels differ for 8 training videos) gives the same list.
+    # video-level labels differ for some training videos) gives the same list.
     out = tmp_path / 'split.txt'
     subprocess.run(
         [sys.executable, str(REPO / 'tools' / 'data' /

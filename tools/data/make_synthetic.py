@@ -12,8 +12,11 @@ See docs/data_preparation.md for what each difficulty switch does.
 import argparse
 import dataclasses
 import json
+import sys
 
+from mmtrpn.datasets.io import read_name_list
 from mmtrpn.datasets.synthetic import SyntheticConfig, generate_synthetic
+from mmtrpn.utils.fileio import atomic_write_json
 
 SWITCHES = ('weak_boundaries', 'context', 'modality_split', 'nuisance',
             'distractors')
@@ -53,6 +56,8 @@ def parse_args():
                        help=f'switch off the "{name}" difficulty')
     p.add_argument('--easy', action='store_true',
                    help='switch off every difficulty')
+    p.add_argument('--stats-out', help='also write the timeline statistics '
+                   'and this command as JSON here')
     return p.parse_args()
 
 
@@ -84,6 +89,13 @@ def main():
     if 'heldout_file' in result:
         print(f'Held-out validation split: {result["heldout_file"]}')
     print(json.dumps(result['stats'], indent=1))
+    if args.stats_out:
+        atomic_write_json(args.stats_out, dict(
+            command=' '.join(['python', 'tools/data/make_synthetic.py'] +
+                             sys.argv[1:]),
+            stats=result['stats'],
+            heldout_videos=len(read_name_list(result['heldout_file']))
+            if 'heldout_file' in result else 0), indent=1)
 
 
 if __name__ == '__main__':
