@@ -1,5 +1,6 @@
 """Held-out validation splits (mmtrpn.datasets.splits) and the committed
 lists and layouts they are made from."""
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -164,3 +165,28 @@ def test_thumos_split_is_the_same_from_every_release(tmp_path):
          '--out', str(out)], check=True, capture_output=True)
     assert read_name_list(str(out)) == read_name_list(
         str(SPLITS / 'thumos14_heldout.txt'))
+
+
+def test_make_layout_keeps_only_the_layout(tmp_path):
+    # ActivityNet-style input: capitalised subset, extra keys, no classes.
+    source = tmp_path / 'src.json'
+    source.write_text(json.dumps(dict(database={
+        'v2': dict(subset='Test', duration=12.34567, fps=30.0,
+                   annotations=[dict(label='B', segment=[1.00049, 2.5],
+                                     label_id=1)]),
+        'v1': dict(subset='Validation', duration=8.0, annotations=[]),
+    })))
+    out = tmp_path / 'layout.json'
+    subprocess.run(
+        [sys.executable, str(REPO / 'tools' / 'data' / 'make_layout.py'),
+         str(source), '--out', str(out)], check=True, capture_output=True)
+    layout = load_json(str(out))
+    assert layout['classes'] == ['B']
+    assert layout['database'] == {
+        'v1': dict(subset='validation', duration=8.0, annotations=[]),
+        'v2': dict(subset='test', duration=12.346,
+                   annotations=[dict(label='B', segment=[1.0, 2.5])]),
+    }
+    # One video per line, sorted, so that diffs of a layout stay readable.
+    lines = out.read_text().splitlines()
+    assert [line.split('"')[1] for line in lines[-3:-1]] == ['v1', 'v2']
