@@ -4,7 +4,7 @@ Example::
 
     python tools/data/make_synthetic.py --out data/synthetic --seed 0
     python tools/data/make_synthetic.py --out data/synth_thumos \
-        --layout ../shared/data/thumos14/thumos14.json --max-videos 100 \
+        --layout benchmarks/data/thumos14_layout.json --max-videos 100 \
         --duration-scale 0.5
 
 See docs/data_preparation.md for what each difficulty switch does.
