@@ -83,6 +83,14 @@ def load_wtalc_annotations(ann_dir: str) -> dict:
     return dict(classes=classes, database=database)
 
 
+def load_annotation_source(source: str) -> dict:
+    """Canonical annotations from a JSON file (canonical or ActivityNet
+    style) or a W-TALC annotation folder."""
+    if osp.isdir(source):
+        return load_wtalc_annotations(source)
+    return normalize_layout(load_json(source), source)
+
+
 def _median_snippet_duration(lengths: Dict[str, int], database: dict):
     ratios = [
         database[v]['duration'] / t for v, t in lengths.items()

@@ -32,6 +32,9 @@ from mmtrpn.structures.annotations import (load_annotation_json,
 from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION
 from mmtrpn.utils.fileio import (atomic_save_npy, atomic_write_json,
                                  atomic_write_text)
+from .splits import format_name_list, heldout_split
+
+HELDOUT_FILE = 'heldout.txt'
 
 
 @dataclass
@@ -79,6 +82,10 @@ class SyntheticConfig:
     # THUMOS-like "Ambiguous" segments (test subset only).
     ambiguous: bool = False
     ambiguous_prob: float = 0.3
+    # Held-out validation split of train_subset, written to heldout.txt
+    # (mmtrpn.datasets.splits.heldout_split); 0 writes none.
+    heldout_per_class: int = 2
+    heldout_seed: int = 0
 
 
 def _unit_rows(rng, n, d):
@@ -350,6 +357,12 @@ def generate_synthetic(out_dir: str,
             proportions).
         duration_scale: With a layout, multiply durations and segments.
 
+    Besides the data, writes ``heldout.txt``: a class-balanced held-out
+    split of ``cfg.train_subset`` (``cfg.heldout_per_class`` videos per
+    primary label), which the configs validate on and train without. For
+    a layout whose training subset has another name (ActivityNet's
+    ``training``) set ``cfg.train_subset`` to it.
+
     Returns:
         dict: timeline statistics, the output paths and the time taken.
     """
@@ -403,7 +416,17 @@ def generate_synthetic(out_dir: str,
     ann = osp.join(out_dir, 'annotations.json')
     atomic_write_json(ann, dict(classes=list(classes), database=database,
                                 info=info), indent=1)
-    result = dict(stats=stats, ann_file=ann, seconds=time.time() - tic)
+    result = dict(stats=stats, ann_file=ann)
+    if cfg.heldout_per_class:
+        names = heldout_split(database, classes, cfg.train_subset,
+                              per_class=cfg.heldout_per_class,
+                              seed=cfg.heldout_seed)
+        result['heldout_file'] = osp.join(out_dir, HELDOUT_FILE)
+        atomic_write_text(result['heldout_file'], format_name_list(
+            names, [f'Held-out validation split: {len(names)} of the '
+                    f'"{cfg.train_subset}" videos, {cfg.heldout_per_class} '
+                    f'per primary label, seed {cfg.heldout_seed}.']))
+    result['seconds'] = time.time() - tic
     if cfg.ambiguous:
         amb = osp.join(out_dir, 'Ambiguous_test.txt')
         atomic_write_text(amb, ''.join(line + '\n'

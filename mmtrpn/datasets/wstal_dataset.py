@@ -40,8 +40,14 @@ class WSTALFeatureDataset(BaseDataset):
             to the file's ``classes``.
         ambiguous_file (str, optional): THUMOS ``Ambiguous_test.txt``-style
             file (``video start end`` lines), relative to ``data_root``.
+        include_videos (list[str] | str, optional): Keep only these videos
+            of ``subset`` (e.g. a held-out validation split), given as names
+            or a text file with one name per line (relative to
+            ``data_root``, else to the working directory, or absolute).
+            Every listed name must be a video of ``subset``. Defaults to
+            None (all videos of ``subset``).
         exclude_videos (list[str] | str): Names to drop, or a text file with
-            one name per line (relative to ``data_root``).
+            one name per line (found as for ``include_videos``).
         check_files (bool): Check upfront that every feature file exists and
             report all missing ones at once. Defaults to False (files are
             then checked when loaded).
@@ -60,6 +66,7 @@ class WSTALFeatureDataset(BaseDataset):
                  snippet_duration: float = DEFAULT_SNIPPET_DURATION,
                  classes: Optional[Sequence[str]] = None,
                  ambiguous_file: Optional[str] = None,
+                 include_videos: Union[Sequence[str], str, None] = None,
                  exclude_videos: Union[Sequence[str], str] = (),
                  check_files: bool = False,
                  feature_dims: Optional[Sequence[int]] = None,
@@ -75,6 +82,7 @@ class WSTALFeatureDataset(BaseDataset):
         self.snippet_duration = float(snippet_duration)
         self.classes_arg = None if classes is None else list(classes)
         self.ambiguous_file = ambiguous_file
+        self.include_videos = include_videos
         self.exclude_videos = exclude_videos
         self.check_files = check_files
         self.feature_dims = None if feature_dims is None else tuple(
@@ -98,6 +106,16 @@ class WSTALFeatureDataset(BaseDataset):
                 return joined
         return path
 
+    def _video_list(self, names_or_file) -> List[str]:
+        return read_video_list(
+            self._root_path(names_or_file)
+            if isinstance(names_or_file, str) else names_or_file)
+
+    def _list_source(self, names_or_file) -> str:
+        if isinstance(names_or_file, str):
+            return f'file {self._root_path(names_or_file)}'
+        return '(given as a list)'
+
     def load_data_list(self) -> List[dict]:
         if self.classes_arg is not None:
             classes = self.classes_arg
@@ -105,9 +123,7 @@ class WSTALFeatureDataset(BaseDataset):
             classes = list(self._metainfo['classes'])
         else:
             classes = None  # the file's
-        excluded = read_video_list(
-            self._root_path(self.exclude_videos)
-            if isinstance(self.exclude_videos, str) else self.exclude_videos)
+        excluded = set(self._video_list(self.exclude_videos))
         annotations = load_annotations(
             self.ann_file,
             classes=classes,
@@ -116,6 +132,17 @@ class WSTALFeatureDataset(BaseDataset):
             clip_segments=True)
         # Reaches metrics through dataset_meta.
         self._metainfo['classes'] = tuple(annotations.classes)
+        videos = annotations.videos
+        if self.include_videos is not None:
+            included = set(self._video_list(self.include_videos))
+            missing = sorted(included - excluded - set(videos))
+            if missing:
+                raise ValueError(
+                    f'{len(missing)} video(s) of include_videos '
+                    f'{self._list_source(self.include_videos)} are not '
+                    f'videos of subset {self.subset} in {self.ann_file}, '
+                    f'e.g. {missing[:5]}')
+            videos = {n: v for n, v in videos.items() if n in included}
         ambiguous = {}
         if self.ambiguous_file:
             ambiguous = read_ambiguous_file(
@@ -133,7 +160,7 @@ class WSTALFeatureDataset(BaseDataset):
                 gt_segments=segments_array(video.segments),
                 gt_labels=video.labels,
                 ambiguous_segments=segments_array(ambiguous.get(name, [])))
-            for name, video in annotations.videos.items()
+            for name, video in videos.items()
         ]
         if self.feature_dims is not None:
             for info in data_list:
