@@ -88,7 +88,7 @@ def load_annotation_source(source: str) -> dict:
     style) or a W-TALC annotation folder."""
     if osp.isdir(source):
         return load_wtalc_annotations(source)
-    return normalize_layout(load_json(source), source)
+    return normalize_layout(load_annotation_json(source), source)
 
 
 def _median_snippet_duration(lengths: Dict[str, int], database: dict):

@@ -143,6 +143,11 @@ class WSTALFeatureDataset(BaseDataset):
                     f'videos of subset {self.subset} in {self.ann_file}, '
                     f'e.g. {missing[:5]}')
             videos = {n: v for n, v in videos.items() if n in included}
+            if not videos:
+                raise ValueError(
+                    f'No videos of subset {self.subset} in {self.ann_file} '
+                    f'are listed in include_videos '
+                    f'{self._list_source(self.include_videos)}')
         ambiguous = {}
         if self.ambiguous_file:
             ambiguous = read_ambiguous_file(
