@@ -248,7 +248,7 @@ def load_i3d_checkpoint(model: I3D, path: str,
                              f'got {stream!r}')
         if found is not None and found != stream:
             raise ValueError(
-                f'I3D checkpoint {path} is a {found} checkpoint (its '
+                f'I3D checkpoint {path} is for the {found} stream (its '
                 f'{STEM_KEY} takes {STREAM_CHANNELS[found]} channels), but '
                 f'was given for the {stream} stream')
     if model.logits is None:
