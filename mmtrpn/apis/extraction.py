@@ -20,6 +20,7 @@ import time
 import warnings
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 import torch
 
@@ -137,20 +138,24 @@ class FeatureExtractor:
         stop = threading.Event()
         done = object()
 
+        def put(item) -> bool:
+            # Gives up once the consumer has stopped reading.
+            while not stop.is_set():
+                try:
+                    items.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         def work():
             try:
                 for item in generator:
-                    while not stop.is_set():
-                        try:
-                            items.put(item, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
+                    if not put(item):
                         return
-                items.put(done)
+                put(done)
             except BaseException as e:  # re-raised in the caller's thread
-                items.put(e)
+                put(e)
 
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
@@ -326,7 +331,7 @@ def extract_videos(videos: Iterable[str],
             atomic_write_json(ann_path, stub, indent=1)
             done.append(name)
             status = 'done'
-        except (OSError, ValueError, RuntimeError) as e:
+        except (OSError, ValueError, RuntimeError, cv2.error) as e:
             failures[path] = str(e) if str(path) in str(e) else \
                 f'{path}: {e}'
         finally:

