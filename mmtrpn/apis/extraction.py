@@ -12,6 +12,7 @@ Typical use::
 written data root is in the canonical format of docs/data_preparation.md,
 with ``snippet_duration = snippet_frames / fps`` (16 / 25 by default).
 """
+import contextlib
 import os
 import os.path as osp
 import queue
@@ -97,8 +98,24 @@ class FeatureExtractor:
             else:
                 load_i3d_checkpoint(model, ckpt, stream=stream)
             self.models[stream] = model.to(self.device).eval()
+        self.reset_timings()
+
+    def reset_timings(self) -> None:
+        """Zero ``timings`` (wall seconds per stage), ``cpu_timings``
+        (process CPU seconds per stage, all threads: per stage only when
+        run with ``background=False``) and ``frames_done``."""
         self.timings = dict.fromkeys(STAGES, 0.0)
+        self.cpu_timings = dict.fromkeys(STAGES, 0.0)
         self.frames_done = 0
+
+    @contextlib.contextmanager
+    def _timed(self, stage: str):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.timings[stage] += time.perf_counter() - wall
+            self.cpu_timings[stage] += time.process_time() - cpu
 
     @property
     def snippet_duration(self) -> float:
@@ -112,19 +129,17 @@ class FeatureExtractor:
         last_flow = None
         it = iter(frames)
         while True:
-            start = time.perf_counter()
-            try:
-                chunk, after = next(it)
-            except StopIteration:
+            with self._timed('decode'):
+                chunk, after = next(it, (None, None))
+            if chunk is None:
                 return
-            self.timings['decode'] += time.perf_counter() - start
-            start = time.perf_counter()
-            if len(chunk) == 1 and after is None and last_flow is not None:
-                flow = last_flow[None]   # a lone last frame repeats the flow
-            else:
-                flow = self.flow(chunk, after)
-            last_flow = flow[-1]
-            self.timings['flow'] += time.perf_counter() - start
+            with self._timed('flow'):
+                if len(chunk) == 1 and after is None \
+                        and last_flow is not None:
+                    flow = last_flow[None]   # a lone last frame: repeat
+                else:
+                    flow = self.flow(chunk, after)
+                last_flow = flow[-1]
             self.frames_done += len(chunk)
             rgb = crop_views(pad_to_snippets(chunk, length), self.crop_size,
                              self.ten_crop)
@@ -211,12 +226,11 @@ class FeatureExtractor:
             chunks = self._background(chunks)
         rgb, flow = [], []
         for rgb_views, flow_views in chunks:
-            start = time.perf_counter()
-            rgb.append(self._features('rgb', rgb_views))
-            flow.append(self._features('flow', flow_views))
-            if self.device.type == 'cuda':
-                torch.cuda.synchronize(self.device)
-            self.timings['i3d'] += time.perf_counter() - start
+            with self._timed('i3d'):
+                rgb.append(self._features('rgb', rgb_views))
+                flow.append(self._features('flow', flow_views))
+                if self.device.type == 'cuda':
+                    torch.cuda.synchronize(self.device)
         if not rgb:
             raise VideoReadError(f'{path}: no frame could be decoded')
         rgb, flow = np.concatenate(rgb), np.concatenate(flow)
