@@ -55,7 +55,8 @@ class FeatureExtractor:
         ten_crop (bool): Average the features of the ten crops (corners,
             centre, mirrored) instead of the centre crop. Defaults to False.
         batch_size (int): Clips per I3D forward pass. Defaults to 8.
-        chunk_snippets (int): Snippets decoded per chunk. Defaults to 4.
+        chunk_snippets (int, optional): Snippets decoded per chunk (what
+            I3D gets at a time). Defaults to ``batch_size``.
         flow_workers (int): Threads computing TV-L1 pairs. Defaults to 1.
     """
 
@@ -69,9 +70,10 @@ class FeatureExtractor:
                  crop_size: int = 224,
                  ten_crop: bool = False,
                  batch_size: int = 8,
-                 chunk_snippets: int = 4,
+                 chunk_snippets: Optional[int] = None,
                  flow_workers: int = 1) -> None:
         from mmtrpn.models.backbones import I3D, load_i3d_checkpoint
+        chunk_snippets = chunk_snippets or batch_size
         if crop_size > short_side:
             raise ValueError(f'crop_size {crop_size} exceeds short_side '
                              f'{short_side}')
