@@ -1,8 +1,11 @@
+from .co2_losses import (AttentionGuideLoss, AttentionNormLoss,
+                         CoActivitySimilarityLoss, TopkSoftmaxMILLoss)
 from .mil_loss import BalancedMILLoss
 from .pseudo_label_loss import (MutualLearningLoss, PseudoLabelKLLoss,
                                 gaussian_smooth, snippet_uncertainty)
 
 __all__ = [
     'BalancedMILLoss', 'PseudoLabelKLLoss', 'MutualLearningLoss',
-    'gaussian_smooth', 'snippet_uncertainty'
+    'gaussian_smooth', 'snippet_uncertainty', 'TopkSoftmaxMILLoss',
+    'CoActivitySimilarityLoss', 'AttentionNormLoss', 'AttentionGuideLoss'
 ]
