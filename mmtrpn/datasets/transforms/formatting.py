@@ -13,7 +13,13 @@ _FIELDS = (('label', 'gt_label', torch.float32),
            ('gt_segments', 'gt_segments', torch.float32),
            ('gt_labels', 'gt_labels', torch.int64),
            ('ambiguous_segments', 'ambiguous_segments', torch.float32),
-           ('snippet_indices', 'snippet_indices', torch.int64))
+           ('snippet_indices', 'snippet_indices', torch.int64),
+           # previous-stage pseudo segments (ASM-Loc refinement steps)
+           ('pseudo_segments', 'pseudo_segments', torch.float32),
+           ('pseudo_labels', 'pseudo_labels', torch.int64),
+           ('pseudo_scores', 'pseudo_scores', torch.float32),
+           ('attention_segments', 'attention_segments', torch.float32),
+           ('snippet_positions', 'snippet_positions', torch.float64))
 
 
 @TRANSFORMS.register_module()

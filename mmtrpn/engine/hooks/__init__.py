@@ -1,4 +1,7 @@
 from .checkpoint_check_hook import CheckpointShapeCheckHook
+from .pseudo_segment_hook import PseudoSegmentExportHook
 from .random_state_hook import RandomStateHook
 
-__all__ = ['CheckpointShapeCheckHook', 'RandomStateHook']
+__all__ = [
+    'CheckpointShapeCheckHook', 'RandomStateHook', 'PseudoSegmentExportHook'
+]

@@ -1,3 +1,4 @@
+from .asm_losses import ASMLocMILLoss, UncertaintyPseudoInstanceLoss
 from .co2_losses import (AttentionGuideLoss, AttentionNormLoss,
                          CoActivitySimilarityLoss, TopkSoftmaxMILLoss)
 from .mil_loss import BalancedMILLoss
@@ -7,5 +8,6 @@ from .pseudo_label_loss import (MutualLearningLoss, PseudoLabelKLLoss,
 __all__ = [
     'BalancedMILLoss', 'PseudoLabelKLLoss', 'MutualLearningLoss',
     'gaussian_smooth', 'snippet_uncertainty', 'TopkSoftmaxMILLoss',
-    'CoActivitySimilarityLoss', 'AttentionNormLoss', 'AttentionGuideLoss'
+    'CoActivitySimilarityLoss', 'AttentionNormLoss', 'AttentionGuideLoss',
+    'ASMLocMILLoss', 'UncertaintyPseudoInstanceLoss'
 ]
