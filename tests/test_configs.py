@@ -40,6 +40,16 @@ def _fake_data_root(root, cfg):
     (root / 'annotations.json').write_text(
         json.dumps(dict(classes=classes, database=database)))
     (root / 'Ambiguous_test.txt').write_text('test_0 5.0 6.0\n')
+    # a previous refinement step's output, for ASM-Loc's step configs
+    segments = dict(classes=classes, results={
+        name: [dict(segment=[0.5, 2.5], label=i % num_classes, score=0.9)]
+        for i, name in enumerate(sorted(database))})
+    (root / 'pseudo_segments.json').write_text(json.dumps(segments))
+    for loader_key in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+        for t in cfg[loader_key].dataset.pipeline:
+            if t.type == 'LoadPseudoSegments':
+                t.segment_file = str(root / 'pseudo_segments.json')
 
 
 def test_every_config_is_collected():
