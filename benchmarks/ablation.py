@@ -70,7 +70,7 @@ def parse_args():
     p.add_argument('--jobs', type=int, default=2)
     p.add_argument('--cfg-options', nargs='+', default=[],
                    help='extra key=value (Python literal) model overrides '
-                   'for every setting, e.g. model.rpn_head.tau=0.5')
+                   'for every setting, e.g. model.proposal_stage.rpn_head.tau=0.5')
     p.add_argument('--out-json', default='docs/benchmarks_ablation.json')
     p.add_argument('--out-md', default='docs/benchmarks.md')
     p.add_argument('--no-md', action='store_true')
@@ -120,8 +120,7 @@ def build_cfg(args, key, seed, work_dir):
     m.feature_dims = dims
     if m.get('neck') is not None:
         m.neck.temporal_hidden = args.hidden
-    if m.get('rpn_head') is not None:
-        m.rpn_head.hidden = args.hidden
+    m.proposal_stage.rpn_head.hidden = args.hidden
     cfg.optim_wrapper.optimizer.lr = args.lr
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters,
                          val_interval=10**9)

@@ -8,7 +8,7 @@ model = dict(
     num_classes=10,
     feature_dims=(64, 64),
     neck=dict(temporal_hidden=64),
-    rpn_head=dict(hidden=64))
+    proposal_stage=dict(rpn_head=dict(hidden=64)))
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 train_cfg = dict(max_iters=400, val_interval=200)
 default_hooks = dict(

@@ -3,3 +3,4 @@ from .localizers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .postprocessors import *  # noqa: F401,F403
+from .proposals import *  # noqa: F401,F403

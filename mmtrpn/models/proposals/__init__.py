@@ -1,0 +1,8 @@
+from .proposal_stage import (PROPOSAL_SOURCES, TemporalProposalStage,
+                             gt_snippet_masks, masked_mean_over,
+                             segments_to_snippet_mask)
+
+__all__ = [
+    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks',
+    'masked_mean_over', 'segments_to_snippet_mask'
+]
