@@ -7,7 +7,8 @@ import torch.nn as nn
 from mmtrpn.registry import MODELS
 from ..heads.masked_cls_head import topk_pool
 from .base_localizer import BaseWSTALLocalizer
-from .dtrp_loc import _check_keys, pad_inputs
+from .co2net import FG_SOURCES
+from .dtrp_loc import check_choice, merge_defaults, pad_inputs
 
 _REFINE_HINT = (
     'a refinement step (model.refine_step >= 1) needs the previous step\'s '
@@ -110,12 +111,11 @@ class ASMLoc(BaseWSTALLocalizer):
         self.feature_dims = tuple(int(d) for d in feature_dims)
         assert len(self.feature_dims) == 2, 'feature_dims is (D_rgb, D_flow)'
         width = sum(self.feature_dims)
-        test_cfg = dict(dict(postprocessor=None, fg_source='attention'),
-                        **(test_cfg or {}))
-        _check_keys('test_cfg', test_cfg, ('postprocessor', 'fg_source'))
-        if test_cfg['fg_source'] not in ('attention', 'proposal'):
-            raise ValueError('model.test_cfg.fg_source must be attention or '
-                             f'proposal, got {test_cfg["fg_source"]!r}')
+        test_cfg = merge_defaults(
+            'model.test_cfg', dict(postprocessor=None, fg_source='attention'),
+            test_cfg)
+        check_choice('model.test_cfg.fg_source', test_cfg['fg_source'],
+                     FG_SOURCES)
         if int(refine_step) != refine_step or refine_step < 0:
             raise ValueError('model.refine_step must be an int >= 0, got '
                              f'{refine_step!r}')
@@ -148,9 +148,9 @@ class ASMLoc(BaseWSTALLocalizer):
             nn.init.normal_(self.uncertainty_branch.weight, 0.0, 1e-4)
             self.loss_pseudo_instance = MODELS.build(loss_pseudo_instance)
         self.loss_mil = MODELS.build(loss_mil)
-        weights = dict(mil_proposal=1.0, pseudo_instance=1.0)
-        _check_keys('loss_weights', loss_weights or {}, weights)
-        self.loss_weights = dict(weights, **(loss_weights or {}))
+        self.loss_weights = merge_defaults(
+            'model.loss_weights', dict(mil_proposal=1.0, pseudo_instance=1.0),
+            loss_weights)
 
     @property
     def with_segments(self) -> bool:

@@ -54,6 +54,7 @@ class BaseWSTALLocalizer(BaseModel):
                 raise TypeError('model.proposal_stage must be None or a '
                                 f'config dict, got {type(proposal_stage)}')
             proposal_stage = copy.deepcopy(proposal_stage)
+            proposal_stage.setdefault('type', 'TemporalProposalStage')
             proposal_stage.setdefault('in_channels', proposal_in_channels)
             self.proposal_stage = MODELS.build(proposal_stage)
             self.loss_proposal_mil = MODELS.build(loss_proposal_mil)
@@ -108,10 +109,15 @@ class BaseWSTALLocalizer(BaseModel):
             probs = classify(feat * mask.unsqueeze(-1))
             video = masked_avg_pool(probs, mask, valid)
             bg = labels.new_zeros((labels.shape[0], 1))
+            # a video whose mask is empty has no proposals to learn from
             losses['loss_mil_proposal'] = self.loss_proposal_mil(
-                video, torch.cat([labels, bg], dim=-1))
-            losses['proposal_ratio'] = (mask.detach() * valid).sum() / \
-                valid.sum().clamp_min(1)
+                video, torch.cat([labels, bg], dim=-1),
+                stage.nonempty(mask, valid))
+            with torch.no_grad():
+                losses['proposal_ratio'] = (mask * valid).sum() / \
+                    valid.sum().clamp_min(1)
+                losses['proposal_empty'] = 1 - stage.nonempty(
+                    mask, valid).mean()
         if fss is not None:
             losses.update(stage.loss(fss, fss_cls, tcas, valid))
         return losses

@@ -9,13 +9,15 @@ from mmtrpn.registry import MODELS
 from ..heads.masked_cls_head import topk_pool
 from ..losses.co2_losses import attention_suppress
 from .base_localizer import BaseWSTALLocalizer
-from .dtrp_loc import _check_keys, pad_inputs
+from .dtrp_loc import check_choice, merge_defaults, pad_inputs
 
 # CO2-Net's alpha1 (norm), alpha2 (guide), alpha3 (co-activity), alpha4
 # (mutual learning); the two MIL terms weigh 1.
 _DEFAULT_LOSS_WEIGHTS = dict(
     mil_orig=1.0, mil_supp=1.0, co_activity=1.0, mutual=1.0, norm=0.8,
     guide=0.8, mil_proposal=1.0)
+# 'proposal': the proposal stage's foreground curve where it has one
+FG_SOURCES = ('attention', 'proposal')
 
 
 @MODELS.register_module()
@@ -89,14 +91,12 @@ class CO2Net(BaseWSTALLocalizer):
                  init_cfg: Optional[dict] = None):
         self.feature_dims = tuple(int(d) for d in feature_dims)
         assert len(self.feature_dims) == 2, 'feature_dims is (D_rgb, D_flow)'
-        test_cfg = dict(
+        test_cfg = merge_defaults(
+            'model.test_cfg',
             dict(postprocessor=None, topk_ratio=10, fg_source='attention'),
-            **(test_cfg or {}))
-        _check_keys('test_cfg', test_cfg,
-                    ('postprocessor', 'topk_ratio', 'fg_source'))
-        if test_cfg['fg_source'] not in ('attention', 'proposal'):
-            raise ValueError('model.test_cfg.fg_source must be attention or '
-                             f'proposal, got {test_cfg["fg_source"]!r}')
+            test_cfg)
+        check_choice('model.test_cfg.fg_source', test_cfg['fg_source'],
+                     FG_SOURCES)
         super().__init__(
             num_classes,
             proposal_stage=proposal_stage,
@@ -121,8 +121,8 @@ class CO2Net(BaseWSTALLocalizer):
         self.loss_mutual = MODELS.build(loss_mutual)
         self.loss_norm = MODELS.build(loss_norm)
         self.loss_guide = MODELS.build(loss_guide)
-        _check_keys('loss_weights', loss_weights or {}, _DEFAULT_LOSS_WEIGHTS)
-        self.loss_weights = dict(_DEFAULT_LOSS_WEIGHTS, **(loss_weights or {}))
+        self.loss_weights = merge_defaults(
+            'model.loss_weights', _DEFAULT_LOSS_WEIGHTS, loss_weights)
         if smooth_kernel is not None and (smooth_kernel < 1
                                           or smooth_kernel % 2 == 0):
             raise ValueError('model.smooth_kernel must be an odd positive '
