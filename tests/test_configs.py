@@ -56,9 +56,11 @@ def test_every_config_is_collected():
     names = {p.name for p in CONFIGS}
     assert {'trpn_thumos.py', 'trpn_anet.py', 'trpn_synthetic.py'} <= names
     assert len([n for n in names if n.startswith('t3_')]) == 10
-    # Table 4: every (method, source) cell, for DTRP-Loc at least
-    assert {f't4_dtrploc_{s}.py' for s in ('none', 'trpn', 'trpn-pl', 'gt')
-            } <= names
+    # Table 4: every (method, source) cell
+    assert {f't4_{m}_{s}.py' for m in ('dtrploc', 'co2net', 'asmloc')
+            for s in ('none', 'trpn', 'trpn-pl', 'gt')} <= names
+    assert {'co2net_thumos.py', 'co2net_anet.py', 'asm_loc_thumos.py',
+            'asm_loc_anet.py'} <= names
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: p.stem)

@@ -16,8 +16,9 @@ model = dict(
                   lamb_abg=0.5),
     loss_pseudo_instance=dict(type='UncertaintyPseudoInstanceLoss',
                               beta=0.2),
-    # None | dict(type='TemporalProposalStage', source=...) (Table 4)
-    proposal_stage=None,
+    # Table 4's switch: 'none' (the detector as published) | 'trpn' |
+    # 'trpn_pl' | 'gt' | 'gt_train'; T-RPN settings are the stage's defaults
+    proposal_stage=dict(type='TemporalProposalStage', source='none'),
     test_cfg=dict(
         fg_source='attention',
         # ASM-Loc's attention-threshold proposals: 0.1 ... 0.9 step 0.025,

@@ -17,8 +17,9 @@ model = dict(
     loss_weights=dict(mil_orig=1.0, mil_supp=1.0, co_activity=1.0,
                       mutual=1.0, norm=0.8, guide=0.8),
     smooth_kernel=None,
-    # None | dict(type='TemporalProposalStage', source=...) (Table 4)
-    proposal_stage=None,
+    # Table 4's switch: 'none' (the detector as published) | 'trpn' |
+    # 'trpn_pl' | 'gt' | 'gt_train'; T-RPN settings are the stage's defaults
+    proposal_stage=dict(type='TemporalProposalStage', source='none'),
     test_cfg=dict(
         topk_ratio=10,
         fg_source='attention',
