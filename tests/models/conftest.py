@@ -8,6 +8,16 @@ NUM_CLASSES = 3
 DIM = 8  # per modality; 16 in all, divisible by ASM-Loc's 8 heads
 
 
+@pytest.fixture(autouse=True, scope='module')
+def one_torch_thread():
+    # tiny tensors: thread hand-offs cost more than they save on 2 cores
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope='session')
 def smoke_data(tmp_path_factory):
     from mmtrpn.datasets.synthetic import SyntheticConfig, generate_synthetic
@@ -63,13 +73,11 @@ def shrink(cfg, data_root, work_dir, segment_file=None, iters=2):
 
 def train_and_test(config, data_root, work_dir, segment_file=None):
     """Train a real config for two iterations and test it; test metrics."""
-    import torch
     from mmengine.config import Config
     from mmengine.runner import Runner
 
     from mmtrpn.utils import register_all_modules
     register_all_modules()
-    torch.set_num_threads(1)
     cfg = shrink(Config.fromfile(osp.join(REPO, 'configs', config)),
                  data_root, str(work_dir), segment_file)
     runner = Runner.from_cfg(cfg)

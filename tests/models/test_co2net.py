@@ -16,14 +16,6 @@ from mmtrpn.utils import register_all_modules
 register_all_modules()
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _model(**kwargs):
     cfg = dict(type='CO2Net', num_classes=3, feature_dims=(8, 6),
                neck=dict(type='CO2Neck', attention_hidden=8),
