@@ -18,8 +18,9 @@ test_pipeline = [
     dict(type='LoadSnippetFeatures', rgb_dim=1024, flow_dim=1024),
     dict(type='LoadPseudoSegments', segment_file=segment_file,
          use_gt_labels=False, delta=0.5, max_segments=200),
-    dict(type='DynamicSegmentSampling', num_snippets=None, alpha=0.7,
-         gamma=6, random=False),
+    # at most 750 rows at test, as ASM-Loc (bounds the T x T attention)
+    dict(type='DynamicSegmentSampling', num_snippets=750, alpha=0.7,
+         gamma=6, random=False, only_longer=True),
     dict(type='PackWSTALInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

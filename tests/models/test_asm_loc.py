@@ -126,18 +126,27 @@ def test_load_pseudo_segments_keeps_gt_classes_for_training(tmp_path):
 def test_dynamic_sampling_transform_records_positions(tmp_path):
     path = _segment_file(tmp_path, {'v': [
         dict(segment=[2, 3], label=0, score=1.0)]})
-    results = dict(video_name='v', label=np.array([1., 0.]),
-                   snippet_duration=1.0,
-                   rgb=np.arange(10, dtype=np.float32)[:, None],
-                   flow=np.zeros((10, 2), np.float32))
-    results = LoadPseudoSegments(path, delta=0.0)(results)
+    load = LoadPseudoSegments(path, delta=0.0)
+
+    def video():
+        return load(dict(video_name='v', label=np.array([1., 0.]),
+                         snippet_duration=1.0,
+                         rgb=np.arange(10, dtype=np.float32)[:, None],
+                         flow=np.zeros((10, 2), np.float32)))
+
     out = DynamicSegmentSampling(num_snippets=None, alpha=1.0, gamma=3,
-                                 random=False)(results)
+                                 random=False)(video())
     # one 2-snippet segment at weight 1.5 -> 11 rows, features follow
     assert out['rgb'].shape == (11, 1)
     assert np.allclose(out['rgb'][:, 0], out['snippet_positions'])
     assert out['snippet_indices'].tolist() == np.floor(
         out['snippet_positions']).astype(int).tolist()
+    # test-time cap: only videos longer than num_snippets are reduced
+    for cap, rows in ((20, 11), (5, 5)):
+        capped = DynamicSegmentSampling(num_snippets=cap, alpha=1.0, gamma=3,
+                                        random=False, only_longer=True)(
+                                            video())
+        assert capped['rgb'].shape == (rows, 1)
 
 
 # ------------------------------------------------------------------ modules

@@ -204,7 +204,10 @@ class DynamicSegmentSampling(BaseTransform):
     Args:
         num_snippets (int, optional): Rows kept after resampling, one per
             uniform bin (random in the bin when ``random``). None keeps every
-            resampled row (test).
+            resampled row.
+        only_longer (bool): Reduce only videos longer than
+            ``num_snippets`` and keep shorter ones whole (ASM-Loc's test
+            sampling, which bounds the T x T segment attention).
         alpha (float): Share of each class's total segment score kept (0.7
             THUMOS-14, 0.3 ActivityNet-1.2).
         gamma (float): Upsampling scale ``gamma`` (6 / 10).
@@ -213,8 +216,9 @@ class DynamicSegmentSampling(BaseTransform):
 
     def __init__(self, num_snippets: Optional[int] = None,
                  alpha: float = 0.7, gamma: float = 6,
-                 random: bool = True) -> None:
+                 random: bool = True, only_longer: bool = False) -> None:
         self.num_snippets = num_snippets
+        self.only_longer = only_longer
         self.alpha = float(alpha)
         self.gamma = float(gamma)
         self.random = random
@@ -230,7 +234,8 @@ class DynamicSegmentSampling(BaseTransform):
             results['pseudo_scores'], float(results['snippet_duration']),
             self.alpha, self.gamma, results['pseudo_segment_delta'])
         positions = dynamic_positions(weights)
-        if self.num_snippets is not None:
+        if self.num_snippets is not None and not (
+                self.only_longer and len(positions) <= self.num_snippets):
             pick = uniform_bin_indices(len(positions), self.num_snippets,
                                        self.random)
             positions = positions[pick]
