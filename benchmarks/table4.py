@@ -5,9 +5,11 @@ without proposals, with T-RPN and T-RPN* proposals and with ground-truth
 proposals (``configs/ablations/t4_<method>_<source>.py``) -- plus our plain
 top-k MIL baseline (``t3_01_base.py``), for several training seeds on the
 synthetic features over the real THUMOS-14 layouts of ``ablation.py``
-(same generator, same data). Each training is tested once, at its end, on
-the test split; no setting is chosen on the test split (every setting is
-the config's, the only adaptations are listed in ``adapt_cfg``).
+(same generator, same data, same held-out training videos). Each training
+is scored once after its end on the held-out videos and once on the test
+split; choices may only look at the held-out scores (this script makes
+none: every setting is the config's, the only adaptations are listed in
+``adapt_cfg``).
 
 ASM-Loc's Table 4 cells are its final refinement step; per seed, steps
 0-2 are trained once (``asm_prep`` jobs) and their pseudo segments feed the
@@ -66,6 +68,12 @@ def parse_args():
                    help='Adam learning rate of every method')
     p.add_argument('--hidden', type=int, default=64,
                    help='hidden width of DMF, T-RPN and CO2-Net attention')
+    p.add_argument('--heldout', type=int, default=40,
+                   help='training videos moved to a held-out split (as '
+                   'ablation.py, same data); scored after training, the '
+                   'only place for choices; 0 = none')
+    p.add_argument('--gen-options', nargs='+', default=[],
+                   help='SyntheticConfig overrides key=value, as ablation.py')
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     p.add_argument('--only', nargs='+', help='cell keys to run')
     p.add_argument('--jobs', type=int, default=2)
@@ -109,7 +117,12 @@ def adapt_cfg(cfg, args, seed, work_dir, segment_file=None, iters=None):
     cfg.optim_wrapper.optimizer.lr = args.lr
     cfg.train_cfg = dict(type='IterBasedTrainLoop',
                          max_iters=iters or args.iters, val_interval=10**9)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.heldout:
+        # scored once after training (runner.val()); choices use this only
+        cfg.val_dataloader.dataset.subset = 'heldout'
+        cfg.val_dataloader.dataset.test_mode = True
+    else:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', by_epoch=False, interval=10**9,
         save_last=False)
@@ -157,12 +170,13 @@ def worker(args, key, seed, out):
         runner = _runner(CELLS[key], args, seed,
                          osp.join(args.work_dir, f'{key}_s{seed}'), segments)
         runner.train()
-        train_s = time.time() - tic
-        metrics = runner.test()
         res = dict(key=key, seed=seed, config=CELLS[key],
-                   train_s=round(train_s, 1),
-                   metrics={k.split('/')[-1]: float(v)
-                            for k, v in metrics.items()})
+                   train_s=round(time.time() - tic, 1))
+        if args.heldout:
+            res['metrics_heldout'] = {k.split('/')[-1]: float(v)
+                                      for k, v in runner.val().items()}
+        res['metrics'] = {k.split('/')[-1]: float(v)  # scored once
+                          for k, v in runner.test().items()}
     res['total_s'] = round(time.time() - tic, 1)
     from mmtrpn.utils import atomic_write_json
     atomic_write_json(out, res, indent=1)

@@ -27,12 +27,14 @@ DEFAULT_PSEUDO_POSTPROCESSOR = dict(
 
 @HOOKS.register_module()
 class PseudoSegmentExportHook(Hook):
-    """After training, predict segments on the training and test videos and
-    write them as the next refinement step's ``segment_file``.
+    """After training, predict segments on the training, validation and
+    test videos and write them as the next refinement step's
+    ``segment_file``.
 
-    The videos are read with the test pipeline (full sequences); on the
-    training subset ``LoadPseudoSegments`` (if present) keeps the segments of
-    the ground-truth classes, as ASM-Loc does. The file is written
+    The training videos are read with the test pipeline (full sequences) and
+    ``LoadPseudoSegments`` (if present) keeps the segments of their
+    ground-truth classes, as ASM-Loc does; validation and test videos use
+    their own pipelines. The file is written
     atomically by the main process::
 
         {"classes": [...], "snippet_duration": d, "step": k,
@@ -52,16 +54,23 @@ class PseudoSegmentExportHook(Hook):
             copy.deepcopy(postprocessor or DEFAULT_PSEUDO_POSTPROCESSOR))
 
     def _loaders(self, runner):
+        """Training videos (ground-truth classes kept), then the validation
+        and test videos of the config (predicted classes)."""
         cfg = runner.cfg
-        test_ds = copy.deepcopy(cfg.test_dataloader.dataset)
-        train_ds = copy.deepcopy(test_ds)
+        train_ds = copy.deepcopy(cfg.test_dataloader.dataset)
         train_ds['subset'] = cfg.train_dataloader.dataset.subset
         train_ds['exclude_videos'] = []
         train_ds['ambiguous_file'] = None
         for t in train_ds['pipeline']:
             if t.get('type') == 'LoadPseudoSegments':
                 t['use_gt_labels'] = True
-        for ds in (train_ds, test_ds):
+        datasets = [train_ds]
+        for key in ('val_dataloader', 'test_dataloader'):
+            loader = cfg.get(key)
+            if loader and loader.dataset.subset not in [
+                    d['subset'] for d in datasets]:
+                datasets.append(copy.deepcopy(loader.dataset))
+        for ds in datasets:
             yield Runner.build_dataloader(
                 dict(batch_size=1, num_workers=0,
                      sampler=dict(type='DefaultSampler', shuffle=False),
