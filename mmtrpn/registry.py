@@ -19,6 +19,8 @@ from mmaction.registry import TASK_UTILS as MMACTION_TASK_UTILS
 from mmaction.registry import TRANSFORMS as MMACTION_TRANSFORMS
 from mmaction.registry import VISBACKENDS as MMACTION_VISBACKENDS
 from mmaction.registry import VISUALIZERS as MMACTION_VISUALIZERS
+from mmaction.registry import \
+    WEIGHT_INITIALIZERS as MMACTION_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 DATASETS = Registry(
@@ -55,3 +57,6 @@ PARAM_SCHEDULERS = Registry(
 VISUALIZERS = Registry(
     'visualizer', parent=MMACTION_VISUALIZERS, locations=['mmtrpn.visualization'])
 VISBACKENDS = Registry('vis_backend', parent=MMACTION_VISBACKENDS)
+# Weight initialisers (init_cfg) resolve from the mmtrpn scope too.
+WEIGHT_INITIALIZERS = Registry(
+    'weight initializer', parent=MMACTION_WEIGHT_INITIALIZERS)

@@ -36,7 +36,8 @@ def _fake_data_root(root, cfg):
     (the synthetic data's ``heldout.txt``) is written with two names.
     Feature files are written by ``_write_features`` for the videos loaded.
     """
-    classes = [f'class_{i:03d}' for i in range(cfg.model.num_classes)]
+    num_classes = cfg.model.num_classes
+    classes = [f'class_{i:03d}' for i in range(num_classes)]
     members = {}
     for loader_key in LOADERS:
         dataset_cfg = cfg[loader_key].dataset
@@ -62,6 +63,16 @@ def _fake_data_root(root, cfg):
     (root / 'annotations.json').write_text(
         json.dumps(dict(classes=classes, database=database)))
     (root / 'Ambiguous_test.txt').write_text('test_0 5.0 6.0\n')
+    # a previous refinement step's output, for ASM-Loc's step configs
+    segments = dict(classes=classes, results={
+        name: [dict(segment=[0.5, 2.5], label=i % num_classes, score=0.9)]
+        for i, name in enumerate(sorted(database))})
+    (root / 'pseudo_segments.json').write_text(json.dumps(segments))
+    for loader_key in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+        for t in cfg[loader_key].dataset.pipeline:
+            if t.type == 'LoadPseudoSegments':
+                t.segment_file = str(root / 'pseudo_segments.json')
 
 
 def _write_features(root, name, feature_dims):
@@ -91,9 +102,11 @@ def test_every_config_is_collected():
     assert {'trpn_thumos.py', 'trpn_anet.py', 'trpn_synthetic.py'} <= names
     assert len([n for n in names if n.startswith('t3_')
                 and not n.endswith('_fgnorm.py')]) == 10
-    # Table 4: every (method, source) cell, for DTRP-Loc at least
-    assert {f't4_dtrploc_{s}.py' for s in ('none', 'trpn', 'trpn-pl', 'gt')
-            } <= names
+    # Table 4: every (method, source) cell
+    assert {f't4_{m}_{s}.py' for m in ('dtrploc', 'co2net', 'asmloc')
+            for s in ('none', 'trpn', 'trpn-pl', 'gt')} <= names
+    assert {'co2net_thumos.py', 'co2net_anet.py', 'asm_loc_thumos.py',
+            'asm_loc_anet.py'} <= names
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: p.stem)

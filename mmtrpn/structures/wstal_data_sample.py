@@ -22,6 +22,12 @@ FIELDS = {
     'gt_labels': (torch.int64, ()),
     'ambiguous_segments': (torch.float32, (2, )),
     'snippet_indices': (torch.int64, ()),
+    # previous-stage pseudo segments (ASM-Loc refinement steps)
+    'pseudo_segments': (torch.float32, (2, )),
+    'pseudo_labels': (torch.int64, ()),
+    'pseudo_scores': (torch.float32, ()),
+    'attention_segments': (torch.float32, (2, )),
+    'snippet_positions': (torch.float64, ()),
     'pred_segments': (torch.float32, (2, )),
     'pred_labels': (torch.int64, ()),
     'pred_scores': (torch.float32, ()),

@@ -56,6 +56,32 @@ def explain_unknown_type(error, registry):
                     f'{listing}.')
 
 
+def accepts_argument(cls, name: str) -> bool:
+    """Whether ``cls.__init__`` names the argument ``name``."""
+    import inspect
+    try:
+        return name in inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def explain_unsupported_proposal_stage(error, registry, cfg):
+    """A clearer TypeError when a model that has no proposal stage is given
+    ``proposal_stage`` in its config, or None."""
+    message = str(error.args[0]) if error.args else ''
+    if "unexpected keyword argument 'proposal_stage'" not in message:
+        return None
+    able = sorted(
+        name for name, cls in registry.module_dict.items()
+        if isinstance(cls, type) and accepts_argument(cls, 'proposal_stage'))
+    obj_type = cfg.get('type') if hasattr(cfg, 'get') else '?'
+    obj_type = getattr(obj_type, '__name__', obj_type)
+    return TypeError(
+        f'model.proposal_stage: {obj_type} cannot take a proposal stage. '
+        f'Remove model.proposal_stage, or use a localizer that takes one: '
+        f'{", ".join(able)}.')
+
+
 def patch_registry_build_errors():
     from mmengine.registry import Registry
     if getattr(Registry.build, '_mmtrpn_hints', False):
@@ -67,6 +93,11 @@ def patch_registry_build_errors():
             return original(self, cfg, *args, **kwargs)
         except KeyError as error:
             clearer = explain_unknown_type(error, self)
+            if clearer is None:
+                raise
+            raise clearer from error
+        except TypeError as error:
+            clearer = explain_unsupported_proposal_stage(error, self, cfg)
             if clearer is None:
                 raise
             raise clearer from error

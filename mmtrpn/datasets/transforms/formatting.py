@@ -13,7 +13,13 @@ from mmtrpn.structures.wstal_data_sample import WSTALDataSample
 _FIELDS = (('label', 'gt_label'), ('gt_segments', 'gt_segments'),
            ('gt_labels', 'gt_labels'),
            ('ambiguous_segments', 'ambiguous_segments'),
-           ('snippet_indices', 'snippet_indices'))
+           ('snippet_indices', 'snippet_indices'),
+           # previous-stage pseudo segments (ASM-Loc refinement steps)
+           ('pseudo_segments', 'pseudo_segments'),
+           ('pseudo_labels', 'pseudo_labels'),
+           ('pseudo_scores', 'pseudo_scores'),
+           ('attention_segments', 'attention_segments'),
+           ('snippet_positions', 'snippet_positions'))
 
 
 @TRANSFORMS.register_module()

@@ -1,7 +1,9 @@
 from .checkpoint_check_hook import CheckpointShapeCheckHook
 from .model_dataset_check_hook import ModelDatasetCheckHook
+from .pseudo_segment_hook import PseudoSegmentExportHook
 from .random_state_hook import RandomStateHook
 
 __all__ = [
-    'CheckpointShapeCheckHook', 'ModelDatasetCheckHook', 'RandomStateHook'
+    'CheckpointShapeCheckHook', 'ModelDatasetCheckHook', 'RandomStateHook',
+    'PseudoSegmentExportHook'
 ]

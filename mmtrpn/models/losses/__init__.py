@@ -1,3 +1,6 @@
+from .asm_losses import ASMLocMILLoss, UncertaintyPseudoInstanceLoss
+from .co2_losses import (AttentionGuideLoss, AttentionNormLoss,
+                         CoActivitySimilarityLoss, TopkSoftmaxMILLoss)
 from .mil_loss import BalancedMILLoss
 from .pseudo_label_loss import (ForegroundNormLoss, MutualLearningLoss,
                                 PseudoLabelLoss, bernoulli_kl,
@@ -7,5 +10,7 @@ from .pseudo_label_loss import (ForegroundNormLoss, MutualLearningLoss,
 __all__ = [
     'BalancedMILLoss', 'PseudoLabelLoss', 'MutualLearningLoss',
     'ForegroundNormLoss', 'bernoulli_kl', 'gaussian_smooth',
-    'masked_time_mean', 'snippet_uncertainty'
+    'masked_time_mean', 'snippet_uncertainty', 'TopkSoftmaxMILLoss',
+    'CoActivitySimilarityLoss', 'AttentionNormLoss', 'AttentionGuideLoss',
+    'ASMLocMILLoss', 'UncertaintyPseudoInstanceLoss'
 ]
