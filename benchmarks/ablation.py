@@ -50,6 +50,7 @@ SETTINGS = OrderedDict([
     ('t3_08n', ('t3_08_dmf-trpn-plg_fgnorm.py', 1, 1, 0, 1, 'trpn_pl')),
     ('t3_09n', ('t3_09_trpn-acol-plg_fgnorm.py', 0, 1, 1, 1, 'trpn_pl')),
     ('t3_10n', ('t3_10_dmf-trpn-acol-plg_fgnorm.py', 1, 1, 1, 1, 'trpn_pl')),
+    ('t3_10b', ('t3_10_dmf-trpn-acol-plg_biased.py', 1, 1, 1, 1, 'trpn_pl')),
     ('t4_gt', ('t4_dtrploc_gt.py', 1, 0, 1, 0, 'gt')),
     ('t4_gt_train', ('t4_dtrploc_gt-train.py', 1, 0, 1, 0, 'gt_train')),
 ])

@@ -34,6 +34,7 @@ ROWS = OrderedDict([
     ('t3_08n', ('8n', 1, 1, 0, 1, '+ norm')),
     ('t3_09n', ('9n', 0, 1, 1, 1, '+ norm')),
     ('t3_10n', ('10n', 1, 1, 1, 1, 'full + norm (deviation)')),
+    ('t3_10b', ('10b', 1, 1, 1, 1, 'full, biased sampler b = 3 (option)')),
 ])
 TABLE4 = [('w/o proposal', 't3_02'), ('T-RPN', 't3_06'),
           ('T-RPN*', 't3_10'), ('T-RPN* + norm (deviation)', 't3_10n'),
