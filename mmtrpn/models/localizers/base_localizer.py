@@ -20,7 +20,7 @@ from ..heads.masked_cls_head import masked_avg_pool
 
 
 class BaseWSTALLocalizer(BaseModel):
-    """Base of :class:`CO2Net` and :class:`ASMLoc`.
+    """Base of :class:`DTRPLoc`, :class:`CO2Net` and :class:`ASMLoc`.
 
     Subclasses implement ``loss``, ``predict`` and ``_forward`` on padded
     ``(B, T, D)`` inputs with a ``(B, T)`` ``valid`` mask.

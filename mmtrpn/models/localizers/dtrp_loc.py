@@ -2,15 +2,14 @@
 import copy
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
-from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
-from mmtrpn.registry import MODELS, TASK_UTILS
+from mmtrpn.registry import MODELS
 from ..heads.masked_cls_head import topk_pool
-from ..proposals import (TemporalProposalStage, gt_snippet_masks,
+from ..proposals import (gt_snippet_masks,
                          masked_mean_over)
+from .base_localizer import BaseWSTALLocalizer
 
 # The one statement of each default; a partial config dict is merged over it.
 DEFAULT_TEST_CFG = dict(
@@ -62,7 +61,7 @@ def pad_inputs(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
 
 
 @MODELS.register_module()
-class DTRPLoc(BaseModel):
+class DTRPLoc(BaseWSTALLocalizer):
     """Dual-modality temporal region proposal localizer.
 
     Pipeline (method.md): optional DMF neck -> proposal stage
@@ -130,33 +129,43 @@ class DTRPLoc(BaseModel):
                  data_preprocessor: Optional[dict] = dict(
                      type='BaseDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
-        super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.num_classes = num_classes
-        self.feature_dims = tuple(int(d) for d in feature_dims)
-        if len(self.feature_dims) != 2:
+        feature_dims = tuple(int(d) for d in feature_dims)
+        if len(feature_dims) != 2:
             raise ValueError('model.feature_dims is (D_rgb, D_flow), got '
                              f'{feature_dims}')
-        in_channels = sum(self.feature_dims)
-        self.with_acol = with_acol
+        in_channels = sum(feature_dims)
         check_choice('model.pseudo_label_source', pseudo_label_source,
                      PSEUDO_LABEL_SOURCES)
+        test_cfg = merge_defaults('model.test_cfg', DEFAULT_TEST_CFG,
+                                  test_cfg)
+        check_choice('model.test_cfg.fg_source', test_cfg['fg_source'],
+                     FG_SOURCES)
+        check_choice('model.test_cfg.cas_source', test_cfg['cas_source'],
+                     CAS_SOURCES)
+        # without proposals the stage still answers with source 'none'
+        super().__init__(
+            num_classes=num_classes,
+            proposal_stage=proposal_stage or dict(
+                type='TemporalProposalStage', source='none'),
+            proposal_in_channels=in_channels,
+            postprocessor=test_cfg['postprocessor'],
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.feature_dims = feature_dims
+        self.with_acol = with_acol
         self.pseudo_label_source = pseudo_label_source
         self.log_gt_diagnostics = log_gt_diagnostics
+        self.test_cfg = test_cfg
+        self.loss_weights = merge_defaults('model.loss_weights',
+                                           DEFAULT_LOSS_WEIGHTS, loss_weights)
 
         if neck is not None:
             neck = copy.deepcopy(neck)
-            neck.setdefault('rgb_channels', self.feature_dims[0])
-            neck.setdefault('flow_channels', self.feature_dims[1])
+            neck.setdefault('rgb_channels', feature_dims[0])
+            neck.setdefault('flow_channels', feature_dims[1])
             self.neck = MODELS.build(neck)
         else:
             self.neck = None
-
-        stage = copy.deepcopy(proposal_stage or dict(
-            type='TemporalProposalStage', source='none'))
-        stage.setdefault('type', 'TemporalProposalStage')
-        stage.setdefault('in_channels', in_channels)
-        self.proposal_stage: TemporalProposalStage = MODELS.build(stage)
 
         cls_head = copy.deepcopy(cls_head)
         cls_head.setdefault('in_channels', in_channels)
@@ -166,18 +175,6 @@ class DTRPLoc(BaseModel):
                 f'model.cls_head.num_classes={cls_head["num_classes"]} '
                 f'differs from model.num_classes={num_classes}')
         self.cls_head = MODELS.build(cls_head)
-
-        self.loss_weights = merge_defaults('model.loss_weights',
-                                           DEFAULT_LOSS_WEIGHTS, loss_weights)
-        self.test_cfg = merge_defaults('model.test_cfg', DEFAULT_TEST_CFG,
-                                       test_cfg)
-        check_choice('model.test_cfg.fg_source', self.test_cfg['fg_source'],
-                     FG_SOURCES)
-        check_choice('model.test_cfg.cas_source',
-                     self.test_cfg['cas_source'], CAS_SOURCES)
-        post = self.test_cfg['postprocessor']
-        self.postprocessor = TASK_UTILS.build(post) if isinstance(
-            post, dict) else post
 
     @property
     def proposal_source(self) -> str:
@@ -211,33 +208,12 @@ class DTRPLoc(BaseModel):
             return self.neck(x, valid)
         return x * valid.unsqueeze(-1)
 
-    @staticmethod
-    def _labels(data_samples, device, dtype) -> torch.Tensor:
-        return torch.stack([
-            torch.as_tensor(ds.gt_label, device=device).to(dtype).reshape(-1)
-            for ds in data_samples
-        ])
-
     def gt_proposal_mask(self, data_samples, valid: torch.Tensor
                          ) -> torch.Tensor:
         """(B, T) oracle mask from each sample's ``gt_segments`` (seconds)."""
         return gt_snippet_masks(data_samples, valid)
 
     # ---------------------------------------------------------------- forward
-    def forward(self,
-                inputs: Union[torch.Tensor, List[torch.Tensor]],
-                data_samples: Optional[List[BaseDataElement]] = None,
-                mode: str = 'tensor'):
-        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`_forward`."""
-        if mode == 'tensor':
-            return self._forward(inputs, data_samples)
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
-                           'predict and tensor mode')
-
     def _forward(self, inputs, data_samples=None):
         """Raw outputs ``(T-CAS (B,T,C+1), fg_curve (B,T), valid)``."""
         x, valid = pad_inputs(inputs)
@@ -353,43 +329,9 @@ class DTRPLoc(BaseModel):
         x, valid = pad_inputs(inputs)
         out = self._inference(self.extract_feat(x, valid), valid,
                               data_samples)
-        cas = out['tcas'][..., :self.num_classes]
-        if data_samples is None:
-            data_samples = [BaseDataElement() for _ in range(x.shape[0])]
-        results = []
-        for i, ds in enumerate(data_samples):
-            length = int(valid[i].sum().item())
-            res = ds.clone()
-            cas_i = cas[i, :length]
-            fg_i = out['fg'][i, :length]
-            scores_i = out['video_scores'][i]
-            pred = self._postprocess(cas_i, scores_i, fg_i, ds)
-            res.pred_segments = torch.as_tensor(
-                pred['segments'], dtype=torch.float32).reshape(-1, 2)
-            res.pred_labels = torch.as_tensor(
-                pred['labels'], dtype=torch.int64).reshape(-1)
-            res.pred_scores = torch.as_tensor(
-                pred['scores'], dtype=torch.float32).reshape(-1)
-            res.video_scores = scores_i.cpu()
-            res.fg_curve = fg_i.cpu()
-            res.cas = cas_i.cpu()
-            res.proposal_mask = out['proposal'][i, :length].cpu()
-            results.append(res)
-        return results
-
-    def _postprocess(self, cas, video_scores, fg_curve, data_sample):
-        if self.postprocessor is None:
-            return dict(
-                segments=np.zeros((0, 2), np.float32),
-                labels=np.zeros((0, ), np.int64),
-                scores=np.zeros((0, ), np.float32))
-        meta = data_sample.metainfo
-        return self.postprocessor(
-            cas.float().cpu().numpy(),
-            video_scores.float().cpu().numpy(),
-            fg_curve.float().cpu().numpy(),
-            snippet_duration=float(meta['snippet_duration']),
-            duration=meta.get('duration', None))
+        return self.pack_predictions(
+            data_samples, valid, out['tcas'][..., :self.num_classes],
+            out['video_scores'], out['fg'], out['proposal'])
 
 
 __all__ = ['DTRPLoc', 'pad_inputs', 'merge_defaults', 'check_choice']
