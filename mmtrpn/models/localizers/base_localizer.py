@@ -49,19 +49,26 @@ class BaseWSTALLocalizer(BaseModel):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.num_classes = int(num_classes)
+        self.proposal_stage = None
         if proposal_stage is not None:
-            if not isinstance(proposal_stage, dict):
-                raise TypeError('model.proposal_stage must be None or a '
-                                f'config dict, got {type(proposal_stage)}')
-            proposal_stage = copy.deepcopy(proposal_stage)
-            proposal_stage.setdefault('type', 'TemporalProposalStage')
-            proposal_stage.setdefault('in_channels', proposal_in_channels)
-            self.proposal_stage = MODELS.build(proposal_stage)
-            self.loss_proposal_mil = MODELS.build(loss_proposal_mil)
-        else:
-            self.proposal_stage = None
+            self.build_proposal_stage(proposal_stage, proposal_in_channels,
+                                      loss_proposal_mil)
         self.postprocessor = TASK_UTILS.build(postprocessor) if isinstance(
             postprocessor, dict) else postprocessor
+
+    def build_proposal_stage(self, cfg: dict, in_channels: Optional[int],
+                             loss_proposal_mil: Optional[dict] = None):
+        """Build ``self.proposal_stage`` (and the masked-branch loss) from
+        ``cfg``, with ``in_channels`` the width of the features it masks."""
+        if not isinstance(cfg, dict):
+            raise TypeError('model.proposal_stage must be None or a '
+                            f'config dict, got {type(cfg)}')
+        cfg = copy.deepcopy(cfg)
+        cfg.setdefault('type', 'TemporalProposalStage')
+        cfg.setdefault('in_channels', in_channels)
+        self.proposal_stage = MODELS.build(cfg)
+        if loss_proposal_mil is not None:
+            self.loss_proposal_mil = MODELS.build(loss_proposal_mil)
 
     @property
     def with_proposals(self) -> bool:

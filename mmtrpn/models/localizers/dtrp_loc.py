@@ -142,12 +142,8 @@ class DTRPLoc(BaseWSTALLocalizer):
                      FG_SOURCES)
         check_choice('model.test_cfg.cas_source', test_cfg['cas_source'],
                      CAS_SOURCES)
-        # without proposals the stage still answers with source 'none'
         super().__init__(
             num_classes=num_classes,
-            proposal_stage=proposal_stage or dict(
-                type='TemporalProposalStage', source='none'),
-            proposal_in_channels=in_channels,
             postprocessor=test_cfg['postprocessor'],
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
@@ -166,6 +162,12 @@ class DTRPLoc(BaseWSTALLocalizer):
             self.neck = MODELS.build(neck)
         else:
             self.neck = None
+        # built after the neck and before the classifier: the order of the
+        # parameters' random initialisation, which the benchmarks' seeds fix
+        # (without proposals the stage answers with source 'none')
+        self.build_proposal_stage(
+            proposal_stage or dict(type='TemporalProposalStage',
+                                   source='none'), in_channels)
 
         cls_head = copy.deepcopy(cls_head)
         cls_head.setdefault('in_channels', in_channels)
