@@ -38,6 +38,7 @@ ROWS = OrderedDict([
 ])
 TABLE4 = [('w/o proposal', 't3_02'), ('T-RPN', 't3_06'),
           ('T-RPN*', 't3_10'), ('T-RPN* + norm (deviation)', 't3_10n'),
+          ('T-RPN*, biased sampler b = 3 (option)', 't3_10b'),
           ('GT, training and test (oracle)', 't4_gt'),
           ('GT, training only', 't4_gt_train')]
 MAP_KEYS = [f'mAP@0.{i}0' for i in range(1, 8)] + ['mAP_AVG']
