@@ -56,14 +56,36 @@ def atomic_save_npy(path, array):
     atomic_write(path, lambda f: np.save(f, array, allow_pickle=False))
 
 
+class DuplicateKeyError(ValueError):
+    """A JSON object repeats a key (``json`` would keep the last silently)."""
+
+
+def _refuse_duplicate_keys(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise DuplicateKeyError(key)
+        obj[key] = value
+    return obj
+
+
 def load_json(path, kind='JSON file', hint=''):
-    """A JSON object from ``path``; errors name the file (and ``kind``)."""
+    """A JSON object from ``path``; errors name the file (and ``kind``).
+
+    A key repeated within one object is an error: ``json`` keeps the last
+    one, so a video listed twice in annotations or results would silently
+    replace the first.
+    """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f'{kind} not found: {path}.{hint}')
     try:
         with open(path, encoding='utf-8') as f:
-            data = json.load(f)
+            data = json.load(f, object_pairs_hook=_refuse_duplicate_keys)
+    except DuplicateKeyError as e:
+        raise ValueError(f'{kind} {path} has a duplicate key {e.args[0]!r} '
+                         'within one object (JSON keeps only the last; '
+                         'remove or merge the repeated entry).') from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f'Malformed JSON in {kind} {path}: {e}') from e
     if not isinstance(data, dict):

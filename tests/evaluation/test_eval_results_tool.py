@@ -104,3 +104,20 @@ def test_parse_tious():
     assert tool.parse_tious('0.5:0.95:0.05') == pytest.approx(
         [.5, .55, .6, .65, .7, .75, .8, .85, .9, .95])
     assert tool.parse_tious('0.3,0.5') == pytest.approx([.3, .5])
+
+
+@pytest.mark.parametrize('text', ['0', '-0.5', '1.5', 'nan', '0.3,inf',
+                                  '0:0.5:0.1', '0.5:1.2:0.1'])
+def test_tiou_out_of_range_is_refused(text):
+    # tIoU 0 counts every overlap-free guess, > 1 matches nothing: both gave
+    # a number without a word before.
+    import argparse
+    with pytest.raises(argparse.ArgumentTypeError, match='0 < t <= 1'):
+        tool.parse_tious(text)
+
+
+def test_tiou_out_of_range_exits_with_a_message(tmp_path):
+    gt, pred = _write(tmp_path, RESULTS)
+    proc = _run('--gt', gt, '--pred', pred, '--tiou', '0')
+    assert proc.returncode == 2
+    assert '--tiou' in proc.stderr and '0 < t <= 1' in proc.stderr
