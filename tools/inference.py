@@ -92,12 +92,15 @@ def main(argv=None) -> int:
     from mmtrpn.apis.inference import _test_dataset_cfg
     from mmtrpn.visualization import plot_detection
 
-    model = init_localizer(
-        args.config,
-        args.checkpoint,
-        device=args.device,
-        cfg_options=args.cfg_options,
-        trust_checkpoint=args.trust_checkpoint)
+    try:
+        model = init_localizer(
+            args.config,
+            args.checkpoint,
+            device=args.device,
+            cfg_options=args.cfg_options,
+            trust_checkpoint=args.trust_checkpoint)
+    except (FileNotFoundError, ValueError) as e:
+        raise SystemExit(f'error: {e}')
     ds_cfg = _test_dataset_cfg(model.cfg)
     data_root = args.data_root if args.data_root is not None else \
         ds_cfg.get('data_root')

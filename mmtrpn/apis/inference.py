@@ -52,6 +52,8 @@ def init_localizer(config: Union[str, Config],
     import mmtrpn  # noqa: F401  (compatibility fixes)
     from mmengine.runner import load_checkpoint
 
+    from mmtrpn.engine.hooks.checkpoint_check_hook import \
+        check_checkpoint_state
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import register_all_modules
     from mmtrpn.utils.compat import TRUST_CHECKPOINTS_ENV
@@ -73,6 +75,7 @@ def init_localizer(config: Union[str, Config],
             os.environ[TRUST_CHECKPOINTS_ENV] = '1'
         try:
             ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+            check_checkpoint_state(model, ckpt, checkpoint)
         finally:
             if trust_checkpoint:
                 if old is None:

@@ -15,7 +15,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import numpy as np
 from mmengine.utils import track_iter_progress
 
-from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json
+from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json, load_npy
 from .io import check_video_name, load_json, normalize_layout
 
 WTALC_FILES = ('videoname', 'subset', 'duration', 'segments', 'labels',
@@ -183,10 +183,7 @@ def _find(dirs: Iterable[str], name: str, suffix: str) -> Optional[str]:
 
 
 def _load_plain(path: str) -> np.ndarray:
-    try:
-        return np.load(path, allow_pickle=False)
-    except ValueError as e:
-        raise ValueError(f'Cannot read {path} as a plain array: {e}') from e
+    return load_npy(path, 'feature file')
 
 
 def convert_folders(annotations: str,

@@ -69,6 +69,43 @@ def _refuse_duplicate_keys(pairs):
     return obj
 
 
+NPY_MAGIC = b'\x93NUMPY'
+
+
+def load_npy(path, what='array file'):
+    """A plain (unpickled) array from a ``.npy`` file.
+
+    An empty, truncated or non-``.npy`` file is a ValueError naming ``what``
+    and ``path`` (numpy says ``EOFError`` or "file seems not fully written"
+    without the file); a pickled array is refused.
+    """
+    path = os.fspath(path)
+    with open(path, 'rb') as f:
+        head = f.read(len(NPY_MAGIC))
+    if not head:
+        raise ValueError(f'{what} {path} is empty (0 bytes): it was not '
+                         'written completely; write it again.')
+    if head != NPY_MAGIC:
+        raise ValueError(f'{what} {path} is not a .npy file (it does not '
+                         'start with the NumPy magic bytes).')
+    try:
+        return np.load(path, allow_pickle=False)
+    except EOFError as e:
+        raise ValueError(f'{what} {path} is truncated (it ends inside the '
+                         f'header): write it again. ({e})') from e
+    except ValueError as e:
+        text = str(e)
+        if 'pickled' in text:
+            raise ValueError(
+                f'Cannot read {what} from {path} as a plain array: it holds '
+                'pickled (object) data, which only the converters in '
+                f'tools/data read. ({text})') from e
+        if 'EOF' in text or 'not fully written' in text:
+            raise ValueError(f'{what} {path} is truncated: write it again. '
+                             f'({text})') from e
+        raise ValueError(f'Cannot read {what} from {path}: {text}') from e
+
+
 def load_json(path, kind='JSON file', hint=''):
     """A JSON object from ``path``; errors name the file (and ``kind``).
 

@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmtrpn.registry import TRANSFORMS
+from mmtrpn.utils.fileio import load_npy
 from ..io import DATA_DOC
 
 
@@ -35,13 +36,7 @@ class LoadSnippetFeatures(BaseTransform):
             raise FileNotFoundError(
                 f'Missing {modality} features of video {video}: {path}. '
                 f'See {DATA_DOC}.')
-        try:
-            feat = np.load(path, allow_pickle=False)
-        except ValueError as e:
-            raise ValueError(
-                f'Cannot read {modality} features of video {video} from '
-                f'{path} as a plain array (pickled/object arrays are only '
-                f'read by the converters in tools/data): {e}') from e
+        feat = load_npy(path, f'{modality} features of video {video}')
         if not isinstance(feat, np.ndarray) or feat.ndim != 2:
             shape = getattr(feat, 'shape', None)
             raise ValueError(
