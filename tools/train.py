@@ -15,6 +15,7 @@ import mmtrpn  # noqa: F401  (applies the compatibility fixes)
 from mmtrpn.utils import (init_cpu_process_group, register_all_modules,
                           shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
+from mmtrpn.utils.work_dir_lock import WorkDirLock
 
 
 def parse_args():
@@ -105,11 +106,31 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    init_cpu_process_group(cfg.launcher)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    del runner
-    shutdown_distributed()
+    lock = None
+    if _global_rank(cfg.launcher) == 0:
+        try:
+            lock = WorkDirLock(cfg.work_dir).acquire()
+        except RuntimeError as e:
+            raise SystemExit(f'error: {e}')
+        if lock.took_over:
+            print(f'Work dir lock of an earlier run that did not end '
+                  f'cleanly taken over ({lock.took_over.get("pid")}).')
+    try:
+        init_cpu_process_group(cfg.launcher)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        del runner
+        shutdown_distributed()
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _global_rank(launcher):
+    """This process's rank, before any process group exists."""
+    if launcher == 'none':
+        return 0
+    return int(os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')))
 
 
 if __name__ == '__main__':
