@@ -81,9 +81,13 @@ def merge_args(cfg, args):
         cfg.resume = True
         cfg.load_from = args.resume
     if args.resume is not None:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='CheckpointShapeCheckHook')
-        ]
+        hooks = list(cfg.get('custom_hooks', []))
+        hooks.append(dict(type='CheckpointShapeCheckHook'))
+        # Configs without our default runtime still validate first when
+        # resumed at a step that was due a validation.
+        if not any(h.get('type') == 'ResumeValidationHook' for h in hooks):
+            hooks.append(dict(type='ResumeValidationHook'))
+        cfg.custom_hooks = hooks
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     randomness = cfg.get('randomness', None) or dict()

@@ -21,8 +21,12 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
-# Restores torch's RNG on resume so a resumed run equals an uninterrupted one.
-custom_hooks = [dict(type='RandomStateHook')]
+# Restores torch's RNG on resume so a resumed run equals an uninterrupted
+# one; a run killed during a validation validates first when resumed.
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='ResumeValidationHook')
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -36,3 +36,86 @@ def test_second_training_in_one_work_dir_is_refused(tools, tiny_data,
     assert f'is in use by another training: process {first.pid}' in out
     # Refused before the Runner wrote anything into the work dir.
     assert not [p for p in work.iterdir() if not p.name.startswith('.')]
+
+
+SLOW_VAL_HOOK = '''
+import os
+import time
+
+from mmengine.hooks import Hook
+
+from mmtrpn.registry import HOOKS
+
+
+@HOOKS.register_module()
+class StallValHook(Hook):
+    """Announce the validation at ``at`` in ``marker``, then stall in it."""
+
+    def __init__(self, at, marker):
+        self.at, self.marker = at, marker
+
+    def before_val_epoch(self, runner):
+        if runner.iter == self.at:
+            open(self.marker, 'w').close()
+            time.sleep(120)
+'''
+
+
+def _train_10(tools, tiny_data, config, work_dir, *extra):
+    return (['tools/train.py', config, '--work-dir', str(work_dir), '--seed',
+             '0', '--deterministic'] + list(extra) + ['--cfg-options'] +
+            tools.tiny_opts(tiny_data) +
+            ['train_cfg.max_iters=10', 'train_cfg.val_interval=10'])
+
+
+def test_kill_during_last_validation_then_resume_validates(
+        tools, tiny_data, tmp_path):
+    import os
+    import signal
+    import time
+    plugin = tmp_path / 'plugin'
+    plugin.mkdir()
+    (plugin / 'stall_val_hook.py').write_text(SLOW_VAL_HOOK)
+    marker = tmp_path / 'validating'
+    cfg = tmp_path / 'stall.py'
+    cfg.write_text(textwrap.dedent(f'''\
+        _base_ = [{tools.CONFIG!r}]
+        custom_imports = dict(imports=['stall_val_hook'],
+                              allow_failed_imports=False)
+        custom_hooks = [
+            dict(type='RandomStateHook'),
+            dict(type='ResumeValidationHook'),
+            dict(type='StallValHook', at=10, marker={str(marker)!r})
+        ]
+        '''))
+    killed = tmp_path / 'killed'
+    args = _train_10(tools, tiny_data, str(cfg), killed)
+    proc = subprocess.Popen(
+        [tools.PYTHON, os.path.join(tools.REPO, args[0])] + args[1:],
+        cwd=tools.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        env=tools.env(PYTHONPATH=str(plugin)), start_new_session=True)
+    deadline = time.time() + 240
+    try:
+        while (time.time() < deadline and proc.poll() is None
+               and not marker.exists()):
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert marker.exists() and proc.returncode == -signal.SIGKILL
+    assert (killed / 'iter_10.pth').exists()
+    assert not list(killed.glob('best_*.pth'))
+
+    # Resuming at the last iteration used to exit 0 with no final mAP.
+    resumed = tools.check(tools.run(
+        _train_10(tools, tiny_data, tools.CONFIG, killed, '--resume')))
+    assert 'validating first' in tools.output(resumed)
+    got = tools.val_metrics(str(killed))
+    assert [m['step'] for m in got] == [10]
+    assert [p.name for p in killed.glob('best_*.pth')] == [
+        'best_wstal_mAP_AVG_iter_10.pth']
+
+    plain = tmp_path / 'plain'
+    tools.check(tools.run(_train_10(tools, tiny_data, tools.CONFIG, plain)))
+    assert got == tools.val_metrics(str(plain))

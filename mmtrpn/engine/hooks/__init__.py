@@ -1,4 +1,7 @@
 from .checkpoint_check_hook import CheckpointShapeCheckHook
 from .random_state_hook import RandomStateHook
+from .resume_val_hook import ResumeValidationHook
 
-__all__ = ['CheckpointShapeCheckHook', 'RandomStateHook']
+__all__ = [
+    'CheckpointShapeCheckHook', 'RandomStateHook', 'ResumeValidationHook'
+]
