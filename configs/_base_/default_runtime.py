@@ -22,10 +22,12 @@ default_hooks = dict(
     sync_buffers=dict(type='SyncBuffersHook'))
 
 # Restores torch's RNG on resume so a resumed run equals an uninterrupted
-# one; a run killed during a validation validates first when resumed.
+# one; a run killed during a validation validates first when resumed; the
+# RGB/flow widths of each batch must match model.feature_dims.
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='ResumeValidationHook')
+    dict(type='ResumeValidationHook'),
+    dict(type='FeatureDimsCheckHook')
 ]
 
 env_cfg = dict(

@@ -119,3 +119,16 @@ def test_kill_during_last_validation_then_resume_validates(
     plain = tmp_path / 'plain'
     tools.check(tools.run(_train_10(tools, tiny_data, tools.CONFIG, plain)))
     assert got == tools.val_metrics(str(plain))
+
+
+def test_feature_dims_split_other_than_files_is_refused(tools, tiny_data,
+                                                        tmp_path):
+    # 16 + 16-d files, model.feature_dims=(8, 24): only the total agrees.
+    proc = tools.run(['tools/train.py', tools.CONFIG, '--work-dir',
+                      str(tmp_path), '--cfg-options'] +
+                     tools.tiny_opts(tiny_data) +
+                     ['model.feature_dims=(8,24)', 'train_cfg.max_iters=2'])
+    assert proc.returncode != 0
+    out = tools.output(proc)
+    assert 'widths (rgb, flow) = (16, 16)' in out
+    assert 'model.feature_dims = (8, 24)' in out
