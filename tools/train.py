@@ -15,6 +15,7 @@ import mmtrpn  # noqa: F401  (applies the compatibility fixes)
 from mmtrpn.utils import (init_cpu_process_group, register_all_modules,
                           shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
+from mmtrpn.utils.config_checks import check_config
 from mmtrpn.utils.work_dir_lock import WorkDirLock
 
 
@@ -110,6 +111,7 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    check_config(cfg)
     lock = None
     if _global_rank(cfg.launcher) == 0:
         try:

@@ -57,6 +57,7 @@ def init_localizer(config: Union[str, Config],
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import register_all_modules
     from mmtrpn.utils.compat import TRUST_CHECKPOINTS_ENV
+    from mmtrpn.utils.config_checks import check_config_values
 
     if isinstance(config, (str, os.PathLike)):
         config = Config.fromfile(os.fspath(config))
@@ -66,6 +67,7 @@ def init_localizer(config: Union[str, Config],
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     register_all_modules(init_default_scope=False)
+    check_config_values(cfg)
     model = MODELS.build(cfg.model)
 
     meta = {}

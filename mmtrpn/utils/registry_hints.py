@@ -54,6 +54,56 @@ def explain_unknown_type(error, registry):
                     f'{listing}.')
 
 
+def unknown_type_error(registry, name):
+    """The hinted KeyError for ``name`` missing from ``registry``."""
+    from mmengine.registry import DefaultScope
+    current = DefaultScope.get_current_instance()
+    for scope in ([current.scope_name] if current else []) + [registry.scope]:
+        error = explain_unknown_type(
+            KeyError(f'{name} is not in the {scope}::{registry.name} '
+                     'registry'), registry)
+        if error is not None:
+            return error
+    return KeyError(f'{name} is not in the {registry.name} registry')
+
+
+def _lookup(registry, name):
+    from mmengine.registry import DefaultScope
+    scope = DefaultScope.get_current_instance()
+    with registry.switch_scope_and_registry(
+            scope.scope_name if scope else None) as found:
+        return found.get(name)
+
+
+def check_config_types(cfg):
+    """Refuse unknown type names that MMEngine looks up with ``get``.
+
+    ``Registry.build`` failures carry the hint already; the optimizer type
+    and a data loader's ``collate_fn`` are looked up with ``get``, which
+    returns None, and fail later with "None is not a callable object" /
+    "the first argument must be callable". Called by the tools before the
+    Runner is built.
+    """
+    from mmengine.registry import FUNCTIONS, OPTIMIZERS
+    checks = []
+    optim = cfg.get('optim_wrapper') or {}
+    optimizer = optim.get('optimizer') if isinstance(optim, dict) else None
+    if isinstance(optimizer, dict):
+        checks.append((OPTIMIZERS, optimizer.get('type'),
+                       'optim_wrapper.optimizer.type'))
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader') or {}
+        collate = loader.get('collate_fn') if isinstance(loader, dict) \
+            else None
+        if isinstance(collate, dict):
+            checks.append((FUNCTIONS, collate.get('type'),
+                           f'{split}_dataloader.collate_fn.type'))
+    for registry, name, where in checks:
+        if isinstance(name, str) and _lookup(registry, name) is None:
+            error = unknown_type_error(registry, name)
+            raise KeyError(f'{where}: {error.args[0]}')
+
+
 def patch_registry_build_errors():
     from mmengine.registry import Registry
     if getattr(Registry.build, '_mmtrpn_hints', False):

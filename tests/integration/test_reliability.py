@@ -132,3 +132,22 @@ def test_feature_dims_split_other_than_files_is_refused(tools, tiny_data,
     out = tools.output(proc)
     assert 'widths (rgb, flow) = (16, 16)' in out
     assert 'model.feature_dims = (8, 24)' in out
+
+
+def test_unknown_optimizer_gets_the_hint_through_the_tool(tools, tmp_path):
+    proc = tools.run(['tools/train.py', tools.CONFIG, '--work-dir',
+                      str(tmp_path), '--cfg-options',
+                      'optim_wrapper.optimizer.type=Adamm'])
+    assert proc.returncode != 0
+    out = tools.output(proc)
+    assert 'optim_wrapper.optimizer.type: Adamm is not in the' in out
+    assert "Did you mean ['Adam'" in out
+
+
+def test_zero_val_interval_is_refused_naming_the_setting(tools, tmp_path):
+    proc = tools.run(['tools/train.py', tools.CONFIG, '--work-dir',
+                      str(tmp_path), '--cfg-options',
+                      'train_cfg.val_interval=0'])
+    assert proc.returncode != 0
+    assert 'train_cfg.val_interval=0 must be an integer >= 1' in \
+        tools.output(proc)
