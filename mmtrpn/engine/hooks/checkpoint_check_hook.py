@@ -75,6 +75,62 @@ def check_checkpoint_state(model, checkpoint, source):
             'it was saved; use an earlier checkpoint.')
 
 
+def checkpoint_classes(checkpoint):
+    """``meta.dataset_meta.classes`` of a checkpoint, or None."""
+    meta = checkpoint.get('meta') or {}
+    classes = (meta.get('dataset_meta') or {}).get('classes')
+    return None if classes is None else [str(c) for c in classes]
+
+
+def check_checkpoint_classes(checkpoint, classes, source, where):
+    """Raise ValueError when the checkpoint's class list (names and order)
+    differs from ``classes`` of ``where`` (a dataset or file).
+
+    Equal counts pass the shape checks, but a reordered or renamed list
+    scores every prediction under another class (mAP 3.87 -> 1.71 with the
+    THUMOS list in another order).
+    """
+    theirs = checkpoint_classes(checkpoint)
+    if theirs is None or classes is None:
+        return
+    ours = [str(c) for c in classes]
+    if theirs == ours:
+        return
+    if len(theirs) != len(ours):
+        what = f'{len(theirs)} classes vs {len(ours)}'
+    elif sorted(theirs) == sorted(ours):
+        first = next(i for i, (a, b) in enumerate(zip(theirs, ours))
+                     if a != b)
+        what = (f'the same names in another order (first difference at '
+                f'index {first}: {theirs[first]!r} vs {ours[first]!r})')
+    else:
+        what = (f'other names (only in the checkpoint: '
+                f'{sorted(set(theirs) - set(ours))[:5]}, only in '
+                f'{where}: {sorted(set(ours) - set(theirs))[:5]})')
+    raise ValueError(
+        f'Checkpoint {source} was trained on the classes {theirs}, but '
+        f'{where} has {ours}: {what}. Predictions would be scored under the '
+        'wrong classes; use the class list (and order) the model was '
+        'trained with, e.g. the dataset\'s classes=... argument.')
+
+
+def _built_datasets(runner):
+    """(phase, dataset) of the loops the Runner has built so far."""
+    for phase in ('train', 'val', 'test'):
+        loop = getattr(runner, f'_{phase}_loop', None)
+        if loop is None or isinstance(loop, dict):
+            continue
+        dataset = getattr(getattr(loop, 'dataloader', None), 'dataset', None)
+        if dataset is not None:
+            yield phase, dataset
+
+
+def _dataset_classes(dataset):
+    if hasattr(dataset, 'full_init'):
+        dataset.full_init()  # the class list is read with the annotations
+    return (getattr(dataset, 'metainfo', None) or {}).get('classes')
+
+
 @HOOKS.register_module()
 class CheckpointShapeCheckHook(Hook):
     """Fail clearly when a loaded checkpoint does not match the model.
@@ -83,7 +139,8 @@ class CheckpointShapeCheckHook(Hook):
     mismatches or missing parameters, then evaluates a model whose
     mismatched layers keep their random initialisation. tools/test.py (and
     ``--resume``) add this hook so such a run stops with the checkpoint and
-    the parameters named (see :func:`check_checkpoint_state`).
+    the parameters named (see :func:`check_checkpoint_state`), and when the
+    checkpoint's class list differs from a dataset's.
     """
 
     priority = 'VERY_HIGH'
@@ -91,3 +148,7 @@ class CheckpointShapeCheckHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint):
         source = runner.cfg.get('load_from') or 'the resumed checkpoint'
         check_checkpoint_state(runner.model, checkpoint, source)
+        for phase, dataset in _built_datasets(runner):
+            where = getattr(dataset, 'ann_file', None) or f'the {phase} set'
+            check_checkpoint_classes(checkpoint, _dataset_classes(dataset),
+                                     source, f'the {phase} dataset ({where})')
