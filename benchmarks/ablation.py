@@ -25,8 +25,9 @@ from collections import OrderedDict
 import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-# the shared THUMOS-14 annotations next to the checkout
-LAYOUT = osp.join(ROOT, '..', 'shared', 'data', 'thumos14', 'thumos14.json')
+# THUMOS-14's real layout, committed (tools/data/make_layout.py); relative
+# to ROOT, the working directory of main()
+LAYOUT = 'benchmarks/data/thumos14_layout.json'
 MAP_KEYS = [f'mAP@0.{i}0' for i in range(1, 8)] + ['mAP_AVG']
 
 # Distinct settings. Table 4 'w/o Proposal', 'T-RPN' and 'T-RPN*' have the
@@ -44,17 +45,34 @@ SETTINGS = OrderedDict([
     ('t3_08', ('t3_08_dmf-trpn-plg.py', 1, 1, 0, 1, 'trpn_pl')),
     ('t3_09', ('t3_09_trpn-acol-plg.py', 0, 1, 1, 1, 'trpn_pl')),
     ('t3_10', ('t3_10_dmf-trpn-acol-plg.py', 1, 1, 1, 1, 'trpn_pl')),
-    ('t4_gt', ('t4_proposal-gt.py', 1, 0, 1, 0, 'gt')),
+    # the deviation kept (docs/method.md): PLG rows with the norm term
+    ('t3_07n', ('t3_07_trpn-plg_fgnorm.py', 0, 1, 0, 1, 'trpn_pl')),
+    ('t3_08n', ('t3_08_dmf-trpn-plg_fgnorm.py', 1, 1, 0, 1, 'trpn_pl')),
+    ('t3_09n', ('t3_09_trpn-acol-plg_fgnorm.py', 0, 1, 1, 1, 'trpn_pl')),
+    ('t3_10n', ('t3_10_dmf-trpn-acol-plg_fgnorm.py', 1, 1, 1, 1, 'trpn_pl')),
+    ('t4_gt', ('t4_dtrploc_gt.py', 1, 0, 1, 0, 'gt')),
+    ('t4_gt_train', ('t4_dtrploc_gt-train.py', 1, 0, 1, 0, 'gt_train')),
 ])
-TABLE4 = [('w/o Proposal', 't4_proposal-none.py', 't3_02'),
-          ('T-RPN', 't4_proposal-trpn.py', 't3_06'),
-          ('T-RPN* (full)', 't4_proposal-trpn-pl.py', 't3_10'),
-          ('GT Label (oracle)', 't4_proposal-gt.py', 't4_gt')]
+TABLE4 = [('w/o Proposal', 't4_dtrploc_none.py', 't3_02'),
+          ('T-RPN', 't4_dtrploc_trpn.py', 't3_06'),
+          ('T-RPN* (full)', 't4_dtrploc_trpn-pl.py', 't3_10'),
+          ('T-RPN* + norm (deviation)', 't4_dtrploc_trpn-pl_fgnorm.py',
+           't3_10n'),
+          ('GT Label (oracle, train + test)', 't4_dtrploc_gt.py', 't4_gt'),
+          ('GT at training only', 't4_dtrploc_gt-train.py', 't4_gt_train')]
+# logged (never summed) training diagnostics kept per run, see
+# DTRPLoc.log_gt_diagnostics
+DIAG_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean', 'gt_ratio',
+             'prop_precision', 'prop_recall', 'fss_in_gt', 'fss_out_gt',
+             'bg_in_gt', 'bg_out_gt', 'pl_in_gt', 'pl_out_gt')
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--data-root', default='work_dirs/ablation_data')
+    p.add_argument('--layout', default=LAYOUT,
+                   help='annotation layout to replay (default: the '
+                   'committed THUMOS-14 layout)')
     p.add_argument('--work-dir', default='work_dirs/ablation')
     p.add_argument('--dim', type=int, default=32, help='width per modality')
     p.add_argument('--duration-scale', type=float, default=1.0)
@@ -70,7 +88,13 @@ def parse_args():
     p.add_argument('--jobs', type=int, default=2)
     p.add_argument('--cfg-options', nargs='+', default=[],
                    help='extra key=value (Python literal) model overrides '
-                   'for every setting, e.g. model.rpn_head.tau=0.5')
+                   'for every setting, e.g. model.proposal_stage.rpn_head.tau=0.5')
+    p.add_argument('--heldout', type=int, default=40,
+                   help='training videos moved to a held-out split '
+                   '(class-balanced, fixed); 0 = none')
+    p.add_argument('--gen-options', nargs='+', default=[],
+                   help='SyntheticConfig overrides key=value (Python '
+                   'literal) for another data regime, e.g. context=False')
     p.add_argument('--out-json', default='docs/benchmarks_ablation.json')
     p.add_argument('--out-md', default='docs/benchmarks.md')
     p.add_argument('--no-md', action='store_true')
@@ -86,13 +110,47 @@ def make_data(args):
     ann = osp.join(args.data_root, 'annotations.json')
     if osp.isfile(ann):
         return json.load(open(ann))['info']
+    import ast
+
     from mmtrpn.datasets.synthetic import SyntheticConfig, generate_synthetic
-    cfg = SyntheticConfig(seed=args.data_seed, dim=args.dim)
+    overrides = {k: ast.literal_eval(v) for k, v in
+                 (o.split('=', 1) for o in args.gen_options)}
+    cfg = SyntheticConfig(seed=args.data_seed, dim=args.dim, **overrides)
     res = generate_synthetic(
-        args.data_root, cfg, layout_file=LAYOUT, max_videos=args.max_videos,
-        duration_scale=args.duration_scale)
+        args.data_root, cfg, layout_file=args.layout,
+        max_videos=args.max_videos, duration_scale=args.duration_scale)
     print(f'generated data in {res["seconds"]:.0f} s', flush=True)
+    if args.heldout:
+        carve_heldout(ann, args.heldout)
     return json.load(open(ann))['info']
+
+
+def carve_heldout(ann_file, count, train_subset='validation', seed=0):
+    """Move ``count`` training videos to subset ``'heldout'``.
+
+    Class-balanced by each video's first label (round robin over classes,
+    a fixed random order within each), so the choice is reproducible and
+    every class is seen in both parts.
+    """
+    from mmtrpn.utils.fileio import atomic_write_json
+    data = json.load(open(ann_file))
+    by_class = {}
+    for name in sorted(data['database']):
+        v = data['database'][name]
+        labels = v.get('labels') or [a['label'] for a in v['annotations']]
+        if v['subset'] == train_subset and labels:
+            by_class.setdefault(sorted(labels)[0], []).append(name)
+    rng = np.random.default_rng(seed)
+    queues = [list(rng.permutation(by_class[c])) for c in sorted(by_class)]
+    chosen = []
+    while len(chosen) < count and any(queues):
+        for q in queues:
+            if q and len(chosen) < count:
+                chosen.append(q.pop(0))
+    for name in chosen:
+        data['database'][name]['subset'] = 'heldout'
+    data['info']['heldout'] = sorted(chosen)
+    atomic_write_json(ann_file, data, indent=1)
 
 
 # --------------------------------------------------------------- config
@@ -110,9 +168,13 @@ def build_cfg(args, key, seed, work_dir):
         d.num_workers = 0
         d.persistent_workers = False
         d.batch_size = args.batch if train else 16
+        d.dataset.feature_dims = dims  # the loader checks every file
+        # the benchmark's own split (carve_heldout) replaces the configs'
+        # THUMOS-14 list: the replayed layout keeps the real names, but the
+        # subsets are already split in the generated annotation file
+        d.dataset.exclude_videos = []
+        d.dataset.include_videos = None
         for t in d.dataset.pipeline:
-            if t.type == 'LoadSnippetFeatures':
-                t.rgb_dim, t.flow_dim = dims
             if t.type == 'SampleSnippets':
                 t.num_snippets = args.t_train
     m = cfg.model
@@ -120,14 +182,19 @@ def build_cfg(args, key, seed, work_dir):
     m.feature_dims = dims
     if m.get('neck') is not None:
         m.neck.temporal_hidden = args.hidden
-    if m.get('rpn_head') is not None:
-        m.rpn_head.hidden = args.hidden
+    m.proposal_stage.rpn_head.hidden = args.hidden
     cfg.optim_wrapper.optimizer.lr = args.lr
+    m.log_gt_diagnostics = True
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters,
                          val_interval=10**9)
-    cfg.val_cfg = None
-    cfg.val_dataloader = None
-    cfg.val_evaluator = None
+    if args.heldout:
+        # scored once after training (runner.val()); choices use this only
+        cfg.val_dataloader.dataset.subset = 'heldout'
+        cfg.val_dataloader.dataset.test_mode = True
+    else:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', by_epoch=False, interval=10**9,
         save_last=False)
@@ -156,21 +223,52 @@ def worker(args, key, seed, out):
     runner = Runner.from_cfg(cfg)
     runner.train()
     train_s = time.time() - tic
+    res = dict(key=key, seed=seed, train_s=round(train_s, 1))
+    res['diagnostics'] = training_trace(runner.message_hub, args.iters)
+    if args.heldout:
+        res['metrics_heldout'] = {k.split('/')[-1]: float(v)
+                                  for k, v in runner.val().items()}
     metrics = runner.test()
-    res = dict(key=key, seed=seed, train_s=round(train_s, 1),
-               metrics={k.split('/')[-1]: float(v)  # already %
-                        for k, v in metrics.items()})
+    res['metrics'] = {k.split('/')[-1]: float(v)  # already %
+                      for k, v in metrics.items()}
     model = runner.model
     if getattr(model, 'with_trpn', False):
-        # diagnostic: the same model with the classifier's foreground curve
-        model.test_cfg['fg_source'] = 'cls'
-        res['metrics_fg_cls'] = {
-            k.split('/')[-1]: float(v)
-            for k, v in runner.test_loop.run().items()}
-        model.test_cfg['fg_source'] = cfg.model.test_cfg.fg_source
+        # the same trained model with the classifier's foreground curve
+        # (diagnostic) and with two-stage inference (cas_source='masked')
+        res['metrics_fg_cls'] = _score(runner.test_loop, model,
+                                       fg_source='cls')
+        res['metrics_masked'] = _score(runner.test_loop, model,
+                                       cas_source='masked')
+        if args.heldout:
+            res['metrics_heldout_masked'] = _score(
+                runner.val_loop, model, cas_source='masked')
     res['total_s'] = round(time.time() - tic, 1)
     with open(out, 'w') as f:
         json.dump(res, f)
+
+
+def _score(loop, model, **test_cfg):
+    """mAP of ``loop`` with ``model.test_cfg`` temporarily updated."""
+    saved = dict(model.test_cfg)
+    model.test_cfg.update(test_cfg)
+    try:
+        return {k.split('/')[-1]: float(v) for k, v in loop.run().items()}
+    finally:
+        model.test_cfg.clear()
+        model.test_cfg.update(saved)
+
+
+def training_trace(message_hub, iters, points=5):
+    """Each diagnostic averaged over ``points`` equal spans of training."""
+    out = {}
+    for key in DIAG_KEYS:
+        name = f'train/{key}'
+        if name not in message_hub.log_scalars:
+            continue
+        values = np.asarray(message_hub.log_scalars[name].data[0], float)
+        spans = np.array_split(values, min(points, len(values)))
+        out[key] = [round(float(v.mean()), 4) for v in spans]
+    return out
 
 
 # ------------------------------------------------------------- tables
@@ -307,6 +405,8 @@ def _last_ratio(log):
 # ----------------------------------------------------------------- main
 def main():
     args = parse_args()
+    if args.layout != LAYOUT:  # given from the caller's directory
+        args.layout = osp.abspath(args.layout)
     os.chdir(ROOT)
     if args.worker:
         key, seed, out = args.worker

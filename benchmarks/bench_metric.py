@@ -1,10 +1,10 @@
 """Time ``temporal_map`` against a plain per-prediction loop.
 
-    python benchmarks/bench_metric.py [--num-preds 50000] [--seed 0]
+    python benchmarks/bench_metric.py [--num-preds 50000] [--seed 0] \
+        [--out-json docs/bench_metric.json]
 
-Predictions replay the real THUMOS-14 test ground truth
-(``../shared/data/thumos14/thumos14.json`` next to the repository, or
-``--gt``): jittered copies of real segments (shifted and rescaled, with the
+Predictions replay the real THUMOS-14 test ground truth (the committed
+layout ``benchmarks/data/thumos14_layout.json``, or ``--gt``): jittered copies of real segments (shifted and rescaled, with the
 right or a wrong class) plus false positives at random places. Both
 implementations run in the same process; the results must agree to 1e-6.
 """
@@ -18,18 +18,16 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 try:
     import mmtrpn  # noqa: F401
 except ImportError:
     sys.path.insert(0, str(HERE.parent))
 
-from mmtrpn.evaluation.functional import (load_ground_truth,  # noqa: E402
-                                          temporal_map)
-from reference_map import reference_map  # noqa: E402
+from mmtrpn.evaluation.functional import temporal_map  # noqa: E402
+from mmtrpn.structures.annotations import load_ground_truth  # noqa: E402
+from mmtrpn.testing import reference_map  # noqa: E402
 
-DEFAULT_GT = HERE.parent.parent / 'shared' / 'data' / 'thumos14' / \
-    'thumos14.json'
+DEFAULT_GT = HERE / 'data' / 'thumos14_layout.json'
 
 
 def make_predictions(gt, num_preds, rng, durations):
@@ -87,6 +85,7 @@ def main():
         type=int,
         default=1,
         help='runs of the slow loop reference (best of)')
+    parser.add_argument('--out-json', help='also write the results here')
     args = parser.parse_args()
     if not osp.exists(args.gt):
         print(f'THUMOS-14 ground truth not found at {args.gt}; pass --gt '
@@ -125,6 +124,18 @@ def main():
         print('MISMATCH between temporal_map and the reference')
         return 2
     print('agree to 1e-6: OK')
+    if args.out_json:
+        from mmtrpn.utils.fileio import atomic_write_json
+        atomic_write_json(args.out_json, dict(
+            command=' '.join(['python', 'benchmarks/bench_metric.py'] +
+                             sys.argv[1:]),
+            gt=osp.basename(args.gt), videos=len(gt['videos']),
+            gt_instances=int(gt['labels'].size), classes=num_classes,
+            predictions=int(labs.size), tious=tious.round(2).tolist(),
+            mAP=(mean_ap * 100).tolist(), max_abs_diff=float(diff),
+            temporal_map_s=t_fast, repeats=args.repeats,
+            reference_s=t_ref, reference_repeats=args.reference_repeats,
+            speedup=t_ref / t_fast), indent=1)
     return 0
 
 

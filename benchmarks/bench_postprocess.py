@@ -1,14 +1,15 @@
 """Time WSTALPostProcessor against the plain-loop reference on THUMOS-sized
 videos, checking that both give the same detections.
 
-Durations, segment positions and classes replay the THUMOS-14 test split when
-``../shared/data/thumos14/thumos14.json`` (or ``--annotations``) exists;
-otherwise 212 durations are drawn around the split's 217 s mean with no
+Durations, segment positions and classes replay the THUMOS-14 test split of
+the committed layout ``benchmarks/data/thumos14_layout.json`` (or
+``--annotations``) when it exists; otherwise 212 durations are drawn around the split's 217 s mean with no
 ground truth layout. Curves are generated: a smooth noisy foreground curve
 raised inside the ground-truth segments, and per-class scores raised inside
 that class's segments.
 
-    python benchmarks/bench_postprocess.py [--nms soft|hard|none]
+    python benchmarks/bench_postprocess.py [--nms soft|hard|none] \
+        [--out-json docs/bench_postprocess_soft.json]
 """
 import argparse
 import json
@@ -18,15 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_postprocess import reference_postprocess  # noqa: E402
+try:
+    import mmtrpn  # noqa: F401
+except ImportError:  # run from a checkout without installing
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mmtrpn.models.postprocessors import WSTALPostProcessor  # noqa: E402
+from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION  # noqa: E402
+from mmtrpn.testing import reference_postprocess  # noqa: E402
 
-SNIPPET_DURATION = 16 / 25
+SNIPPET_DURATION = DEFAULT_SNIPPET_DURATION
 NUM_CLASSES = 20
-DEFAULT_ANNOTATIONS = Path(__file__).resolve().parents[1].parent / \
-    'shared' / 'data' / 'thumos14' / 'thumos14.json'
+DEFAULT_ANNOTATIONS = Path(__file__).resolve().parent / 'data' / \
+    'thumos14_layout.json'
 
 
 def load_layouts(path, num_videos, rng):
@@ -91,6 +96,7 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--no-dedup', action='store_true')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out-json', help='also write the results here')
     args = parser.parse_args()
 
     rng = np.random.default_rng(args.seed)
@@ -133,6 +139,18 @@ def main():
           f'ms per video), best of {args.repeats}')
     print(f'speed-up: {ref_s / fast_s:.1f}x; outputs identical (segments, '
           f'labels exact; scores max abs diff {max_abs:.1e})')
+    if args.out_json:
+        from mmtrpn.utils.fileio import atomic_write_json
+        atomic_write_json(args.out_json, dict(
+            command=' '.join(['python', 'benchmarks/bench_postprocess.py'] +
+                             sys.argv[1:]),
+            source=source, videos=len(videos), classes=NUM_CLASSES,
+            snippets_mean=float(snippets.mean()),
+            snippets_min=int(snippets.min()),
+            snippets_max=int(snippets.max()), nms=args.nms,
+            dedup=not args.no_dedup, repeats=args.repeats,
+            vectorised_s=fast_s, reference_s=ref_s, speedup=ref_s / fast_s,
+            scores_max_abs_diff=max_abs), indent=1)
 
 
 if __name__ == '__main__':

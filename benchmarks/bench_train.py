@@ -22,8 +22,8 @@ import numpy as np
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-# the shared THUMOS-14 annotations next to the checkout
-LAYOUT = osp.join(ROOT, '..', 'shared', 'data', 'thumos14', 'thumos14.json')
+# THUMOS-14's real layout, committed (tools/data/make_layout.py)
+LAYOUT = osp.join(ROOT, 'benchmarks', 'data', 'thumos14_layout.json')
 
 
 def parse_args():

@@ -1,8 +1,9 @@
-"""mmtrpn: weakly-supervised temporal action localization on OpenMMLab."""
-from .utils.compat import apply_all as _apply_compat_fixes
+"""mmtrpn: weakly-supervised temporal action localization on OpenMMLab.
 
-_apply_compat_fixes()
-
-from .version import __version__  # noqa: E402
+Importing the package registers nothing and patches nothing; entry points
+call ``mmtrpn.utils.register_all_modules()`` (which applies the
+compatibility fixes of ``mmtrpn.utils.compat``).
+"""
+from .version import __version__
 
 __all__ = ['__version__']

@@ -19,6 +19,8 @@ from mmaction.registry import TASK_UTILS as MMACTION_TASK_UTILS
 from mmaction.registry import TRANSFORMS as MMACTION_TRANSFORMS
 from mmaction.registry import VISBACKENDS as MMACTION_VISBACKENDS
 from mmaction.registry import VISUALIZERS as MMACTION_VISUALIZERS
+from mmaction.registry import \
+    WEIGHT_INITIALIZERS as MMACTION_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 DATASETS = Registry(
@@ -35,7 +37,7 @@ MODELS = Registry('model', parent=MMACTION_MODELS, locations=['mmtrpn.models'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper',
     parent=MMACTION_MODEL_WRAPPERS,
-    locations=['mmtrpn.utils'])
+    locations=['mmtrpn.utils.model_wrapper'])
 # Post-processors and other non-network helpers built from configs.
 TASK_UTILS = Registry(
     'task util', parent=MMACTION_TASK_UTILS, locations=['mmtrpn.models'])
@@ -43,7 +45,10 @@ METRICS = Registry(
     'metric', parent=MMACTION_METRICS, locations=['mmtrpn.evaluation'])
 EVALUATORS = Registry(
     'evaluator', parent=MMACTION_EVALUATOR, locations=['mmtrpn.evaluation'])
-HOOKS = Registry('hook', parent=MMACTION_HOOKS, locations=['mmtrpn.engine'])
+HOOKS = Registry(
+    'hook',
+    parent=MMACTION_HOOKS,
+    locations=['mmtrpn.engine', 'mmtrpn.visualization'])
 LOOPS = Registry('loop', parent=MMACTION_LOOPS, locations=['mmtrpn.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMACTION_OPTIMIZERS)
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMACTION_OPTIM_WRAPPERS)
@@ -52,3 +57,6 @@ PARAM_SCHEDULERS = Registry(
 VISUALIZERS = Registry(
     'visualizer', parent=MMACTION_VISUALIZERS, locations=['mmtrpn.visualization'])
 VISBACKENDS = Registry('vis_backend', parent=MMACTION_VISBACKENDS)
+# Weight initialisers (init_cfg) resolve from the mmtrpn scope too.
+WEIGHT_INITIALIZERS = Registry(
+    'weight initializer', parent=MMACTION_WEIGHT_INITIALIZERS)

@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
 
+from mmtrpn.structures.annotations import read_video_list
 from mmtrpn.registry import DATASETS, METRICS, MODELS
 from mmtrpn.utils import register_all_modules
 
@@ -18,35 +19,94 @@ CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py')
 register_all_modules()
 
 
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def _subsets(dataset_cfg):
+    subset = dataset_cfg.subset
+    return [subset] if isinstance(subset, str) else list(subset)
+
+
 def _fake_data_root(root, cfg):
-    """Annotation file and two short videos for the config's subsets."""
+    """Annotation file for the config's subsets and video lists.
+
+    Each subset gets three videos of its own; the names of an
+    ``include_videos`` list (e.g. the committed held-out split) are added to
+    its loader's subset, and a list file given relative to the data root
+    (the synthetic data's ``heldout.txt``) is written with two names.
+    Feature files are written by ``_write_features`` for the videos loaded.
+    """
     num_classes = cfg.model.num_classes
-    rgb_dim, flow_dim = cfg.model.feature_dims
     classes = [f'class_{i:03d}' for i in range(num_classes)]
-    subsets = {cfg.train_dataloader.dataset.subset,
-               cfg.test_dataloader.dataset.subset}
-    database = {}
-    for subset in subsets:
-        for i in range(2):
-            name = f'{subset}_{i}'
-            database[name] = dict(
-                subset=subset, duration=10.0,
-                annotations=[dict(label=classes[i], segment=[1.0, 3.0])])
-            for modality, dim in (('rgb', rgb_dim), ('flow', flow_dim)):
-                folder = root / 'features' / modality
-                folder.mkdir(parents=True, exist_ok=True)
-                np.save(folder / f'{name}.npy',
-                        np.random.rand(15, dim).astype(np.float32))
+    members = {}
+    for loader_key in LOADERS:
+        dataset_cfg = cfg[loader_key].dataset
+        subset = _subsets(dataset_cfg)[0]
+        members.setdefault(subset, set()).update(
+            f'{subset}_{i}' for i in range(3))
+        for key in ('include_videos', 'exclude_videos'):
+            source = dataset_cfg.get(key)
+            if isinstance(source, str) and not Path(source).is_absolute():
+                path = root / source
+                if not path.exists():
+                    path.write_text(f'{subset}_listed_0\n{subset}_listed_1\n')
+                source = str(path)
+            if key == 'include_videos' and source is not None:
+                members[subset].update(read_video_list(source))
+    database = {
+        name: dict(subset=subset, duration=10.0,
+                   annotations=[dict(label=classes[i % len(classes)],
+                                     segment=[1.0, 3.0])])
+        for subset, names in members.items()
+        for i, name in enumerate(sorted(names))
+    }
     (root / 'annotations.json').write_text(
         json.dumps(dict(classes=classes, database=database)))
     (root / 'Ambiguous_test.txt').write_text('test_0 5.0 6.0\n')
+    # a previous refinement step's output, for ASM-Loc's step configs
+    segments = dict(classes=classes, results={
+        name: [dict(segment=[0.5, 2.5], label=i % num_classes, score=0.9)]
+        for i, name in enumerate(sorted(database))})
+    (root / 'pseudo_segments.json').write_text(json.dumps(segments))
+    for loader_key in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+        for t in cfg[loader_key].dataset.pipeline:
+            if t.type == 'LoadPseudoSegments':
+                t.segment_file = str(root / 'pseudo_segments.json')
+
+
+def _write_features(root, name, feature_dims):
+    for modality, dim in zip(('rgb', 'flow'), feature_dims):
+        folder = root / 'features' / modality
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / f'{name}.npy',
+                np.random.rand(15, dim).astype(np.float32))
+
+
+def _build_datasets(cfg, root):
+    datasets = {}
+    for loader_key in LOADERS:
+        dataset_cfg = cfg[loader_key].dataset.copy()
+        dataset_cfg.data_root = str(root)
+        datasets[loader_key] = DATASETS.build(dataset_cfg)
+    return datasets
+
+
+def _names(dataset):
+    return {dataset.get_data_info(i)['video_name']
+            for i in range(len(dataset))}
 
 
 def test_every_config_is_collected():
     names = {p.name for p in CONFIGS}
     assert {'trpn_thumos.py', 'trpn_anet.py', 'trpn_synthetic.py'} <= names
-    assert len([n for n in names if n.startswith('t3_')]) == 10
-    assert len([n for n in names if n.startswith('t4_')]) == 4
+    assert len([n for n in names if n.startswith('t3_')
+                and not n.endswith('_fgnorm.py')]) == 10
+    # Table 4: every (method, source) cell
+    assert {f't4_{m}_{s}.py' for m in ('dtrploc', 'co2net', 'asmloc')
+            for s in ('none', 'trpn', 'trpn-pl', 'gt')} <= names
+    assert {'co2net_thumos.py', 'co2net_anet.py', 'asm_loc_thumos.py',
+            'asm_loc_anet.py'} <= names
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: p.stem)
@@ -55,20 +115,55 @@ def test_config_builds(config, tmp_path):
     _fake_data_root(tmp_path, cfg)
     model = MODELS.build(cfg.model)
     model.eval()
-    for loader_key in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader'):
-        dataset_cfg = cfg[loader_key].dataset.copy()
-        dataset_cfg.data_root = str(tmp_path)
-        dataset = DATASETS.build(dataset_cfg)
-        assert len(dataset) == 2
+    for loader_key, dataset in _build_datasets(cfg, tmp_path).items():
+        assert len(dataset) > 0
         assert len(dataset.metainfo['classes']) == cfg.model.num_classes
-        sample = Compose(dataset_cfg.pipeline)(dataset.get_data_info(0))
+        info = dataset.get_data_info(0)
+        _write_features(tmp_path, info['video_name'], cfg.model.feature_dims)
+        sample = Compose(cfg[loader_key].dataset.pipeline)(info)
         assert sample['inputs'].shape[1] == sum(cfg.model.feature_dims)
     with torch.no_grad():
         outputs = model([sample['inputs']], [sample['data_samples']],
                         mode='predict')
     assert len(outputs) == 1
     METRICS.build(cfg.test_evaluator)
+
+
+@pytest.mark.parametrize('config', CONFIGS, ids=lambda p: p.stem)
+def test_config_protocol(config, tmp_path):
+    """Validation on held-out training videos, the test split apart;
+    ``*_select-on-test`` configs validate on the test split instead."""
+    cfg = Config.fromfile(str(config))
+    _fake_data_root(tmp_path, cfg)
+    datasets = _build_datasets(cfg, tmp_path)
+    train, val, test = (_names(datasets[k]) for k in LOADERS)
+    train_subsets = _subsets(cfg.train_dataloader.dataset)
+    test_subsets = _subsets(cfg.test_dataloader.dataset)
+    assert not set(train_subsets) & set(test_subsets)
+    assert not train & test
+    if config.stem.endswith('_select-on-test'):
+        assert val == test
+        return
+    assert _subsets(cfg.val_dataloader.dataset) == train_subsets
+    assert val and not val & train and not val & test
+    # Nothing of the training subset is lost: train + held-out = all of it.
+    everything = _names(DATASETS.build(dict(
+        cfg.train_dataloader.dataset, data_root=str(tmp_path),
+        exclude_videos=[])))
+    assert train | val == everything
+
+
+def test_heldout_lists_resolve_from_any_directory(tmp_path, monkeypatch):
+    # {{fileDirname}} makes the committed lists absolute paths, also when
+    # a config outside the repository inherits through `mmtrpn::`.
+    monkeypatch.chdir(tmp_path)
+    child = tmp_path / 'child.py'
+    child.write_text("_base_ = ['mmtrpn::ablations/t3_01_base.py']\n")
+    cfg = Config.fromfile(str(child))
+    heldout = Path(cfg.val_dataloader.dataset.include_videos)
+    assert heldout.is_absolute() and heldout.is_file()
+    assert cfg.train_dataloader.dataset.exclude_videos == str(heldout)
+    assert len(read_video_list(str(heldout))) == 40
 
 
 def test_model_zoo_metafiles_point_at_real_configs():
@@ -85,9 +180,10 @@ def test_model_zoo_metafiles_point_at_real_configs():
 def test_external_config_inherits_through_package_scope(tmp_path):
     child = tmp_path / 'my_ablation.py'
     child.write_text("_base_ = ['mmtrpn::ablations/t3_03_trpn.py']\n"
-                     "model = dict(rpn_head=dict(tau=0.5))\n")
+                     "model = dict(proposal_stage=dict(rpn_head=dict("
+                     "tau=0.5)))\n")
     cfg = Config.fromfile(str(child))
     assert cfg.model.neck is None
-    assert cfg.model.proposal_source == 'trpn'
-    assert cfg.model.rpn_head.tau == 0.5
+    assert cfg.model.proposal_stage.source == 'trpn'
+    assert cfg.model.proposal_stage.rpn_head.tau == 0.5
     assert cfg.train_dataloader.dataset.data_root == 'data/thumos14'

@@ -21,9 +21,9 @@ except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmtrpn.evaluation.functional import (  # noqa: E402
-    check_tiou_thresholds, format_map_table, load_ambiguous,
-    load_ground_truth, load_predictions, load_video_list, summarize_map,
-    temporal_map)
+    check_tiou_thresholds, format_map_table, summarize_map, temporal_map)
+from mmtrpn.structures.annotations import (  # noqa: E402
+    ambiguous_arrays, load_ground_truth, load_results_file, read_video_list)
 
 
 def parse_tious(text: str) -> np.ndarray:
@@ -84,15 +84,15 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    blocked = load_video_list(args.blocked_videos) \
+    blocked = read_video_list(args.blocked_videos) \
         if args.blocked_videos else []
     gt = load_ground_truth(args.gt, subset=args.subset)
-    pred = load_predictions(
+    pred = load_results_file(
         args.pred, gt['classes'], known_videos=gt['videos'],
         blocked_videos=blocked)
     amb_ids = amb_segs = None
     if args.drop_ambiguous:
-        amb_ids, amb_segs = load_ambiguous(args.drop_ambiguous)
+        amb_ids, amb_segs = ambiguous_arrays(args.drop_ambiguous)
     ap, mean_ap = temporal_map(
         pred['video_ids'],
         pred['segments'],

@@ -2,6 +2,8 @@
 
     python tools/inference.py CONFIG CHECKPOINT INPUT --out results.json \
         [--vis DIR] [--data-root DIR] [--ann-file F] [--device cpu]
+    python tools/inference.py CONFIG CHECKPOINT --video clip.mp4 [...] \
+        --rgb-ckpt RGB.pt --flow-ckpt FLOW.pt --out results.json [--vis DIR]
 
 INPUT is one of
   RGB.npy,FLOW.npy   one video's feature pair, comma-separated (no spaces);
@@ -10,6 +12,11 @@ INPUT is one of
                      config's): <root>/features/{rgb,flow}/NAME.npy
   FOLDER             every video of a data root (features/rgb + features/flow)
                      or of a folder holding rgb/ and flow/ <video>.npy files
+
+--video VIDEO [...] (instead of INPUT) extracts I3D RGB + TV-L1 flow features
+of raw video files first (see tools/data/extract_features.py for the options),
+into --feature-dir when given (kept, and reused on a rerun), else into a
+temporary folder.
 
 Writes the detections as an ActivityNet results JSON (score it with
 tools/eval_results.py). Ground truth is taken from --ann-file, or else from
@@ -26,10 +33,11 @@ try:
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmtrpn.apis import (find_videos, inference_localizer,  # noqa: E402
-                         init_localizer, results_payload)
+from mmtrpn.apis import (cached_annotations, find_videos,  # noqa: E402
+                         inference_localizer, init_localizer)
+from mmtrpn.apis.extraction import add_extraction_args  # noqa: E402
+from mmtrpn.structures.annotations import write_results_file  # noqa: E402
 from mmtrpn.utils.cli import add_common_args  # noqa: E402
-from mmtrpn.utils.fileio import atomic_write_json  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -40,7 +48,14 @@ def parse_args(argv=None):
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        'input', help='RGB.npy,FLOW.npy | video name | folder (see below)')
+        'input', nargs='?',
+        help='RGB.npy,FLOW.npy | video name | folder (see below)')
+    parser.add_argument(
+        '--video', nargs='+', metavar='VIDEO',
+        help='raw video file(s): extract features, then localize')
+    parser.add_argument(
+        '--feature-dir',
+        help='with --video: data root to keep the extracted features in')
     parser.add_argument(
         '--out', required=True, help='results JSON to write')
     parser.add_argument('--vis', metavar='DIR', help='write figures here')
@@ -54,7 +69,14 @@ def parse_args(argv=None):
         'subset (e.g. test)')
     parser.add_argument('--device', default='cpu')
     add_common_args(parser, launcher=False)
-    return parser.parse_args(argv)
+    add_extraction_args(
+        parser, checkpoints_required=False, device_option='--extract-device')
+    args = parser.parse_args(argv)
+    if (args.input is None) == (args.video is None):
+        parser.error('give either INPUT or --video')
+    if args.video and not (args.rgb_ckpt and args.flow_ckpt):
+        parser.error('--video needs --rgb-ckpt and --flow-ckpt')
+    return args
 
 
 def resolve_input(text, data_root, data_prefix):
@@ -87,10 +109,7 @@ def _name(video):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmengine.utils import track_iter_progress
-
     from mmtrpn.apis.inference import _test_dataset_cfg
-    from mmtrpn.visualization import plot_detection
 
     try:
         model = init_localizer(
@@ -101,6 +120,8 @@ def main(argv=None) -> int:
             trust_checkpoint=args.trust_checkpoint)
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f'error: {e}')
+    if args.video:
+        return _main_videos(args, model)
     ds_cfg = _test_dataset_cfg(model.cfg)
     data_root = args.data_root if args.data_root is not None else \
         ds_cfg.get('data_root')
@@ -119,17 +140,46 @@ def main(argv=None) -> int:
     if args.subset is not None:
         if ann_file is None:
             raise SystemExit('error: --subset needs annotations (--ann-file)')
-        from mmtrpn.apis import load_annotations
-        database = load_annotations(ann_file)['database']
+        annotated = cached_annotations(
+            ann_file, model.dataset_meta['classes']).videos
         want = args.subset.lower()
         videos = [
-            v for v in videos if str(database.get(_name(v), {}).get(
-                'subset', '')).lower() == want
+            v for v in videos if _name(v) in annotated
+            and annotated[_name(v)].subset.lower() == want
         ]
         if not videos:
             raise SystemExit(f'error: no video of subset {args.subset!r} '
                              f'in {args.input}')
 
+    return _localize(args, model, videos, root, ann_file)
+
+
+def _main_videos(args, model) -> int:
+    """--video: extract features into --feature-dir or a temporary folder,
+    then localize as for feature files."""
+    import tempfile
+
+    from mmtrpn.apis.extraction import extractor_from_args
+    from mmtrpn.apis.video_inference import (check_snippet_duration,
+                                             videos_to_inputs)
+    try:
+        extractor = extractor_from_args(args)
+    except (OSError, ValueError, ImportError) as e:
+        raise SystemExit(f'error: {e}')
+    check_snippet_duration(model, extractor)
+    with tempfile.TemporaryDirectory(prefix='mmtrpn_feats_') as tmp:
+        try:
+            videos = videos_to_inputs(args.video, extractor,
+                                      args.feature_dir or tmp)
+        except (OSError, ValueError) as e:
+            raise SystemExit(f'error: {e}')
+        return _localize(args, model, videos, None, args.ann_file)
+
+
+def _localize(args, model, videos, root, ann_file) -> int:
+    from mmengine.utils import track_iter_progress
+
+    from mmtrpn.visualization import plot_detection
     classes = model.dataset_meta['classes']
     results = {}
     iterator = track_iter_progress(videos) if len(videos) > 1 else videos
@@ -146,7 +196,7 @@ def main(argv=None) -> int:
         if args.vis:
             plot_detection(res['data_sample'], classes,
                            osp.join(args.vis, f'{name}.png'))
-    atomic_write_json(args.out, results_payload(results))
+    write_results_file(args.out, results)
     num = sum(len(v) for v in results.values())
     print(f'{num} detections in {len(results)} video(s) written to '
           f'{args.out}' + (f'; figures in {args.vis}' if args.vis else ''))

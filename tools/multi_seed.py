@@ -7,7 +7,7 @@ For each seed S, one after the other: ``tools/train.py CONFIG --seed S
 --work-dir DIR/seed_S`` (``tools/dist_train.sh`` when N > 1), then
 ``tools/test.py`` on its last checkpoint with ``--out-metrics
 DIR/seed_S/metrics.json``. Writes the table of mAP at each tIoU and the
-averages (per seed, mean +- sample std (ddof=1), min, max) to
+averages (per seed, mean +- sample std (ddof=1), median, min, max) to
 ``DIR/multi_seed.md`` and ``DIR/multi_seed.json``, and prints it.
 ``--cfg-options`` go to both the training and the test run.
 """
@@ -133,7 +133,7 @@ def _key_order(key: str):
 
 
 def summarize(per_seed: dict) -> dict:
-    """{key: {mean, std, min, max, n}} over seeds (std: ddof=1)."""
+    """{key: {mean, std, median, min, max, n}} over seeds (std: ddof=1)."""
     keys = sorted({k for m in per_seed.values() for k in m if 'mAP' in k},
                   key=_key_order)
     out = {}
@@ -144,6 +144,7 @@ def summarize(per_seed: dict) -> dict:
             mean=float(vals.mean()),
             # None (JSON null) where one seed gives no spread.
             std=float(vals.std(ddof=1)) if len(vals) > 1 else None,
+            median=float(np.median(vals)),
             min=float(vals.min()),
             max=float(vals.max()),
             n=int(len(vals)))
@@ -176,6 +177,7 @@ def markdown_table(per_seed: dict, summary: dict) -> str:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     if args.work_dir is None:
         args.work_dir = osp.join(
@@ -200,7 +202,9 @@ def main(argv=None) -> int:
                       title + table + '\n')
     atomic_write_json(
         osp.join(args.work_dir, 'multi_seed.json'),
-        dict(config=args.config, seeds=args.seeds,
+        dict(command=' '.join(['python', 'tools/multi_seed.py'] + argv),
+             wall_s=round(time.time() - tic, 1),
+             config=args.config, seeds=args.seeds,
              cfg_options=args.cfg_options,
              per_seed={str(s): m for s, m in per_seed.items()},
              summary=summary), indent=1)

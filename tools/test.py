@@ -9,9 +9,9 @@ import os.path as osp
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-import mmtrpn  # noqa: F401  (applies the compatibility fixes)
-from mmtrpn.utils import (atomic_write_json, init_cpu_process_group,
-                          register_all_modules, shutdown_distributed)
+from mmtrpn.utils import (apply_compat_fixes, atomic_write_json,
+                          init_cpu_process_group, register_all_modules,
+                          shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
 from mmtrpn.utils.config_checks import check_config
 
@@ -68,6 +68,7 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
+    apply_compat_fixes()
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)

@@ -11,9 +11,8 @@ import os.path as osp
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-import mmtrpn  # noqa: F401  (applies the compatibility fixes)
-from mmtrpn.utils import (init_cpu_process_group, register_all_modules,
-                          shutdown_distributed)
+from mmtrpn.utils import (apply_compat_fixes, init_cpu_process_group,
+                          register_all_modules, shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
 from mmtrpn.utils.config_checks import check_config
 from mmtrpn.utils.work_dir_lock import WorkDirLock
@@ -104,6 +103,7 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
+    apply_compat_fixes()
     if args.deterministic:
         # cuBLAS refuses deterministic mode without it (no-op on CPU); must
         # be set before CUDA initialises.

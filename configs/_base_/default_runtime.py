@@ -21,13 +21,14 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
-# Restores torch's RNG on resume so a resumed run equals an uninterrupted
-# one; a run killed during a validation validates first when resumed; the
-# RGB/flow widths of each batch must match model.feature_dims.
+# RandomStateHook restores torch's RNG on resume so a resumed run equals an
+# uninterrupted one; ModelDatasetCheckHook stops a run whose dataset classes
+# or feature widths do not fit the model; ResumeValidationHook runs first
+# the validation that a run killed during it owed.
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='ResumeValidationHook'),
-    dict(type='FeatureDimsCheckHook')
+    dict(type='ModelDatasetCheckHook'),
+    dict(type='ResumeValidationHook')
 ]
 
 env_cfg = dict(

@@ -1,9 +1,8 @@
 """High-level inference API (used by tools/inference.py)."""
-from .inference import (detections_from_sample, find_videos,
-                        inference_localizer, init_localizer, load_annotations,
-                        results_payload)
+from .inference import (cached_annotations, find_videos, inference_localizer,
+                        init_localizer)
 
 __all__ = [
-    'detections_from_sample', 'find_videos', 'inference_localizer',
-    'init_localizer', 'load_annotations', 'results_payload'
+    'cached_annotations', 'find_videos', 'inference_localizer',
+    'init_localizer'
 ]

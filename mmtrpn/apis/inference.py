@@ -18,7 +18,13 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from mmtrpn.version import __version__
+from mmtrpn.datasets.transforms.loading import (check_features,
+                                                check_same_length)
+from mmtrpn.structures.annotations import (Annotations, detections_to_results,
+                                           load_annotations)
+from mmtrpn.structures.segments import (DEFAULT_SNIPPET_DURATION,
+                                        segments_array, snippets_to_seconds)
+from mmtrpn.structures.wstal_data_sample import to_detections
 
 DEFAULT_PREFIX = dict(rgb='features/rgb', flow='features/flow')
 _LOADER = 'LoadSnippetFeatures'
@@ -47,18 +53,15 @@ def init_localizer(config: Union[str, Config],
     Returns:
         The model in eval mode, with ``model.cfg`` and
         ``model.dataset_meta`` (``classes`` from the checkpoint, else from the
-        config's test annotations when readable, else ``class_<i>``).
+        config's test annotations when readable, else ``class_<i>``). A class
+        list whose length differs from the model's ``num_classes`` is an
+        error, not renamed.
     """
-    import mmtrpn  # noqa: F401  (compatibility fixes)
-    from mmengine.runner import load_checkpoint
-
-    from mmtrpn.engine.hooks.checkpoint_check_hook import \
-        check_checkpoint_state
     from mmtrpn.registry import MODELS
-    from mmtrpn.utils import register_all_modules
-    from mmtrpn.utils.compat import TRUST_CHECKPOINTS_ENV
+    from mmtrpn.utils import apply_compat_fixes, register_all_modules
     from mmtrpn.utils.config_checks import check_config_values
 
+    apply_compat_fixes()
     if isinstance(config, (str, os.PathLike)):
         config = Config.fromfile(os.fspath(config))
     elif not isinstance(config, Config):
@@ -69,27 +72,20 @@ def init_localizer(config: Union[str, Config],
     register_all_modules(init_default_scope=False)
     check_config_values(cfg)
     model = MODELS.build(cfg.model)
-
     meta = {}
     if checkpoint is not None:
-        old = os.environ.get(TRUST_CHECKPOINTS_ENV)
-        if trust_checkpoint:
-            os.environ[TRUST_CHECKPOINTS_ENV] = '1'
-        try:
-            ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
-            check_checkpoint_state(model, ckpt, checkpoint)
-        finally:
-            if trust_checkpoint:
-                if old is None:
-                    os.environ.pop(TRUST_CHECKPOINTS_ENV, None)
-                else:
-                    os.environ[TRUST_CHECKPOINTS_ENV] = old
-        meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
-    classes = (meta.get('dataset_meta') or {}).get('classes')
+        meta = _load_weights(model, checkpoint, trust_checkpoint)
+    classes, source = (meta.get('dataset_meta') or {}).get('classes'), \
+        f'checkpoint {checkpoint}'
     if not classes:
-        classes = _config_classes(cfg)
-    if not classes or len(classes) != model.num_classes:
+        classes, source = _config_classes(cfg)
+    if not classes:
         classes = [f'class_{i}' for i in range(model.num_classes)]
+    elif len(classes) != model.num_classes:
+        raise ValueError(
+            f'{len(classes)} classes in {source}, but the model built from '
+            f'the config has num_classes={model.num_classes}: use the config '
+            'the checkpoint was trained with, or fix num_classes.')
     model.cfg = cfg
     model.dataset_meta = dict(classes=list(classes))
     model.to(device)
@@ -97,40 +93,64 @@ def init_localizer(config: Union[str, Config],
     return model
 
 
-def _config_classes(cfg) -> Optional[List[str]]:
+def _load_weights(model, checkpoint: str, trust_checkpoint: bool) -> dict:
+    """Load ``checkpoint`` into ``model``; its ``meta`` (or {}). A
+    checkpoint that lacks model parameters, has other shapes or non-finite
+    weights is refused (MMEngine loads non-strictly)."""
+    from mmengine.runner import load_checkpoint
+
+    from mmtrpn.engine.hooks.checkpoint_check_hook import \
+        check_checkpoint_state
+    from mmtrpn.utils.compat import TRUST_CHECKPOINTS_ENV
+    old = os.environ.get(TRUST_CHECKPOINTS_ENV)
+    if trust_checkpoint:
+        os.environ[TRUST_CHECKPOINTS_ENV] = '1'
+    try:
+        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        check_checkpoint_state(model, ckpt, checkpoint)
+    finally:
+        if trust_checkpoint:
+            if old is None:
+                os.environ.pop(TRUST_CHECKPOINTS_ENV, None)
+            else:
+                os.environ[TRUST_CHECKPOINTS_ENV] = old
+    return (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
+
+
+def _config_classes(cfg) -> Tuple[Optional[List[str]], str]:
+    """Classes of the config's test dataset, and where they come from."""
     ds = _test_dataset_cfg(cfg)
     if ds.get('classes'):
-        return list(ds['classes'])
+        return list(ds['classes']), 'the config\'s test dataset'
     ann = ds.get('ann_file')
     if not ann:
-        return None
+        return None, ''
     path = ann if osp.isabs(ann) else osp.join(ds.get('data_root', ''), ann)
     try:
-        return load_annotations(path).get('classes')
+        return load_annotations(path).classes, path
     except (OSError, ValueError):
-        return None
+        return None, ''
 
 
-_ANN_CACHE: Dict[tuple, dict] = {}
-
-
-def load_annotations(path: str) -> dict:
-    """The annotation JSON (``classes``, ``database``), cached per file
-    version so that many videos read it once."""
-    from mmtrpn.datasets.io import load_json
+def cached_annotations(path: str,
+                       classes: Optional[Sequence[str]] = None
+                       ) -> Annotations:
+    """The validated annotation file, read once per file version (and
+    class list) so that many videos share it."""
     st = os.stat(path)
-    key = (osp.abspath(path), st.st_mtime_ns, st.st_size)
+    key = (osp.abspath(path), st.st_mtime_ns, st.st_size,
+           None if classes is None else tuple(classes))
     if key not in _ANN_CACHE:
-        data = load_json(path)
-        if not isinstance(data, dict) or not isinstance(
-                data.get('database'), dict):
-            raise ValueError(f'{path}: missing "database" object')
         _ANN_CACHE.clear()
-        _ANN_CACHE[key] = data
+        _ANN_CACHE[key] = load_annotations(path, classes=classes)
     return _ANN_CACHE[key]
 
 
+_ANN_CACHE: Dict[tuple, Annotations] = {}
+
+
 def _build_pipeline(model, skip_loading: bool):
+    """The config's test pipeline; its loader expects the model's widths."""
     from mmtrpn.registry import TRANSFORMS
     ds = _test_dataset_cfg(getattr(model, 'cfg', None) or Config())
     steps = ds.get('pipeline') or [
@@ -138,47 +158,99 @@ def _build_pipeline(model, skip_loading: bool):
     ]
     out = []
     for step in steps:
-        if skip_loading and step.get('type') == _LOADER:
-            continue
-        out.append(TRANSFORMS.build(copy.deepcopy(step)))
+        step = copy.deepcopy(step)
+        if step.get('type') == _LOADER:
+            if skip_loading:
+                continue
+            step.setdefault('rgb_dim', model.feature_dims[0])
+            step.setdefault('flow_dim', model.feature_dims[1])
+        out.append(TRANSFORMS.build(step))
     return out
 
 
-def _check_array(arr, video: str, modality: str) -> np.ndarray:
-    arr = np.asarray(arr)
-    if arr.ndim != 2 or arr.shape[0] == 0:
-        raise ValueError(f'{modality} features of video {video} must be a '
-                         f'non-empty 2-D (T, D) array, got shape {arr.shape}')
-    arr = arr.astype(np.float32, copy=False)
-    if not np.isfinite(arr).all():
-        raise ValueError(f'{modality} features of video {video} contain '
-                         'NaN or Inf')
-    return arr
+def _info_from_arrays(rgb, flow, name: str, feature_dims) -> dict:
+    rgb = check_features(np.asarray(rgb), name, 'rgb', dim=feature_dims[0])
+    flow = check_features(np.asarray(flow), name, 'flow',
+                          dim=feature_dims[1])
+    check_same_length(rgb, flow, name)
+    return dict(video_name=name, rgb=rgb, flow=flow,
+                num_snippets=int(rgb.shape[0]))
 
 
-def _ground_truth(info: dict, annotations: dict, classes: Sequence[str],
-                  where: str) -> None:
-    """Add gt fields of ``info['video_name']`` when the file knows it."""
-    entry = annotations['database'].get(info['video_name'])
-    if not isinstance(entry, dict):
+def _info_from_name(video: str, ds_cfg: dict,
+                    data_root: Optional[str]) -> dict:
+    root = data_root if data_root is not None else ds_cfg.get(
+        'data_root', '')
+    prefix = dict(DEFAULT_PREFIX, **(ds_cfg.get('data_prefix') or {}))
+    info = dict(
+        video_name=video,
+        rgb_path=osp.join(root, prefix['rgb'], video + '.npy'),
+        flow_path=osp.join(root, prefix['flow'], video + '.npy'))
+    for key in ('rgb', 'flow'):
+        if not osp.isfile(info[f'{key}_path']):
+            raise FileNotFoundError(
+                f'video {video!r}: no {key} features at '
+                f'{info[key + "_path"]} (data root {root!r})')
+    return info
+
+
+def _video_info(video, model, ds_cfg: dict, data_root: Optional[str],
+                video_name: Optional[str]) -> dict:
+    """The data_info of ``video`` (see :func:`inference_localizer`); it
+    holds ``rgb``/``flow`` arrays instead of paths when arrays were given."""
+    if isinstance(video, dict):
+        info = dict(video)
+    elif isinstance(video, (tuple, list)):
+        if len(video) != 2:
+            raise ValueError('video must be a pair (rgb, flow), got '
+                             f'{len(video)} items')
+        rgb, flow = video
+        if isinstance(rgb, (str, os.PathLike)):
+            info = dict(
+                video_name=video_name or osp.splitext(osp.basename(rgb))[0],
+                rgb_path=os.fspath(rgb), flow_path=os.fspath(flow))
+        else:
+            info = _info_from_arrays(rgb, flow, video_name or 'video',
+                                     model.feature_dims)
+    elif isinstance(video, str):
+        info = _info_from_name(video, ds_cfg, data_root)
+    else:
+        raise TypeError('video must be (rgb, flow), a video name or a '
+                        f'data_info dict, got {type(video)}')
+    info.setdefault(
+        'snippet_duration',
+        float(ds_cfg.get('snippet_duration', DEFAULT_SNIPPET_DURATION)))
+    return info
+
+
+def _add_ground_truth(info: dict, ann_file: str,
+                      classes: Sequence[str]) -> None:
+    """Add gt fields and duration of ``info['video_name']`` when the
+    annotation file knows the video."""
+    video = cached_annotations(ann_file, classes).videos.get(
+        info['video_name'])
+    if video is None:
         return
-    index = {c: i for i, c in enumerate(classes)}
-    segs, labels = [], []
-    for ann in entry.get('annotations', []):
-        if ann.get('label') not in index:
-            raise ValueError(f'{where}: video {info["video_name"]} has class '
-                             f'{ann.get("label")!r}, unknown to the model '
-                             f'(classes: {list(classes)})')
-        segs.append([float(v) for v in ann['segment']])
-        labels.append(index[ann['label']])
-    multi_hot = np.zeros(len(classes), np.float32)
-    multi_hot[labels] = 1.0
     info.update(
-        gt_segments=np.asarray(segs, np.float32).reshape(-1, 2),
-        gt_labels=np.asarray(labels, np.int64),
-        label=multi_hot)
-    if entry.get('duration'):
-        info['duration'] = float(entry['duration'])
+        gt_segments=segments_array(video.segments),
+        gt_labels=video.labels,
+        label=video.multi_hot(len(classes)),
+        duration=video.duration)
+
+
+def _pack(model, info: dict):
+    """(inputs, data sample) of ``info`` through the test pipeline."""
+    data = info
+    for transform in _build_pipeline(model, skip_loading='rgb' in info):
+        if 'inputs' not in data and 'num_snippets' in data \
+                and 'duration' not in data:
+            data['duration'] = snippets_to_seconds(
+                data['num_snippets'], data['snippet_duration']).item()
+        data = transform(data)
+        if data is None:
+            raise RuntimeError(f'the test pipeline dropped video '
+                               f'{info["video_name"]}')
+    return data['inputs'], data['data_samples']
 
 
 def inference_localizer(model,
@@ -205,101 +277,21 @@ def inference_localizer(model,
         ``{'label', 'segment': [s, e], 'score'}``, best first) and
         ``data_sample`` (the model output with curves and proposals).
     """
-    cfg = getattr(model, 'cfg', None) or Config()
-    ds_cfg = _test_dataset_cfg(cfg)
     classes = list(model.dataset_meta['classes'])
-    snippet = float(ds_cfg.get('snippet_duration', 16 / 25))
-    arrays = None
-    if isinstance(video, dict):
-        info = dict(video)
-    elif isinstance(video, (tuple, list)):
-        if len(video) != 2:
-            raise ValueError('video must be a pair (rgb, flow), got '
-                             f'{len(video)} items')
-        rgb, flow = video
-        if isinstance(rgb, (str, os.PathLike)):
-            name = video_name or osp.splitext(osp.basename(rgb))[0]
-            info = dict(video_name=name, rgb_path=os.fspath(rgb),
-                        flow_path=os.fspath(flow))
-        else:
-            name = video_name or 'video'
-            arrays = (_check_array(rgb, name, 'rgb'),
-                      _check_array(flow, name, 'flow'))
-            if arrays[0].shape[0] != arrays[1].shape[0]:
-                raise ValueError(
-                    f'RGB and flow lengths differ for video {name}: '
-                    f'{arrays[0].shape[0]} vs {arrays[1].shape[0]}')
-            info = dict(video_name=name, rgb=arrays[0], flow=arrays[1],
-                        num_snippets=int(arrays[0].shape[0]))
-    elif isinstance(video, str):
-        root = data_root if data_root is not None else ds_cfg.get(
-            'data_root', '')
-        prefix = dict(DEFAULT_PREFIX, **(ds_cfg.get('data_prefix') or {}))
-        info = dict(
-            video_name=video,
-            rgb_path=osp.join(root, prefix['rgb'], video + '.npy'),
-            flow_path=osp.join(root, prefix['flow'], video + '.npy'))
-        for key in ('rgb', 'flow'):
-            if not osp.isfile(info[f'{key}_path']):
-                raise FileNotFoundError(
-                    f'video {video!r}: no {key} features at '
-                    f'{info[key + "_path"]} (data root {root!r})')
-    else:
-        raise TypeError('video must be (rgb, flow), a video name or a '
-                        f'data_info dict, got {type(video)}')
-    info.setdefault('snippet_duration', snippet)
+    ds_cfg = _test_dataset_cfg(getattr(model, 'cfg', None) or Config())
+    info = _video_info(video, model, ds_cfg, data_root, video_name)
     if ann_file:
-        _ground_truth(info, load_annotations(ann_file), classes, ann_file)
-
-    data = info
-    for transform in _build_pipeline(model, skip_loading=arrays is not None):
-        if 'inputs' not in data and 'num_snippets' in data \
-                and 'duration' not in data:
-            data['duration'] = data['num_snippets'] * data['snippet_duration']
-        data = transform(data)
-        if data is None:
-            raise RuntimeError(f'the test pipeline dropped video '
-                               f'{info["video_name"]}')
-    inputs, sample = data['inputs'], data['data_samples']
-    dims = tuple(sample.metainfo.get('feature_dims', ()))
-    if dims != tuple(model.feature_dims):
-        files = ', '.join(info[k] for k in ('rgb_path', 'flow_path')
-                          if k in info)
-        raise ValueError(
-            f'video {info["video_name"]}: feature widths (rgb, flow) = '
-            f'{dims}, but the model expects {tuple(model.feature_dims)}'
-            + (f' ({files})' if files else ''))
+        _add_ground_truth(info, ann_file, classes)
+    inputs, sample = _pack(model, info)
     with torch.no_grad():
         out = model.test_step(dict(inputs=[inputs], data_samples=[sample]))[0]
+    dets = to_detections(out)
     return dict(
         video_name=info['video_name'],
-        detections=detections_from_sample(out, classes),
+        detections=detections_to_results(dets['pred_segments'],
+                                         dets['pred_labels'],
+                                         dets['pred_scores'], classes),
         data_sample=out)
-
-
-def detections_from_sample(sample, classes: Sequence[str]) -> List[dict]:
-    """ActivityNet-style detections of one predicted data sample."""
-    segs = sample.pred_segments.detach().cpu().numpy().reshape(-1, 2)
-    labels = sample.pred_labels.detach().cpu().numpy().reshape(-1)
-    scores = sample.pred_scores.detach().cpu().numpy().reshape(-1)
-    order = np.argsort(-scores, kind='stable')
-    return [
-        dict(label=str(classes[int(labels[i])]),
-             segment=[_short(segs[i, 0]), _short(segs[i, 1])],
-             score=_short(scores[i])) for i in order
-    ]
-
-
-def _short(value) -> float:
-    # Shortest decimal that round-trips the float32 (45.44, not
-    # 45.439998626708984): same value, smaller JSON.
-    return float(str(np.float32(value)))
-
-
-def results_payload(results: Dict[str, List[dict]]) -> dict:
-    """The ActivityNet results-file object for ``{video: detections}``."""
-    return dict(
-        version=f'mmtrpn {__version__}', results=results, external_data={})
 
 
 def find_videos(folder: str,

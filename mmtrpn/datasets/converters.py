@@ -15,8 +15,11 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import numpy as np
 from mmengine.utils import track_iter_progress
 
+from mmtrpn.structures.annotations import (check_video_name,
+                                           load_annotation_json,
+                                           normalize_layout)
+from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION
 from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json, load_npy
-from .io import check_video_name, load_json, normalize_layout
 
 WTALC_FILES = ('videoname', 'subset', 'duration', 'segments', 'labels',
                'labels_all', 'classlist')
@@ -78,6 +81,14 @@ def load_wtalc_annotations(ann_dir: str) -> dict:
             entry['labels'] = labels_all
         database[name] = entry
     return dict(classes=classes, database=database)
+
+
+def load_annotation_source(source: str) -> dict:
+    """Canonical annotations from a JSON file (canonical or ActivityNet
+    style) or a W-TALC annotation folder."""
+    if osp.isdir(source):
+        return load_wtalc_annotations(source)
+    return normalize_layout(load_annotation_json(source), source)
 
 
 def _median_snippet_duration(lengths: Dict[str, int], database: dict):
@@ -212,7 +223,7 @@ def convert_folders(annotations: str,
                          'folders.')
     if not joint_dirs and not (rgb_dirs and flow_dirs):
         raise ValueError('Both rgb and flow folders are needed.')
-    layout = normalize_layout(load_json(annotations), annotations)
+    layout = normalize_layout(load_annotation_json(annotations), annotations)
     if subsets is not None:
         keep = {s.lower() for s in subsets}
         layout['database'] = {
@@ -263,8 +274,9 @@ def describe(info: dict) -> List[str]:
     sd = info.get('median_seconds_per_snippet')
     if sd is not None:
         lines.append(
-            f'median seconds per snippet: {sd:.4f} (16/25 = 0.64 for I3D '
-            'at 25 fps); set snippet_duration in the dataset config to match')
+            f'median seconds per snippet: {sd:.4f} (I3D at 25 fps: '
+            f'{DEFAULT_SNIPPET_DURATION:.2f}); set snippet_duration in the '
+            'dataset config to match')
     missing = info.get('missing')
     if isinstance(missing, list) and missing:
         lines.append(f'{len(missing)} videos had no features and were left '

@@ -27,9 +27,14 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from mmtrpn.structures.annotations import (load_annotation_json,
+                                           normalize_layout)
+from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION
 from mmtrpn.utils.fileio import (atomic_save_npy, atomic_write_json,
                                  atomic_write_text)
-from .io import load_json, normalize_layout
+from .splits import format_name_list, heldout_split
+
+HELDOUT_FILE = 'heldout.txt'
 
 
 @dataclass
@@ -44,7 +49,7 @@ class SyntheticConfig:
     test_subset: str = 'test'
     min_duration: float = 30.0
     max_duration: float = 200.0
-    snippet_duration: float = 16 / 25
+    snippet_duration: float = DEFAULT_SNIPPET_DURATION
     # Timeline statistics (THUMOS-14: coverage 15-30 %, mean segment 4-5 s,
     # 1.17 classes per video).
     coverage: float = 0.22
@@ -77,6 +82,10 @@ class SyntheticConfig:
     # THUMOS-like "Ambiguous" segments (test subset only).
     ambiguous: bool = False
     ambiguous_prob: float = 0.3
+    # Held-out validation split of train_subset, written to heldout.txt
+    # (mmtrpn.datasets.splits.heldout_split); 0 writes none.
+    heldout_per_class: int = 2
+    heldout_seed: int = 0
 
 
 def _unit_rows(rng, n, d):
@@ -278,7 +287,7 @@ def _synthetic_layout(cfg: SyntheticConfig):
 
 def _replay_layout(cfg: SyntheticConfig, layout_file: str,
                    max_videos: Optional[int], duration_scale: float):
-    layout = normalize_layout(load_json(layout_file), layout_file)
+    layout = normalize_layout(load_annotation_json(layout_file), layout_file)
     classes = layout['classes']
     index = {c: i for i, c in enumerate(classes)}
     names = sorted(layout['database'])
@@ -348,6 +357,12 @@ def generate_synthetic(out_dir: str,
             proportions).
         duration_scale: With a layout, multiply durations and segments.
 
+    Besides the data, writes ``heldout.txt``: a class-balanced held-out
+    split of ``cfg.train_subset`` (``cfg.heldout_per_class`` videos per
+    primary label), which the configs validate on and train without. For
+    a layout whose training subset has another name (ActivityNet's
+    ``training``) set ``cfg.train_subset`` to it.
+
     Returns:
         dict: timeline statistics, the output paths and the time taken.
     """
@@ -401,7 +416,17 @@ def generate_synthetic(out_dir: str,
     ann = osp.join(out_dir, 'annotations.json')
     atomic_write_json(ann, dict(classes=list(classes), database=database,
                                 info=info), indent=1)
-    result = dict(stats=stats, ann_file=ann, seconds=time.time() - tic)
+    result = dict(stats=stats, ann_file=ann)
+    if cfg.heldout_per_class:
+        names = heldout_split(database, classes, cfg.train_subset,
+                              per_class=cfg.heldout_per_class,
+                              seed=cfg.heldout_seed)
+        result['heldout_file'] = osp.join(out_dir, HELDOUT_FILE)
+        atomic_write_text(result['heldout_file'], format_name_list(
+            names, [f'Held-out validation split: {len(names)} of the '
+                    f'"{cfg.train_subset}" videos, {cfg.heldout_per_class} '
+                    f'per primary label, seed {cfg.heldout_seed}.']))
+    result['seconds'] = time.time() - tic
     if cfg.ambiguous:
         amb = osp.join(out_dir, 'Ambiguous_test.txt')
         atomic_write_text(amb, ''.join(line + '\n'

@@ -1,14 +1,16 @@
 """Dataset of pre-extracted snippet features with video-level labels."""
 import os.path as osp
-import warnings
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmtrpn.registry import DATASETS
-from .io import (DATA_DOC, check_video_name, load_json, read_ambiguous_file,
-                 read_name_list, segments_array)
+from mmtrpn.structures.annotations import (DATA_DOC, load_annotations,
+                                           read_ambiguous_file,
+                                           read_video_list)
+from mmtrpn.structures.segments import (DEFAULT_SNIPPET_DURATION,
+                                        segments_array)
 
 
 @DATASETS.register_module()
@@ -33,16 +35,27 @@ class WSTALFeatureDataset(BaseDataset):
             ``data_root``.
         subset (str | list[str]): Subset(s) to keep, e.g. ``'validation'``.
         snippet_duration (float): Seconds per feature snippet.
-            Defaults to 16 / 25 (I3D, 16 frames at 25 fps).
+            Defaults to ``DEFAULT_SNIPPET_DURATION`` (I3D: 16 frames at
+            25 fps).
         classes (list[str], optional): Class names and their order. Defaults
             to the file's ``classes``.
         ambiguous_file (str, optional): THUMOS ``Ambiguous_test.txt``-style
             file (``video start end`` lines), relative to ``data_root``.
+        include_videos (list[str] | str, optional): Keep only these videos
+            of ``subset`` (e.g. a held-out validation split), given as names
+            or a text file with one name per line (relative to
+            ``data_root``, else to the working directory, or absolute).
+            Every listed name must be a video of ``subset``. Defaults to
+            None (all videos of ``subset``).
         exclude_videos (list[str] | str): Names to drop, or a text file with
-            one name per line (relative to ``data_root``).
+            one name per line (found as for ``include_videos``).
         check_files (bool): Check upfront that every feature file exists and
             report all missing ones at once. Defaults to False (files are
             then checked when loaded).
+        feature_dims (Sequence[int], optional): Expected ``(D_rgb,
+            D_flow)``, handed to the pipeline in each data_info, where
+            ``LoadSnippetFeatures`` checks them. Configs set it from the
+            variable that also gives ``model.feature_dims``.
     """
 
     def __init__(self,
@@ -51,11 +64,13 @@ class WSTALFeatureDataset(BaseDataset):
                  data_prefix: dict = dict(
                      rgb='features/rgb', flow='features/flow'),
                  subset: Union[str, Sequence[str]] = 'validation',
-                 snippet_duration: float = 16 / 25,
+                 snippet_duration: float = DEFAULT_SNIPPET_DURATION,
                  classes: Optional[Sequence[str]] = None,
                  ambiguous_file: Optional[str] = None,
+                 include_videos: Union[Sequence[str], str, None] = None,
                  exclude_videos: Union[Sequence[str], str] = (),
                  check_files: bool = False,
+                 feature_dims: Optional[Sequence[int]] = None,
                  pipeline: List[Union[dict, callable]] = [],
                  test_mode: bool = False,
                  **kwargs) -> None:
@@ -69,8 +84,14 @@ class WSTALFeatureDataset(BaseDataset):
         self.snippet_duration = float(snippet_duration)
         self.classes_arg = None if classes is None else list(classes)
         self.ambiguous_file = ambiguous_file
+        self.include_videos = include_videos
         self.exclude_videos = exclude_videos
         self.check_files = check_files
+        self.feature_dims = None if feature_dims is None else tuple(
+            int(d) for d in feature_dims)
+        if self.feature_dims is not None and len(self.feature_dims) != 2:
+            raise ValueError('feature_dims is (D_rgb, D_flow), got '
+                             f'{feature_dims!r}')
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
@@ -87,132 +108,70 @@ class WSTALFeatureDataset(BaseDataset):
                 return joined
         return path
 
+    def _video_list(self, names_or_file) -> List[str]:
+        return read_video_list(
+            self._root_path(names_or_file)
+            if isinstance(names_or_file, str) else names_or_file)
+
+    def _list_source(self, names_or_file) -> str:
+        if isinstance(names_or_file, str):
+            return f'file {self._root_path(names_or_file)}'
+        return '(given as a list)'
+
     def load_data_list(self) -> List[dict]:
-        ann_file = self.ann_file
-        raw = load_json(ann_file)
-        if not isinstance(raw, dict) or 'database' not in raw:
-            raise ValueError(f'Annotation file {ann_file} has no "database" '
-                             f'key. See {DATA_DOC}.')
-        database = raw['database']
-        if not isinstance(database, dict):
-            raise ValueError(f'"database" in {ann_file} must map video '
-                             'names to entries.')
         if self.classes_arg is not None:
             classes = self.classes_arg
         elif self._metainfo.get('classes'):
             classes = list(self._metainfo['classes'])
-        elif 'classes' in raw:
-            classes = raw['classes']
         else:
-            raise ValueError(
-                f'Annotation file {ann_file} has no "classes" list and no '
-                f'classes were given to the dataset. See {DATA_DOC}.')
-        if (not isinstance(classes, (list, tuple)) or not classes
-                or not all(isinstance(c, str) for c in classes)):
-            raise ValueError(f'"classes" of {ann_file} must be a non-empty '
-                             'list of names.')
-        if len(set(classes)) != len(classes):
-            raise ValueError(f'Duplicate class names in {ann_file}.')
-        class_index = {c: i for i, c in enumerate(classes)}
+            classes = None  # the file's
+        excluded = set(self._video_list(self.exclude_videos))
+        annotations = load_annotations(
+            self.ann_file,
+            classes=classes,
+            subset=self.subset,
+            exclude=excluded,
+            clip_segments=True)
         # Reaches metrics through dataset_meta.
-        self._metainfo['classes'] = tuple(classes)
-
-        excluded = set(read_name_list(
-            self._root_path(self.exclude_videos)
-            if isinstance(self.exclude_videos, str) else self.exclude_videos))
-        unknown = sorted(excluded - set(database))
-        if unknown:
-            warnings.warn(f'{len(unknown)} excluded video(s) are not in '
-                          f'{ann_file}, e.g. {unknown[:3]}')
+        self._metainfo['classes'] = tuple(annotations.classes)
+        videos = annotations.videos
+        if self.include_videos is not None:
+            included = set(self._video_list(self.include_videos))
+            missing = sorted(included - excluded - set(videos))
+            if missing:
+                raise ValueError(
+                    f'{len(missing)} video(s) of include_videos '
+                    f'{self._list_source(self.include_videos)} are not '
+                    f'videos of subset {self.subset} in {self.ann_file}, '
+                    f'e.g. {missing[:5]}')
+            videos = {n: v for n, v in videos.items() if n in included}
+            if not videos:
+                raise ValueError(
+                    f'No videos of subset {self.subset} in {self.ann_file} '
+                    f'are listed in include_videos '
+                    f'{self._list_source(self.include_videos)}')
         ambiguous = {}
         if self.ambiguous_file:
             ambiguous = read_ambiguous_file(
                 self._root_path(self.ambiguous_file))
 
-        data_list = []
-        n_fixed, n_dropped, fixed_videos = 0, 0, []
-        subsets_seen = set()
-        for name, video in database.items():
-            check_video_name(name, ann_file)
-            if not isinstance(video, dict):
-                raise ValueError(f'Entry of video {name} in {ann_file} is '
-                                 'not a mapping.')
-            subsets_seen.add(video.get('subset'))
-            if video.get('subset') not in self.subset or name in excluded:
-                continue
-            duration = video.get('duration')
-            if (not isinstance(duration, (int, float))
-                    or not np.isfinite(duration) or duration <= 0):
-                raise ValueError(f'Video {name} in {ann_file} has invalid '
-                                 f'duration {duration!r}.')
-            duration = float(duration)
-
-            segments, seg_labels = [], []
-            fixed_here = 0
-            for ann in video.get('annotations', []):
-                try:
-                    label = ann['label']
-                    start, end = (float(x) for x in ann['segment'])
-                except (KeyError, TypeError, ValueError) as e:
-                    raise ValueError(
-                        f'Malformed annotation of video {name} in '
-                        f'{ann_file}: {ann!r} (need "label" and "segment": '
-                        '[start, end]).') from e
-                if label not in class_index:
-                    raise ValueError(
-                        f'Unknown class {label!r} in video {name} of '
-                        f'{ann_file}; known classes: {list(classes)}')
-                new_start = min(max(start, 0.0), duration)
-                new_end = min(max(end, 0.0), duration)
-                if (new_start, new_end) != (start, end) or end <= start:
-                    fixed_here += 1
-                if new_end <= new_start:
-                    n_dropped += 1
-                    continue
-                segments.append((new_start, new_end))
-                seg_labels.append(class_index[label])
-            if fixed_here:
-                n_fixed += fixed_here
-                fixed_videos.append(name)
-
-            if 'labels' in video:
-                video_labels = video['labels']
-                for label in video_labels:
-                    if label not in class_index:
-                        raise ValueError(
-                            f'Unknown class {label!r} in "labels" of video '
-                            f'{name} in {ann_file}.')
-                label_ids = [class_index[c] for c in video_labels]
-            else:
-                label_ids = seg_labels
-            multi_hot = np.zeros(len(classes), dtype=np.float32)
-            multi_hot[label_ids] = 1.0
-
-            data_list.append(
-                dict(
-                    video_name=name,
-                    rgb_path=osp.join(self.data_prefix['rgb'], name + '.npy'),
-                    flow_path=osp.join(self.data_prefix['flow'],
-                                       name + '.npy'),
-                    duration=duration,
-                    snippet_duration=self.snippet_duration,
-                    label=multi_hot,
-                    gt_segments=segments_array(segments),
-                    gt_labels=np.asarray(seg_labels, dtype=np.int64),
-                    ambiguous_segments=segments_array(
-                        ambiguous.get(name, []))))
-
-        if not data_list:
-            raise ValueError(
-                f'No videos of subset {self.subset} in {ann_file} '
-                f'(subsets present: {sorted(map(str, subsets_seen))}, '
-                f'{len(excluded)} excluded).')
-        if n_fixed:
-            warnings.warn(
-                f'{ann_file}: {n_fixed} segment(s) in {len(fixed_videos)} '
-                f'video(s) had end <= start or lay outside [0, duration]; '
-                f'clipped to the video, {n_dropped} left empty were dropped '
-                f'(e.g. {fixed_videos[:3]}).')
+        num_classes = len(annotations.classes)
+        data_list = [
+            dict(
+                video_name=name,
+                rgb_path=osp.join(self.data_prefix['rgb'], name + '.npy'),
+                flow_path=osp.join(self.data_prefix['flow'], name + '.npy'),
+                duration=video.duration,
+                snippet_duration=self.snippet_duration,
+                label=video.multi_hot(num_classes),
+                gt_segments=segments_array(video.segments),
+                gt_labels=video.labels,
+                ambiguous_segments=segments_array(ambiguous.get(name, [])))
+            for name, video in videos.items()
+        ]
+        if self.feature_dims is not None:
+            for info in data_list:
+                info['feature_dims'] = self.feature_dims
         if self.check_files:
             self._check_feature_files(data_list)
         return data_list

@@ -1,7 +1,10 @@
 """Fixes for known breakages of the pinned OpenMMLab stack.
 
-Each fix is idempotent, applied once by ``import mmtrpn`` and tested in
-``tests/utils/test_compat.py`` (each test fails without its fix).
+``import mmtrpn`` changes nothing in MMEngine or MMAction2. The fixes are
+applied by one explicit, idempotent call, :func:`apply_compat_fixes`, that
+every entry point makes: the tools, ``mmtrpn.apis`` and
+``register_all_modules``. Each fix touches one function or table and is
+tested in ``tests/utils/test_compat.py`` (each test fails without its fix).
 See docs/faq.md for the symptoms.
 """
 import importlib.util
@@ -207,7 +210,8 @@ def patch_atomic_local_writes():
 _APPLIED = False
 
 
-def apply_all():
+def apply_compat_fixes() -> None:
+    """Apply every fix of this module, once per process."""
     global _APPLIED
     if _APPLIED:
         return

@@ -40,9 +40,15 @@ def explain_unknown_type(error, registry):
     if match is None:
         return None
     obj_type, scope, name = match.groups()
+    if scope != 'mmtrpn':
+        return None  # other packages' errors are left as they are
     found = _find_registry(registry, scope, name)
     if found is None:
         return None
+    return _hinted_error(obj_type, scope, name, found)
+
+
+def _hinted_error(obj_type, scope, name, found):
     names = registered_names(found)
     flat = [n for scoped in names.values() for n in scoped]
     close = difflib.get_close_matches(obj_type, flat, n=3, cutoff=0.6)
@@ -56,15 +62,10 @@ def explain_unknown_type(error, registry):
 
 def unknown_type_error(registry, name):
     """The hinted KeyError for ``name`` missing from ``registry``."""
-    from mmengine.registry import DefaultScope
-    current = DefaultScope.get_current_instance()
-    for scope in ([current.scope_name] if current else []) + [registry.scope]:
-        error = explain_unknown_type(
-            KeyError(f'{name} is not in the {scope}::{registry.name} '
-                     'registry'), registry)
-        if error is not None:
-            return error
-    return KeyError(f'{name} is not in the {registry.name} registry')
+    found = _find_registry(registry, 'mmtrpn', registry.name)
+    if found is None:  # no mmtrpn node: the root's names
+        found = registry._get_root_registry()
+    return _hinted_error(name, found.scope, registry.name, found)
 
 
 def _lookup(registry, name):
@@ -104,6 +105,32 @@ def check_config_types(cfg):
             raise KeyError(f'{where}: {error.args[0]}')
 
 
+def accepts_argument(cls, name: str) -> bool:
+    """Whether ``cls.__init__`` names the argument ``name``."""
+    import inspect
+    try:
+        return name in inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def explain_unsupported_proposal_stage(error, registry, cfg):
+    """A clearer TypeError when a model that has no proposal stage is given
+    ``proposal_stage`` in its config, or None."""
+    message = str(error.args[0]) if error.args else ''
+    if "unexpected keyword argument 'proposal_stage'" not in message:
+        return None
+    able = sorted(
+        name for name, cls in registry.module_dict.items()
+        if isinstance(cls, type) and accepts_argument(cls, 'proposal_stage'))
+    obj_type = cfg.get('type') if hasattr(cfg, 'get') else '?'
+    obj_type = getattr(obj_type, '__name__', obj_type)
+    return TypeError(
+        f'model.proposal_stage: {obj_type} cannot take a proposal stage. '
+        f'Remove model.proposal_stage, or use a localizer that takes one: '
+        f'{", ".join(able)}.')
+
+
 def patch_registry_build_errors():
     from mmengine.registry import Registry
     if getattr(Registry.build, '_mmtrpn_hints', False):
@@ -115,6 +142,11 @@ def patch_registry_build_errors():
             return original(self, cfg, *args, **kwargs)
         except KeyError as error:
             clearer = explain_unknown_type(error, self)
+            if clearer is None:
+                raise
+            raise clearer from error
+        except TypeError as error:
+            clearer = explain_unsupported_proposal_stage(error, self, cfg)
             if clearer is None:
                 raise
             raise clearer from error

@@ -2,21 +2,27 @@ import datetime
 import warnings
 
 from mmengine import DefaultScope
+from mmengine.registry import Registry
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every mmtrpn module so its classes are registered.
+    """Apply the compatibility fixes and import every mmtrpn module so its
+    classes are registered.
 
     Args:
         init_default_scope (bool): Set the default scope to ``mmtrpn`` so
             registries build from mmtrpn's node first. Defaults to True.
     """
-    import mmtrpn.datasets  # noqa: F401,F403
-    import mmtrpn.engine  # noqa: F401,F403
-    import mmtrpn.evaluation  # noqa: F401,F403
-    import mmtrpn.models  # noqa: F401,F403
-    import mmtrpn.utils.model_wrapper  # noqa: F401,F403
-    import mmtrpn.visualization  # noqa: F401,F403  (WSTALVisualizationHook)
+    from .compat import apply_compat_fixes
+    apply_compat_fixes()
+    # Each registry of mmtrpn/registry.py names the packages that fill it;
+    # importing through them keeps utils free of imports of the packages
+    # above it. (Registries without locations would call back here.)
+    from mmtrpn import registry
+    for value in vars(registry).values():
+        if isinstance(value, Registry) and value.scope == 'mmtrpn' and \
+                value._locations:
+            value.import_from_location()
 
     if not init_default_scope:
         return

@@ -1,9 +1,8 @@
 """Figures of detections, proposals and curves (see tools/inference.py)."""
-from .det_plot import (assign_lanes, mask_runs, plot_detection,
-                       sample_to_dict, select_detections)
+from .det_plot import assign_lanes, plot_detection, select_detections
 from .visualization_hook import WSTALVisualizationHook
 
 __all__ = [
-    'WSTALVisualizationHook', 'assign_lanes', 'mask_runs', 'plot_detection',
-    'sample_to_dict', 'select_detections'
+    'WSTALVisualizationHook', 'assign_lanes', 'plot_detection',
+    'select_detections'
 ]

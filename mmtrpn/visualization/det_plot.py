@@ -9,52 +9,33 @@ one row never run into another row:
 4. detections, one row per kept class (top ``top_k`` by score), with score
    text; overlapping boxes (or their text) go to separate lanes.
 
+Each row kind has its own drawing function (``_draw_*``);
+:func:`plot_detection` lays the rows out and calls them.
+
 matplotlib is imported on first use with the Agg backend, so importing this
 module (and registering the hook) stays cheap and works without a display.
 """
-from typing import Dict, List, Optional, Sequence
+from types import SimpleNamespace
+from typing import List, Optional, Sequence
 
 import numpy as np
 
-from mmtrpn.models.postprocessors.wstal_postprocessor import find_runs
+from mmtrpn.structures.segments import (DEFAULT_SNIPPET_DURATION, mask_runs,
+                                        snippets_to_seconds)
+from mmtrpn.structures.wstal_data_sample import to_detections
 from mmtrpn.utils.fileio import atomic_write_bytes
-
-_KEYS_2D = ('gt_segments', 'pred_segments')
-_KEYS = ('gt_segments', 'gt_labels', 'pred_segments', 'pred_labels',
-         'pred_scores', 'video_scores', 'fg_curve', 'cas', 'proposal_mask')
 
 GT_COLOR = '#2ca02c'
 PROPOSAL_COLOR = '#1f77b4'
+PROPOSAL_FACE = (0.12, 0.47, 0.71, 0.15)
 FG_COLOR = '#444444'
 CAS_COLOR = '#d62728'
 # Detection colours avoid the GT green and the proposal blue.
 DET_COLORS = ('#d62728', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2',
               '#bcbd22', '#17becf', '#7f7f7f')
-
-
-def _numpy(value):
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def sample_to_dict(sample) -> Dict:
-    """Plain dict of numpy arrays from a predicted data sample (or dict)."""
-    if not isinstance(sample, dict):
-        sample = sample.to_dict()
-    out = {k: v for k, v in sample.items() if k not in _KEYS}
-    for key in _KEYS:
-        if key in sample and sample[key] is not None:
-            arr = _numpy(sample[key])
-            out[key] = arr.reshape(-1, 2) if key in _KEYS_2D else arr
-    return out
-
-
-def mask_runs(mask: np.ndarray) -> np.ndarray:
-    """(R, 2) [first, last + 1] snippet indices of runs of ``mask > 0.5``."""
-    starts, ends = find_runs(
-        np.asarray(mask, dtype=np.float64).reshape(-1), np.array([0.5]))
-    return np.stack([starts, ends], axis=1)
+# Row heights and margins in inches.
+LANE_H, CURVE_H, ROW_PAD = 0.24, 1.7, 0.12
+TOP_IN, BOTTOM_IN, GAP_IN = 0.5, 0.5, 0.08
 
 
 def assign_lanes(starts, ends) -> np.ndarray:
@@ -111,6 +92,165 @@ def select_detections(pred_segments, pred_labels, pred_scores,
     return rows
 
 
+def _video_view(sample, classes, top_k, max_classes, width):
+    """What every row needs: times, curves, ground truth, detection rows."""
+    d = to_detections(sample)
+    snip = float(d.get('snippet_duration') or DEFAULT_SNIPPET_DURATION)
+    fg, cas = d.get('fg_curve'), d.get('cas')
+    num_t = len(fg) if fg is not None else (
+        len(cas) if cas is not None else int(d.get('num_snippets') or 0))
+    duration = float(d.get('duration') or num_t * snip or 1.0)
+    gt_labels = d.get('gt_labels', np.zeros(0, np.int64))
+    pred_segs = d.get('pred_segments', np.zeros((0, 2)))
+    pred_scores = d.get('pred_scores', np.zeros(0))
+    video_scores = d.get('video_scores')
+    gt_classes = sorted(set(gt_labels.tolist()))
+    det_rows = select_detections(
+        pred_segs, d.get('pred_labels', np.zeros(0, np.int64)), pred_scores,
+        top_k, max_classes, must_keep=gt_classes, class_scores=video_scores)
+    view = SimpleNamespace(
+        classes=classes, snip=snip, duration=duration,
+        video=str(d.get('video_name', 'video')), fg=fg, cas=cas,
+        times=(np.arange(num_t) + 0.5) * snip,
+        has_gt='gt_segments' in d and 'gt_labels' in d,
+        gt_segs=d.get('gt_segments', np.zeros((0, 2))), gt_labels=gt_labels,
+        gt_classes=gt_classes, proposal_mask=d.get('proposal_mask'),
+        pred_segs=pred_segs, pred_scores=pred_scores,
+        video_scores=video_scores, cas_label=None)
+    view.det_layout = _detection_lanes(det_rows, pred_segs, duration, width)
+    return view
+
+
+def _detection_lanes(det_rows, pred_segs, duration, width):
+    """Per detection row ``(class, idx, lanes, text x, number of lanes)``;
+    boxes and their score text never share a lane."""
+    # Seconds per character of 7-pt score text, to keep texts apart.
+    sec_per_char = duration / (width * 0.80) * (7 * 0.62 / 72)
+    layout = []
+    for c, idx in det_rows:
+        s, e = pred_segs[idx, 0], pred_segs[idx, 1]
+        half_text = 2.5 * sec_per_char  # "0.87" centred on the box
+        # Text stays inside the time axis, so it is never clipped.
+        mid = np.clip((s + e) / 2, half_text, max(duration - half_text,
+                                                  half_text))
+        lanes = assign_lanes(
+            np.minimum(s, mid - half_text) - 0.3 * sec_per_char,
+            np.maximum(e, mid + half_text) + 0.3 * sec_per_char)
+        layout.append((c, idx, lanes, mid,
+                       int(lanes.max()) + 1 if len(lanes) else 1))
+    return layout
+
+
+def _rows(view) -> List[tuple]:
+    """``(drawing function, argument, height in inches)`` top to bottom."""
+    rows = [(_draw_curves, None, CURVE_H)]
+    if view.has_gt:
+        rows.append((_draw_ground_truth, None,
+                     LANE_H * max(1, len(view.gt_classes)) + ROW_PAD))
+    if view.proposal_mask is not None:
+        rows.append((_draw_proposals, None, LANE_H + ROW_PAD))
+    for k, (_, _, _, _, n) in enumerate(view.det_layout):
+        rows.append((_draw_class_detections, k, LANE_H * n + ROW_PAD))
+    if not view.det_layout:
+        rows.append((_draw_no_detections, None, LANE_H + ROW_PAD))
+    return rows
+
+
+def _span_row(ax, labels):
+    ax.set_ylim(len(labels), 0)
+    ax.set_yticks(np.arange(len(labels)) + 0.5)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.tick_params(axis='y', length=0)
+    ax.grid(axis='x', alpha=0.25)
+
+
+def _draw_curves(ax, view, _):
+    if view.fg is not None:
+        ax.plot(view.times, view.fg, color=FG_COLOR, lw=1.2,
+                label='foreground')
+    cas, vs = view.cas, view.video_scores
+    if cas is not None and cas.ndim == 2 and cas.shape[1]:
+        top = int(np.argmax(vs)) if vs is not None and len(vs) \
+            else int(np.argmax(cas.max(axis=0)))
+        view.cas_label = f'T-CAS of {_class_name(view.classes, top)}'
+        ax.plot(view.times, cas[:, top], color=CAS_COLOR, lw=1.2)
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_ylabel('score', fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.25)
+    if view.has_gt:
+        for s, e in view.gt_segs:
+            ax.axvspan(s, e, color=GT_COLOR, alpha=0.12, lw=0)
+
+
+def _draw_ground_truth(ax, view, _):
+    names = [f'GT {_class_name(view.classes, c)}' for c in view.gt_classes]
+    _span_row(ax, names or ['GT (none)'])
+    for (s, e), c in zip(view.gt_segs, view.gt_labels):
+        row = view.gt_classes.index(int(c))
+        ax.broken_barh([(s, max(e - s, 1e-3))], (row + 0.15, 0.7),
+                       facecolors=GT_COLOR, edgecolors='none')
+
+
+def _draw_proposals(ax, view, _):
+    _span_row(ax, ['T-RPN proposals'])
+    for a, b in snippets_to_seconds(mask_runs(view.proposal_mask),
+                                    view.snip):
+        ax.broken_barh([(a, b - a)], (0.15, 0.7),
+                       facecolors=PROPOSAL_FACE, edgecolors=PROPOSAL_COLOR,
+                       linestyles='--', linewidths=1.0)
+
+
+def _draw_no_detections(ax, view, _):
+    _span_row(ax, ['detections'])
+    ax.text(0.5, 0.5, 'no detections', transform=ax.transAxes,
+            ha='center', va='center', fontsize=8, color='gray')
+
+
+def _draw_class_detections(ax, view, k):
+    c, idx, lanes, mid, n = view.det_layout[k]
+    color = DET_COLORS[k % len(DET_COLORS)]
+    labels = [''] * n
+    labels[0] = f'{_class_name(view.classes, c)}'
+    vs = view.video_scores
+    if vs is not None and c < len(vs):
+        labels[0] += f' (video {float(vs[c]):.2f})'
+    _span_row(ax, labels)
+    for j, lane, x_text in zip(idx, lanes, mid):
+        s, e = view.pred_segs[j]
+        score = float(view.pred_scores[j])
+        ax.broken_barh([(s, max(e - s, 1e-3))], (lane + 0.12, 0.76),
+                       facecolors=color,
+                       alpha=0.35 + 0.5 * min(max(score, 0.0), 1.0),
+                       edgecolors=color)
+        ax.text(x_text, lane + 0.5, f'{score:.2f}', ha='center',
+                va='center', fontsize=7, color='black', clip_on=True)
+
+
+def _legend_and_title(fig, view, top_k, height, title):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    handles = []
+    if view.has_gt:
+        handles.append(Patch(facecolor=GT_COLOR, label='ground truth'))
+    if view.proposal_mask is not None:
+        handles.append(Patch(facecolor=PROPOSAL_FACE,
+                             edgecolor=PROPOSAL_COLOR, linestyle='--',
+                             label='T-RPN proposal'))
+    handles.append(Patch(facecolor=DET_COLORS[0], alpha=0.7,
+                         label=f'detections (top {top_k} per class) '
+                         'with score'))
+    handles.append(Line2D([], [], color=FG_COLOR, label='foreground curve'))
+    if view.cas_label:
+        handles.append(Line2D([], [], color=CAS_COLOR, label=view.cas_label))
+    fig.legend(handles=handles, loc='lower right', ncol=len(handles),
+               fontsize=8, frameon=False, borderaxespad=0.1,
+               bbox_to_anchor=(0.95, 1 - (TOP_IN - 0.02) / height))
+    fig.text(0.01, 1 - 0.12 / height, title or
+             f'{view.video}  ({view.duration:.1f} s)', ha='left', va='top',
+             fontsize=10, weight='bold')
+
+
 def plot_detection(sample,
                    classes: Optional[Sequence[str]] = None,
                    out_file: Optional[str] = None,
@@ -138,158 +278,24 @@ def plot_detection(sample,
     import matplotlib
     matplotlib.use('Agg', force=False)
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    d = sample_to_dict(sample)
-    snip = float(d.get('snippet_duration') or 16 / 25)
-    fg = d.get('fg_curve')
-    cas = d.get('cas')
-    num_t = len(fg) if fg is not None else (
-        len(cas) if cas is not None else int(d.get('num_snippets') or 0))
-    duration = float(d.get('duration') or num_t * snip or 1.0)
-    video = str(d.get('video_name', 'video'))
-
-    gt_segs = d.get('gt_segments', np.zeros((0, 2)))
-    gt_labels = d.get('gt_labels', np.zeros(0, np.int64)).astype(np.int64)
-    has_gt = 'gt_segments' in d and 'gt_labels' in d
-    gt_classes = sorted(set(gt_labels.tolist()))
-    pred_segs = d.get('pred_segments', np.zeros((0, 2)))
-    pred_labels = d.get('pred_labels', np.zeros(0, np.int64))
-    pred_scores = d.get('pred_scores', np.zeros(0))
-    vs = d.get('video_scores')
-    det_rows = select_detections(pred_segs, pred_labels, pred_scores, top_k,
-                                 max_classes, must_keep=gt_classes,
-                                 class_scores=vs)
-
-    # Seconds per character of 7-pt score text, to keep texts apart.
-    plot_w_in = width * 0.80
-    sec_per_char = duration / plot_w_in * (7 * 0.62 / 72)
-
-    cas_label = None
-    det_layout = []  # (class, idx, lanes, n_lanes)
-    for c, idx in det_rows:
-        s, e = pred_segs[idx, 0], pred_segs[idx, 1]
-        half_text = 2.5 * sec_per_char  # "0.87" centred on the box
-        # Text stays inside the time axis, so it is never clipped.
-        mid = np.clip((s + e) / 2, half_text, max(duration - half_text,
-                                                  half_text))
-        lanes = assign_lanes(
-            np.minimum(s, mid - half_text) - 0.3 * sec_per_char,
-            np.maximum(e, mid + half_text) + 0.3 * sec_per_char)
-        det_layout.append((c, idx, lanes, mid, int(lanes.max()) + 1
-                           if len(lanes) else 1))
-
-    # Row heights in inches.
-    lane_h = 0.24
-    curve_h = 1.7
-    rows = [('curves', curve_h)]
-    if has_gt:
-        rows.append(('gt', lane_h * max(1, len(gt_classes)) + 0.12))
-    if 'proposal_mask' in d:
-        rows.append(('proposals', lane_h + 0.12))
-    if det_layout:
-        for c, idx, lanes, mid, n in det_layout:
-            rows.append((('det', c), lane_h * n + 0.12))
-    else:
-        rows.append(('nodet', lane_h + 0.12))
-    top_in, bottom_in, gap_in = 0.5, 0.5, 0.08
-    height = top_in + bottom_in + sum(h for _, h in rows) + gap_in * (
-        len(rows) - 1)
+    view = _video_view(sample, classes, top_k, max_classes, width)
+    rows = _rows(view)
+    heights = [h for _, _, h in rows]
+    height = TOP_IN + BOTTOM_IN + sum(heights) + GAP_IN * (len(rows) - 1)
     fig, axes = plt.subplots(
         len(rows), 1, sharex=True, figsize=(width, height),
-        gridspec_kw=dict(height_ratios=[h for _, h in rows]),
-        squeeze=False)
+        gridspec_kw=dict(height_ratios=heights), squeeze=False)
     axes = axes[:, 0]
-    fig.subplots_adjust(left=0.15, right=0.95, top=1 - top_in / height,
-                        bottom=bottom_in / height, hspace=gap_in / np.mean(
-                            [h for _, h in rows]))
-    t = (np.arange(num_t) + 0.5) * snip
-
-    def span_row(ax, labels):
-        ax.set_ylim(len(labels), 0)
-        ax.set_yticks(np.arange(len(labels)) + 0.5)
-        ax.set_yticklabels(labels, fontsize=8)
-        ax.tick_params(axis='y', length=0)
-        ax.grid(axis='x', alpha=0.25)
-
-    for ax, (kind, _) in zip(axes, rows):
-        if kind == 'curves':
-            if fg is not None:
-                ax.plot(t, fg, color=FG_COLOR, lw=1.2, label='foreground')
-            if cas is not None and cas.ndim == 2 and cas.shape[1]:
-                top = int(np.argmax(vs)) if vs is not None and len(vs) \
-                    else int(np.argmax(cas.max(axis=0)))
-                cas_label = f'T-CAS of {_class_name(classes, top)}'
-                ax.plot(t, cas[:, top], color=CAS_COLOR, lw=1.2)
-            ax.set_ylim(-0.02, 1.05)
-            ax.set_ylabel('score', fontsize=8)
-            ax.tick_params(labelsize=8)
-            ax.grid(alpha=0.25)
-            if has_gt:
-                for s, e in gt_segs:
-                    ax.axvspan(s, e, color=GT_COLOR, alpha=0.12, lw=0)
-        elif kind == 'gt':
-            names = [f'GT {_class_name(classes, c)}' for c in gt_classes]
-            span_row(ax, names or ['GT (none)'])
-            for (s, e), c in zip(gt_segs, gt_labels):
-                row = gt_classes.index(int(c))
-                ax.broken_barh([(s, max(e - s, 1e-3))], (row + 0.15, 0.7),
-                               facecolors=GT_COLOR, edgecolors='none')
-        elif kind == 'proposals':
-            span_row(ax, ['T-RPN proposals'])
-            for a, b in mask_runs(d['proposal_mask']):
-                ax.broken_barh([(a * snip, (b - a) * snip)], (0.15, 0.7),
-                               facecolors=(0.12, 0.47, 0.71, 0.15),
-                               edgecolors=PROPOSAL_COLOR, linestyles='--',
-                               linewidths=1.0)
-        elif kind == 'nodet':
-            span_row(ax, ['detections'])
-            ax.text(0.5, 0.5, 'no detections', transform=ax.transAxes,
-                    ha='center', va='center', fontsize=8, color='gray')
-        else:
-            c = kind[1]
-            k = [r[0] for r in det_rows].index(c)
-            _, idx, lanes, mid, n = det_layout[k]
-            color = DET_COLORS[k % len(DET_COLORS)]
-            labels = [''] * n
-            labels[0] = f'{_class_name(classes, c)}'
-            if vs is not None and c < len(vs):
-                labels[0] += f' (video {float(vs[c]):.2f})'
-            span_row(ax, labels)
-            for j, lane, x_text in zip(idx, lanes, mid):
-                s, e = pred_segs[j]
-                score = float(pred_scores[j])
-                ax.broken_barh([(s, max(e - s, 1e-3))], (lane + 0.12, 0.76),
-                               facecolors=color, alpha=0.35 + 0.5 * min(
-                                   max(score, 0.0), 1.0),
-                               edgecolors=color)
-                ax.text(x_text, lane + 0.5, f'{score:.2f}',
-                        ha='center', va='center', fontsize=7,
-                        color='black', clip_on=True)
-    axes[-1].set_xlim(0, duration)
+    fig.subplots_adjust(left=0.15, right=0.95, top=1 - TOP_IN / height,
+                        bottom=BOTTOM_IN / height,
+                        hspace=GAP_IN / np.mean(heights))
+    for ax, (draw, arg, _) in zip(axes, rows):
+        draw(ax, view, arg)
+    axes[-1].set_xlim(0, view.duration)
     axes[-1].set_xlabel('time (s)', fontsize=9)
     axes[-1].tick_params(labelsize=8)
-
-    handles = []
-    if has_gt:
-        handles.append(Patch(facecolor=GT_COLOR, label='ground truth'))
-    if 'proposal_mask' in d:
-        handles.append(Patch(facecolor=(0.12, 0.47, 0.71, 0.15),
-                             edgecolor=PROPOSAL_COLOR, linestyle='--',
-                             label='T-RPN proposal'))
-    handles.append(Patch(facecolor=DET_COLORS[0], alpha=0.7,
-                         label=f'detections (top {top_k} per class) '
-                         'with score'))
-    handles.append(Line2D([], [], color=FG_COLOR, label='foreground curve'))
-    if cas_label:
-        handles.append(Line2D([], [], color=CAS_COLOR, label=cas_label))
-    fig.legend(handles=handles, loc='lower right', ncol=len(handles),
-               fontsize=8, frameon=False, borderaxespad=0.1,
-               bbox_to_anchor=(0.95, 1 - (top_in - 0.02) / height))
-    fig.text(0.01, 1 - 0.12 / height, title or
-             f'{video}  ({duration:.1f} s)', ha='left', va='top',
-             fontsize=10, weight='bold')
+    _legend_and_title(fig, view, top_k, height, title)
 
     if out_file is None:
         return fig

@@ -2,12 +2,15 @@ import dataclasses
 import hashlib
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mmtrpn.datasets import WSTALFeatureDataset
+from mmtrpn.structures.annotations import read_video_list
+from mmtrpn.datasets.splits import primary_labels
 from mmtrpn.datasets.synthetic import (SyntheticConfig, generate_synthetic,
                                        render_video, _World)
 
@@ -59,6 +62,34 @@ def test_format_loads(tmp_path):
         assert d['label'].sum() >= 1 and len(d['gt_segments']) >= 1
         assert np.all(d['gt_segments'][:, 1] <= d['duration'] + 1e-3)
     assert res['stats']['videos'] == 20
+
+
+def test_heldout_split_written_with_the_data(tmp_path):
+    cfg = dataclasses.replace(SMALL, num_train=30, heldout_per_class=1)
+    res = generate_synthetic(str(tmp_path / 'a'), cfg)
+    assert res['heldout_file'] == str(tmp_path / 'a' / 'heldout.txt')
+    ann = json.loads((tmp_path / 'a' / 'annotations.json').read_text())
+    pool = {n: v for n, v in ann['database'].items()
+            if v['subset'] == 'validation'}
+    primary = primary_labels(pool, ann['classes'])
+    groups = Counter(primary.values())
+    heldout = read_video_list(res['heldout_file'])
+    # One per primary label, from classes with two videos or more.
+    assert Counter(primary[n] for n in heldout) == {
+        c: 1 for c, k in groups.items() if k >= 2}
+    # The configs' two halves of the training subset.
+    root = dict(ann_file='annotations.json', data_root=str(tmp_path / 'a'),
+                subset='validation')
+    val = WSTALFeatureDataset(include_videos='heldout.txt', **root)
+    train = WSTALFeatureDataset(exclude_videos='heldout.txt', **root)
+    names = lambda ds: {ds.get_data_info(i)['video_name']  # noqa: E731
+                        for i in range(len(ds))}
+    assert names(val) == set(heldout)
+    assert names(val) | names(train) == set(pool)
+    assert not names(val) & names(train)
+    generate_synthetic(str(tmp_path / 'b'),
+                       dataclasses.replace(cfg, heldout_per_class=0))
+    assert not (tmp_path / 'b' / 'heldout.txt').exists()
 
 
 def _snippet_labels(d, num):

@@ -73,6 +73,38 @@ def test_subset_list_and_exclusion(root, tmp_path):
     assert ds.get_data_info(0)['video_name'] == 't2'
 
 
+def names(ds):
+    return [ds.get_data_info(i)['video_name'] for i in range(len(ds))]
+
+
+def test_include_videos_carves_a_heldout_split(root, tmp_path):
+    # The same list held out of training and kept for validation: the two
+    # datasets split the subset without overlap.
+    (tmp_path / 'heldout.txt').write_text('# held out\nv2\n')
+    assert names(make(root, include_videos='heldout.txt')) == ['v2']
+    assert names(make(root, exclude_videos='heldout.txt')) == ['v1']
+    # Names, an absolute path, and both options together.
+    assert names(make(root, include_videos=['v1'])) == ['v1']
+    assert names(make(root, include_videos=str(tmp_path / 'heldout.txt'))) \
+        == ['v2']
+    assert names(make(root, subset=['validation', 'test'],
+                      include_videos=['v1', 't1', 't2'],
+                      exclude_videos=['t2'])) == ['v1', 't1']
+
+
+def test_include_videos_errors(root):
+    # A listed video that is not in the subset would silently shrink the
+    # held-out split: refuse it, naming the file and the videos.
+    (root / 'split.txt').write_text('v1\nt1\nnope\n')
+    with pytest.raises(ValueError, match=r"2 video\(s\) of include_videos "
+                       r"file .*split.txt.*\['nope', 't1'\]"):
+        make(root, include_videos='split.txt')
+    with pytest.raises(FileNotFoundError, match='absent.txt'):
+        make(root, include_videos='absent.txt')
+    with pytest.raises(ValueError, match='No videos'):
+        make(root, include_videos=[])
+
+
 def test_classes_override(root):
     ds = make(root, classes=['C', 'B', 'A'])
     assert ds.metainfo['classes'] == ('C', 'B', 'A')

@@ -1,28 +1,18 @@
 """temporal_map: hand-computed cases and agreement with a loop reference."""
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mmtrpn.evaluation.functional import (average_precision_per_class,
-                                          interpolated_ap, load_ground_truth,
-                                          segment_tiou, summarize_map,
+                                          interpolated_ap, summarize_map,
                                           temporal_map)
+from mmtrpn.structures.annotations import load_ground_truth
+from mmtrpn.structures.segments import segment_tiou
+from mmtrpn.testing import reference_map
 
 REPO = Path(__file__).resolve().parents[2]
 THUMOS_JSON = REPO.parent / 'shared' / 'data' / 'thumos14' / 'thumos14.json'
-
-
-def _load_reference():
-    spec = importlib.util.spec_from_file_location(
-        'reference_map', REPO / 'benchmarks' / 'reference_map.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.reference_map
-
-
-reference_map = _load_reference()
 
 
 def _one_class(preds, gts, tious):

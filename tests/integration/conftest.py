@@ -69,7 +69,8 @@ def tiny_opts(data_root, pipeline_dims=True):
             ]
     opts += [
         f'model.num_classes={NUM_CLASSES}', f'model.feature_dims=({DIM},{DIM})',
-        'model.neck.temporal_hidden=16', 'model.rpn_head.hidden=16',
+        'model.neck.temporal_hidden=16',
+        'model.proposal_stage.rpn_head.hidden=16',
         'train_dataloader.batch_size=4', 'default_hooks.logger.interval=5',
         'default_hooks.checkpoint.interval=10'
     ]
@@ -177,7 +178,7 @@ def tiny_checkpoint(tiny_data, tmp_path_factory):
     cfg = Config.fromfile(CONFIG)
     cfg.model.update(num_classes=NUM_CLASSES, feature_dims=(DIM, DIM))
     cfg.model.neck.temporal_hidden = 16
-    cfg.model.rpn_head.hidden = 16
+    cfg.model.proposal_stage.rpn_head.hidden = 16
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     path = tmp_path_factory.mktemp('ckpt') / 'tiny.pth'

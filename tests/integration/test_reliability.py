@@ -130,8 +130,8 @@ def test_feature_dims_split_other_than_files_is_refused(tools, tiny_data,
                      ['model.feature_dims=(8,24)', 'train_cfg.max_iters=2'])
     assert proc.returncode != 0
     out = tools.output(proc)
-    assert 'widths (rgb, flow) = (16, 16)' in out
-    assert 'model.feature_dims = (8, 24)' in out
+    assert 'do not have the widths of model.feature_dims=(8, 24)' in out
+    assert '(rgb, width 16)' in out
 
 
 def test_unknown_optimizer_gets_the_hint_through_the_tool(tools, tmp_path):

@@ -6,8 +6,9 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
-from mmtrpn.models.localizers import DTRPLoc, segments_to_snippet_mask
-from mmtrpn.registry import MODELS
+from mmtrpn.models.localizers import DTRPLoc, pad_inputs
+from mmtrpn.registry import MODELS, TASK_UTILS
+from mmtrpn.structures.segments import segments_to_snippet_mask
 from mmtrpn.utils.setup_env import register_all_modules
 
 register_all_modules()
@@ -43,8 +44,8 @@ class _StubPostProcessor:
             scores=np.array([float(video_scores.max())], np.float32))
 
 
-if 'StubPostProcessorForModelTests' not in MODELS.module_dict:
-    MODELS.register_module(
+if 'StubPostProcessorForModelTests' not in TASK_UTILS.module_dict:
+    TASK_UTILS.register_module(
         name='StubPostProcessorForModelTests', module=_StubPostProcessor)
 
 BASE = dict(
@@ -52,7 +53,8 @@ BASE = dict(
     num_classes=NUM_CLASSES,
     feature_dims=(8, 6),
     neck=dict(type='DMFNeck', temporal_hidden=16),
-    rpn_head=dict(type='TRPNHead', hidden=16),
+    proposal_stage=dict(type='TemporalProposalStage', source='trpn_pl',
+                        rpn_head=dict(type='TRPNHead', hidden=16)),
     cls_head=dict(type='MaskedClassifierHead', hidden=12),
     test_cfg=dict(
         postprocessor=dict(type='StubPostProcessorForModelTests'),
@@ -60,8 +62,12 @@ BASE = dict(
         topk_ratio=8))
 
 
-def build(**overrides):
+def build(source=None, stage=None, **overrides):
+    """The test model; ``source``/``stage`` update its proposal stage."""
     cfg = copy.deepcopy(BASE)
+    cfg['proposal_stage'].update(stage or {})
+    if source is not None:
+        cfg['proposal_stage']['source'] = source
     cfg.update(overrides)
     return MODELS.build(cfg)
 
@@ -95,22 +101,24 @@ EXPECTED_KEYS = {
     'trpn_pl': {'loss_mil_proposal', 'loss_kl', 'loss_ml'},
     'trpn': {'loss_mil_proposal'},
     'gt': {'loss_mil_proposal'},
+    'gt_train': {'loss_mil_proposal'},
     'none': set(),
 }
+SOURCES = ['trpn_pl', 'trpn', 'none', 'gt', 'gt_train']
 
 
 @pytest.mark.parametrize(
     'with_neck,source,with_acol,pl_source',
     [c for c in itertools.product([True, False],
-                                  ['trpn_pl', 'trpn', 'none', 'gt'],
+                                  SOURCES,
                                   [True, False], ['full', 'masked'])
      if c[1] == 'trpn_pl' or c[3] == 'full'])
 def test_every_switch_combination(with_neck, source, with_acol, pl_source):
     model = build(
         neck=BASE['neck'] if with_neck else None,
-        proposal_source=source,
+        source=source,
         with_acol=with_acol,
-        pseudo_label=dict(sigma=2, tau=0.2, source=pl_source))
+        pseudo_label_source=pl_source)
     assert model.with_neck == with_neck
     assert model.with_trpn == (source in ('trpn', 'trpn_pl'))
     inputs, samples = batch()
@@ -146,9 +154,11 @@ def test_every_switch_combination(with_neck, source, with_acol, pl_source):
         assert torch.equal(pred.gt_segments, ds.gt_segments)
 
 
-def test_baseline_without_rpn_head():
-    model = build(rpn_head=None)
+@pytest.mark.parametrize('stage', [None, dict(source='none')])
+def test_baseline_without_proposals(stage):
+    model = build(proposal_stage=stage)
     assert model.proposal_source == 'none' and not model.with_plg
+    assert model.rpn_head is None
     inputs, samples = batch()
     losses = model(inputs, samples, mode='loss')
     assert {k for k in losses if 'loss' in k} == {'loss_mil_full'}
@@ -160,20 +170,33 @@ def test_baseline_without_rpn_head():
     assert torch.all(pred.proposal_mask == 1)
 
 
-def test_with_plg_and_proposal_source_agree():
-    assert build().proposal_source == 'trpn_pl'
-    assert build(with_plg=False).proposal_source == 'trpn'
-    assert build(with_plg=True, proposal_source='trpn_pl').with_plg
-    with pytest.raises(ValueError):
-        build(with_plg=False, proposal_source='trpn_pl')
-    with pytest.raises(ValueError):
-        build(with_plg=True, proposal_source='gt')
-    with pytest.raises(ValueError):
-        build(rpn_head=None, proposal_source='trpn')
-    with pytest.raises(ValueError):
-        build(proposal_source='rpn')
-    with pytest.raises(KeyError):
-        build(loss_weights=dict(lk=0.8))  # typo must not pass silently
+def test_config_errors_name_the_key():
+    with pytest.raises(ValueError, match='proposal_stage.source'):
+        build(source='rpn')
+    with pytest.raises(ValueError, match='rpn_head'):
+        build(stage=dict(rpn_head=None))
+    with pytest.raises(KeyError, match='loss_weights'):
+        build(stage=dict(loss_weights=dict(lk=0.8)))  # a typo must not pass
+    with pytest.raises(KeyError, match='model.loss_weights'):
+        build(loss_weights=dict(kl=0.8))  # kl belongs to the stage
+    with pytest.raises(KeyError, match='model.test_cfg'):
+        build(test_cfg=dict(fg_sorce='cls'))
+    with pytest.raises(ValueError, match='cas_source'):
+        build(test_cfg=dict(cas_source='proposal'))
+    with pytest.raises(ValueError, match='pseudo_label_source'):
+        build(pseudo_label_source='both')
+    with pytest.raises(ValueError, match='empty_mask'):
+        build(stage=dict(empty_mask='all'))
+
+
+def test_partial_test_cfg_keeps_the_postprocessor():
+    # a test_cfg with one key must not silently drop the default
+    # post-processor (the defaults are stated once and merged)
+    model = MODELS.build(dict(type='DTRPLoc', num_classes=3,
+                              feature_dims=(4, 4), neck=None,
+                              test_cfg=dict(fg_source='cls')))
+    assert type(model.postprocessor).__name__ == 'WSTALPostProcessor'
+    assert model.test_cfg['cas_source'] == 'full'
 
 
 def test_loss_weights_scale_terms():
@@ -182,7 +205,7 @@ def test_loss_weights_scale_terms():
     base = build().train()
     torch.manual_seed(3)
     ref = base(inputs, samples, mode='loss')
-    scaled = build(loss_weights=dict(kl=1.6, ml=0.5))
+    scaled = build(stage=dict(loss_weights=dict(kl=1.6, ml=0.5)))
     scaled.load_state_dict(base.state_dict())
     torch.manual_seed(3)
     out = scaled.train()(inputs, samples, mode='loss')
@@ -192,7 +215,7 @@ def test_loss_weights_scale_terms():
 
 
 def test_proposal_loss_trains_trpn_through_straight_through_mask():
-    model = build(proposal_source='trpn', with_acol=False).train()
+    model = build(source='trpn', with_acol=False).train()
     inputs, samples = batch()
     losses = model(inputs, samples, mode='loss')
     losses['loss_mil_proposal'].backward()
@@ -203,7 +226,7 @@ def test_proposal_loss_trains_trpn_through_straight_through_mask():
 
 @pytest.mark.parametrize('pl_source', ['full', 'masked'])
 def test_kl_loss_does_not_reach_classifier(pl_source):
-    model = build(pseudo_label=dict(source=pl_source)).train()
+    model = build(pseudo_label_source=pl_source).train()
     inputs, samples = batch()
     losses = model(inputs, samples, mode='loss')
     losses['loss_kl'].backward()
@@ -277,7 +300,7 @@ def test_fg_source_cls():
 
 
 def test_real_postprocessor_builds():
-    if 'WSTALPostProcessor' not in MODELS.module_dict:
+    if 'WSTALPostProcessor' not in TASK_UTILS.module_dict:
         pytest.skip('post-processor not available')
     model = build(test_cfg=dict(
         postprocessor=dict(type='WSTALPostProcessor'))).eval()
@@ -302,7 +325,7 @@ def test_gt_mask_maps_seconds_to_snippets():
 
 
 def test_gt_mask_inside_the_model():
-    model = build(proposal_source='gt')
+    model = build(source='gt')
     # segment [1.0, 3.0] s with 0.64 s snippets: [0.64, 1.28) .. [2.56, 3.2)
     # are snippets 1..4
     full = sample(8)
@@ -319,5 +342,88 @@ def test_default_config_builds():
     assert model.neck.rgb_channels == 1024
     assert model.rpn_head.conv1.in_channels == 2048
     assert model.cls_head.f.in_channels == 2048
-    assert model.loss_weights['kl'] == pytest.approx(0.8)
-    assert model.loss_ml.alpha == (0.9, 0.1)
+    assert model.proposal_stage.loss_weights['kl'] == pytest.approx(0.8)
+    assert model.proposal_stage.loss_mutual.alpha == (0.9, 0.1)
+    assert model.proposal_stage.loss_pseudo_label.form == 'bernoulli'
+    # the paper's sampler (Eq. 3) is the default
+    assert model.rpn_head.train_mask_bias == 0
+
+
+def test_pl_losses_reach_the_dmf_neck():
+    # decision (docs/method.md): PLG trains the T-RPN *and* the shared DMF
+    # neck under it, as end-to-end training would; never the classifier
+    model = build().train()
+    inputs, samples = batch()
+    model(inputs, samples, mode='loss')['loss_kl'].backward()
+    assert sum(p.grad.abs().sum() for p in model.neck.parameters()
+               if p.grad is not None) > 0
+    for p in model.cls_head.parameters():
+        assert p.grad is None or torch.all(p.grad == 0)
+
+
+def test_gt_oracle_uses_ground_truth_at_test():
+    # 'gt': proposals and foreground from the ground truth at test time
+    model = build(source='gt').eval()
+    inputs, samples = batch((8, 12))
+    preds = model.predict(inputs, samples)
+    want = segments_to_snippet_mask(samples[1].gt_segments, SNIPPET, 12)
+    assert torch.equal(preds[1].proposal_mask, want)
+    assert torch.equal(preds[1].fg_curve, want)
+    # 'gt_train': no proposals at test; the classifier's foreground
+    model = build(source='gt_train').eval()
+    preds = model.predict(inputs, samples)
+    tcas = model._forward(inputs)[0]
+    assert torch.all(preds[1].proposal_mask == 1)
+    assert torch.allclose(preds[1].fg_curve, 1 - tcas[1, :12, -1])
+
+
+def test_two_stage_inference_classifies_the_proposals():
+    model = build(test_cfg=dict(
+        postprocessor=dict(type='StubPostProcessorForModelTests'),
+        cas_source='masked')).eval()
+    inputs, samples = batch((9, 16))
+    pred = model.predict(inputs, samples)[1]
+    x, valid = pad_inputs(inputs)
+    feat = model.extract_feat(x, valid)
+    mask = model.rpn_head.predict_mask(model.rpn_head(feat, valid), valid)
+    want = model.cls_head(feat * mask.unsqueeze(-1), valid)[1, :16, :3]
+    want = want * mask[1, :16, None]
+    assert torch.allclose(pred.cas, want, atol=1e-6)
+    # zero outside the proposals; video scores still from the full T-CAS
+    assert torch.all(pred.cas[mask[1, :16] == 0] == 0)
+    full = model.cls_head(feat, valid)[1, :16, :3]
+    assert torch.allclose(pred.video_scores,
+                          full.topk(2, dim=0).values.mean(0), atol=1e-6)
+
+
+@pytest.mark.parametrize('length', [60, 320])
+def test_empty_training_masks(length):
+    # FSS_trpn ~ 0 everywhere: the sampler draws empty masks
+    model = build(source='trpn', with_acol=False).train()
+    with torch.no_grad():
+        model.rpn_head.conv_out.bias.fill_(-30.)
+    inputs = [torch.randn(length, 14), torch.randn(length, 14)]
+    samples = [sample(length), sample(length, label=(0., 1., 0.))]
+    losses = model(inputs, samples, mode='loss')
+    # 'skip': such videos do not feed L_mil1 (no whole-video fallback)
+    assert losses['proposal_empty'] == 1
+    assert losses['loss_mil_proposal'].item() == 0
+    # 'top1': each takes its highest-scoring snippet
+    model = build(source='trpn', with_acol=False,
+                  stage=dict(empty_mask='top1')).train()
+    with torch.no_grad():
+        model.rpn_head.conv_out.bias.fill_(-30.)
+    losses = model(inputs, samples, mode='loss')
+    assert losses['proposal_empty'] == 0
+    assert losses['proposal_ratio'].item() == pytest.approx(1 / length)
+    assert losses['loss_mil_proposal'].item() > 0
+
+
+def test_gt_diagnostics_are_logged_not_summed():
+    model = build(log_gt_diagnostics=True).train()
+    inputs, samples = batch()
+    losses = model(inputs, samples, mode='loss')
+    for key in ('gt_ratio', 'prop_precision', 'prop_recall', 'bg_in_gt',
+                'bg_out_gt', 'pl_in_gt', 'pl_out_gt', 'fss_in_gt'):
+        assert key in losses and 'loss' not in key
+        assert 0 <= float(losses[key]) <= 1

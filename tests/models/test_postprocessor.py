@@ -1,23 +1,12 @@
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mmtrpn.models.postprocessors import WSTALPostProcessor
-from mmtrpn.registry import MODELS
+from mmtrpn.registry import TASK_UTILS
+from mmtrpn.testing import reference_postprocess
 
-_REF_PATH = Path(__file__).resolve().parents[2] / 'benchmarks' / \
-    'reference_postprocess.py'
-
-
-def _load_reference():
-    spec = importlib.util.spec_from_file_location('reference_postprocess',
-                                                  _REF_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.reference_postprocess
 
 
 def _curve(values, length=10):
@@ -27,7 +16,7 @@ def _curve(values, length=10):
 
 
 def test_build_from_registry():
-    post = MODELS.build(dict(type='WSTALPostProcessor', nms='hard'))
+    post = TASK_UTILS.build(dict(type='WSTALPostProcessor', nms='hard'))
     assert isinstance(post, WSTALPostProcessor)
     assert post.nms == 'hard'
     with pytest.raises(ValueError):
@@ -238,7 +227,7 @@ OPTION_SETS = [
 
 @pytest.mark.parametrize('options', OPTION_SETS)
 def test_matches_loop_reference_on_random_inputs(options):
-    reference = _load_reference()
+    reference = reference_postprocess
     rng = np.random.default_rng(0)
     post = WSTALPostProcessor(**options)
     for trial in range(12):

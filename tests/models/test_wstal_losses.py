@@ -1,10 +1,12 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
-from mmtrpn.models.losses import (BalancedMILLoss, MutualLearningLoss,
-                                  PseudoLabelKLLoss, gaussian_smooth,
+from mmtrpn.models.losses import (BalancedMILLoss, ForegroundNormLoss,
+                                  MutualLearningLoss, PseudoLabelLoss,
+                                  bernoulli_kl, gaussian_smooth,
                                   snippet_uncertainty)
 
 
@@ -45,37 +47,103 @@ def test_gaussian_smooth_is_mask_aware():
     assert out[0].argmax() == 10
 
 
-def test_kl_loss_by_hand():
-    # sigma = 0, tau = 1, FSS_cls = [0, 0] -> q = [0.5, 0.5]
-    # FSS_trpn = [0.2, 0.6] -> p = [0.25, 0.75]
+def _random_case(gen, batch=3, length=9):
+    valid = torch.ones(batch, length)
+    valid[1, length - 3:] = 0
+    fss_cls = torch.rand(batch, length, generator=gen)
+    tcas = torch.softmax(torch.randn(batch, length, 4, generator=gen) * 2, -1)
+    return fss_cls, tcas, valid
+
+
+@pytest.mark.parametrize('seed', range(40))
+def test_bernoulli_pl_loss_is_a_divergence(seed):
+    # property: >= 0 for any FSS_trpn, and minimal (= 0) exactly at the
+    # target, whatever the (positive) weights
+    gen = torch.Generator().manual_seed(seed)
+    crit = PseudoLabelLoss(sigma=float(seed % 3))
+    fss_cls, tcas, valid = _random_case(gen)
+    target = crit.target(fss_cls, valid)
+    at_target = crit(target, fss_cls, tcas, valid)
+    assert abs(at_target.item()) < 1e-5
+    for _ in range(5):
+        other = torch.rand(fss_cls.shape, generator=gen)
+        assert crit(other, fss_cls, tcas, valid).item() >= -1e-6
+        assert crit(other, fss_cls, tcas, valid) > at_target
+    # the gradient at the target vanishes (a minimum, not a saddle)
+    p = target.clone().requires_grad_()
+    crit(p, fss_cls, tcas, valid).backward()
+    inside = (target > 1e-3) & (target < 1 - 1e-3)
+    assert p.grad[inside].abs().max() < 1e-4
+    # the minimum over a 1-d grid of one snippet sits at its target
+    grid = torch.linspace(0.01, 0.99, 99)
+    y = target[0, 4].item()
+    values = []
+    for g in grid:
+        q = target.clone()
+        q[0, 4] = g
+        values.append(crit(q, fss_cls, tcas, valid).item())
+    best = grid[int(np.argmin(values))].item()
+    assert abs(best - min(max(y, 0.01), 0.99)) <= 0.01 + 1e-6
+
+
+def test_bernoulli_pl_loss_by_hand():
+    # sigma = 0: target = FSS_cls = [0.5, 1.0]; FSS_trpn = [0.25, 0.5]
     # T-CAS rows [0.5, 0.5], [0.9, 0.1]:
     #   eps = [2 log 2, -(log .9 + log .1)] = [1.386294, 2.407946]
     #   w = eps / mean(eps) = [0.730736, 1.269264]
-    # L = 0.730736 * 0.25 * log(0.5) + 1.269264 * 0.75 * log(1.5) = 0.259355
-    crit = PseudoLabelKLLoss(sigma=0, tau=1)
-    fss_trpn = torch.tensor([[0.2, 0.6]])
-    fss_cls = torch.tensor([[0., 0.]])
+    # KL(B(.5)||B(.25)) = .5 log(.5/.25) + .5 log(.5/.75) = 0.143841
+    # KL(B(1)||B(.5)) = log 2 = 0.693147
+    # L = (0.105110 + 0.879787) / 2 = 0.492448
+    crit = PseudoLabelLoss(sigma=0)
     tcas = torch.tensor([[[0.5, 0.5], [0.9, 0.1]]])
     valid = torch.ones(1, 2)
-    loss = crit(fss_trpn, fss_cls, tcas, valid)
-    assert loss.item() == pytest.approx(0.259355, abs=1e-5)
+    loss = crit(torch.tensor([[0.25, 0.5]]), torch.tensor([[0.5, 1.0]]),
+                tcas, valid)
+    assert loss.item() == pytest.approx(0.492448, abs=1e-5)
     # a padded third snippet changes nothing
     loss_pad = crit(
-        torch.tensor([[0.2, 0.6, 0.9]]), torch.tensor([[0., 0., 5.]]),
+        torch.tensor([[0.25, 0.5, 0.9]]), torch.tensor([[0.5, 1.0, 0.1]]),
         torch.tensor([[[0.5, 0.5], [0.9, 0.1], [0.3, 0.7]]]),
         torch.tensor([[1., 1., 0.]]))
     assert loss_pad.item() == pytest.approx(loss.item(), abs=1e-6)
-    # uniform T-CAS (w = 1) and p == q give zero:
-    # q = softmax([0, log 2]) = [1/3, 2/3] = p for FSS_trpn = [0.2, 0.4]
-    zero = crit(
-        torch.tensor([[0.2, 0.4]]), torch.tensor([[0., math.log(2)]]),
-        torch.full((1, 2, 2), 0.5), valid)
-    assert abs(zero.item()) < 1e-6
+    # without the weights: (0.143841 + 0.693147) / 2
+    plain = PseudoLabelLoss(sigma=0, use_weights=False)(
+        torch.tensor([[0.25, 0.5]]), torch.tensor([[0.5, 1.0]]), tcas,
+        valid)
+    assert plain.item() == pytest.approx(0.418494, abs=1e-5)
 
 
-def test_kl_loss_gradient_only_to_trpn_side():
-    crit = PseudoLabelKLLoss()
-    fss_trpn = torch.rand(2, 12, requires_grad=True)
+def test_pl_target_minmax_rescale():
+    crit = PseudoLabelLoss(sigma=0, target_rescale='minmax')
+    y = crit.target(torch.tensor([[0.2, 0.4, 0.6, 0.9]]),
+                    torch.tensor([[1., 1., 1., 0.]]))
+    assert torch.allclose(y, torch.tensor([[0., 0.5, 1., 0.]]))
+
+
+def test_eq10_form_by_hand():
+    # literal Eq. 10 with its sign repaired, tau = 1, sigma = 0:
+    # q = softmax([0, 0]) = [.5, .5]; FSS_trpn = [0.2, 0.6]
+    # per snippet eps_t p_t log(p_t / q_t) / mean(eps) (weights normalised):
+    # w = [0.730736, 1.269264]
+    # L = (0.730736 * 0.2 log 0.4 + 1.269264 * 0.6 log 1.2) / 2
+    #   = (-0.133913 + 0.138849) / 2 = 0.002468
+    crit = PseudoLabelLoss(form='eq10', sigma=0)
+    loss = crit(torch.tensor([[0.2, 0.6]]), torch.tensor([[0., 0.]]),
+                torch.tensor([[[0.5, 0.5], [0.9, 0.1]]]), torch.ones(1, 2))
+    assert loss.item() == pytest.approx(0.002468, abs=1e-5)
+
+
+def test_pl_loss_options_are_checked():
+    with pytest.raises(ValueError, match='form'):
+        PseudoLabelLoss(form='kl')
+    with pytest.raises(ValueError, match='target_rescale'):
+        PseudoLabelLoss(target_rescale='zscore')
+
+
+@pytest.mark.parametrize('form', ['bernoulli', 'eq10'])
+def test_pl_loss_gradient_only_to_trpn_side(form):
+    crit = PseudoLabelLoss(form=form)
+    fss_trpn = torch.rand(2, 12).clamp(0.05, 0.95).requires_grad_()
     fss_cls = torch.rand(2, 12, requires_grad=True)
     tcas = torch.softmax(torch.randn(2, 12, 4), -1).requires_grad_()
     valid = torch.ones(2, 12)
@@ -85,6 +153,32 @@ def test_kl_loss_gradient_only_to_trpn_side():
     assert fss_trpn.grad.abs().sum() > 0
     assert torch.all(fss_trpn.grad[1, 9:] == 0)
     assert torch.isfinite(fss_trpn.grad).all()
+
+
+def test_bernoulli_kl_values():
+    assert bernoulli_kl(torch.tensor(0.5), torch.tensor(0.5)).item() == \
+        pytest.approx(0.0, abs=1e-7)
+    assert bernoulli_kl(torch.tensor(1.0), torch.tensor(0.5)).item() == \
+        pytest.approx(math.log(2), abs=1e-6)
+    assert bernoulli_kl(torch.tensor(0.0), torch.tensor(0.75)).item() == \
+        pytest.approx(math.log(4), abs=1e-6)
+
+
+def test_foreground_norm_loss():
+    # per-video means over valid snippets: (0.2 + 0.4) / 2 = 0.3 and 1.0
+    loss = ForegroundNormLoss()(torch.tensor([[0.2, 0.4, 0.9], [1., 1., 1.]]),
+                                torch.tensor([[1., 1., 0.], [1., 1., 1.]]))
+    assert loss.item() == pytest.approx(0.65, abs=1e-6)
+
+
+def test_mil_loss_video_weight():
+    crit = BalancedMILLoss()
+    probs = torch.tensor([[0.9, 0.2], [0.1, 0.5]])
+    labels = torch.tensor([[1., 0.], [1., 0.]])
+    only_first = crit(probs[:1], labels[:1])
+    weighted = crit(probs, labels, torch.tensor([1., 0.]))
+    assert weighted.item() == pytest.approx(only_first.item(), abs=1e-7)
+    assert crit(probs, labels, torch.zeros(2)).item() == 0
 
 
 def test_snippet_uncertainty():

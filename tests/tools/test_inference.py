@@ -196,6 +196,27 @@ def test_script_runs_standalone(setup, tmp_path):
     _check_results(out, [setup['tests'][2]])
 
 
+def test_class_count_mismatch_is_refused(setup, tmp_path):
+    from mmengine.config import Config
+    from mmengine.runner import save_checkpoint
+
+    from mmtrpn.apis import init_localizer
+    from mmtrpn.registry import MODELS
+    from mmtrpn.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    # A checkpoint whose classes say 3, for a model of the config's 10.
+    model = MODELS.build(Config.fromfile(CONFIG).model)
+    ckpt = tmp_path / 'three.pth'
+    save_checkpoint({'state_dict': model.state_dict(),
+                     'meta': {'dataset_meta': {'classes': ('a', 'b', 'c')}}},
+                    str(ckpt))
+    with pytest.raises(ValueError, match=r'3 classes in checkpoint .*'
+                       r'num_classes=10'):
+        init_localizer(CONFIG, str(ckpt))
+    # No class list anywhere: names are made up, nothing is refused.
+    model = init_localizer(CONFIG, None, cfg_options={
+        'test_dataloader.dataset.ann_file': str(tmp_path / 'absent.json')})
+    assert model.dataset_meta['classes'][:2] == ['class_0', 'class_1']
 def _edited_checkpoint(setup, tmp_path, edit):
     ckpt = torch.load(setup['ckpt'], map_location='cpu', weights_only=False)
     edit(ckpt['state_dict'])

@@ -33,6 +33,7 @@ def test_summary_uses_sample_std_and_orders_keys():
     assert avg['mean'] == pytest.approx(32.0)
     assert avg['std'] == pytest.approx(2.0)  # ddof=1; ddof=0 gives 1.63
     assert (avg['min'], avg['max'], avg['n']) == (30.0, 34.0, 3)
+    assert avg['median'] == 32.0
     table = tool.markdown_table(per_seed, summary)
     lines = table.splitlines()
     assert lines[0] == '| seed | 0.10 | 0.50 | AVG | AVG[0.1:0.5] |'
@@ -72,6 +73,9 @@ def test_two_seed_sweep(tiny_root, tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((work / 'multi_seed.json').read_text())
     assert result['seeds'] == [0, 1]
+    assert result['command'].startswith(
+        'python tools/multi_seed.py configs/trpn_synthetic.py --seeds 0 1')
+    assert result['wall_s'] > 0
     per_seed = {int(s): m for s, m in result['per_seed'].items()}
     for seed in (0, 1):
         saved = json.loads((work / f'seed_{seed}' / 'metrics.json')
@@ -86,6 +90,7 @@ def test_two_seed_sweep(tiny_root, tmp_path):
         assert stats['mean'] == pytest.approx(np.mean(vals))
         assert stats['std'] == pytest.approx(np.std(vals, ddof=1))
         assert (stats['min'], stats['max']) == (min(vals), max(vals))
+        assert stats['median'] == pytest.approx(np.median(vals))
     table = (work / 'multi_seed.md').read_text()
     assert '| seed | 0.10 |' in table and 'mean ± std' in table
     assert table.split('\n\n')[-1].strip() in proc.stdout

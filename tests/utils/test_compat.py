@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-import mmtrpn  # noqa: F401
-from mmtrpn.utils import compat
+from mmtrpn.utils import apply_compat_fixes, compat
 
 PYTHON = sys.executable
+# What every entry point does first (tools, apis, register_all_modules).
+apply_compat_fixes()
 
 
 def _run(code, env=None, timeout=120):
@@ -31,7 +32,8 @@ def test_missing_drn_module_is_patched():
     broken = _run('import mmaction.models')
     assert broken.returncode != 0
     assert 'drn' in broken.stderr
-    fixed = _run('import mmtrpn; import mmaction.models; print("ok")')
+    fixed = _run('from mmtrpn.utils import apply_compat_fixes; '
+                 'apply_compat_fixes(); import mmaction.models; print("ok")')
     assert fixed.returncode == 0, fixed.stderr
     assert 'ok' in fixed.stdout
 
@@ -118,7 +120,8 @@ def test_cpu_ddp_wrapper_drops_device_ids():
 
 _SLOW_FSYNC_WRITER = '''
 import os, sys, time
-import mmtrpn
+from mmtrpn.utils import apply_compat_fixes
+apply_compat_fixes()
 {unpatch}
 from mmengine.fileio.backends.local_backend import LocalBackend
 os.fsync = lambda fd: time.sleep(30)  # a slow disk: the kill lands mid-write
@@ -157,3 +160,45 @@ def test_checkpoint_write_is_atomic_under_kill(tmp_path, patched):
     else:
         # Without the fix the old checkpoint is already gone.
         assert content != b'previous good checkpoint'
+
+
+def test_import_changes_nothing_in_mmengine():
+    code = '''
+    import copyreg
+    from mmengine.config import config as config_module
+    from mmengine.config import utils as config_utils
+    from mmengine.fileio.backends.local_backend import LocalBackend
+    from mmengine.logging import HistoryBuffer
+    from mmengine.registry import Registry
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def state():
+        return (LocalBackend.put, LocalBackend.put_text, Registry.build,
+                config_module.get_installed_path,
+                dict(config_utils.MODULE2PACKAGE),
+                dict(CheckpointLoader._schemes),
+                copyreg.dispatch_table.get(HistoryBuffer))
+
+    before = state()
+    import mmtrpn, mmtrpn.registry, mmtrpn.structures  # noqa
+    import mmtrpn.datasets, mmtrpn.models, mmtrpn.evaluation  # noqa
+    print('same' if state() == before else 'changed')
+    from mmtrpn.utils import apply_compat_fixes
+    apply_compat_fixes()
+    print('same' if state() == before else 'changed')
+    '''
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ['same', 'changed']
+
+
+def test_registry_hints_only_for_mmtrpn_names():
+    from mmengine.registry import Registry
+
+    from mmtrpn.registry import MODELS
+    with pytest.raises(KeyError, match=r"Did you mean \['DMFNeck'\]"):
+        MODELS.build(dict(type='DMFNek'))
+    other = Registry('gadget', scope='elsewhere')
+    with pytest.raises(KeyError) as info:
+        other.build(dict(type='Nothing'))
+    assert 'Registered names' not in str(info.value)

@@ -61,8 +61,11 @@ def test_unknown_looked_up_type_gets_the_hint(cfg, key, value, hint):
 
 
 def test_unknown_scheduler_type_gets_the_hint():
-    from mmengine.registry import PARAM_SCHEDULERS
-    with pytest.raises(KeyError, match=r"Did you mean \['MultiStepLR'"):
+    # Built by the Runner with Registry.build, in the mmtrpn scope.
+    from mmengine.registry import PARAM_SCHEDULERS, DefaultScope
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmtrpn'), pytest.raises(
+            KeyError, match=r"Did you mean \['MultiStepLR'"):
         PARAM_SCHEDULERS.build(dict(type='MultiStepLRR', optimizer=None,
                                     milestones=[1]))
 

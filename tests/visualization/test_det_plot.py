@@ -7,9 +7,9 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
+from mmtrpn.structures.segments import mask_runs
 from mmtrpn.visualization import (WSTALVisualizationHook, assign_lanes,
-                                  mask_runs, plot_detection,
-                                  select_detections)
+                                  plot_detection, select_detections)
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 CLASSES = ['Jump', 'Throw', 'Run']

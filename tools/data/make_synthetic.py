@@ -4,7 +4,7 @@ Example::
 
     python tools/data/make_synthetic.py --out data/synthetic --seed 0
     python tools/data/make_synthetic.py --out data/synth_thumos \
-        --layout ../shared/data/thumos14/thumos14.json --max-videos 100 \
+        --layout benchmarks/data/thumos14_layout.json --max-videos 100 \
         --duration-scale 0.5
 
 See docs/data_preparation.md for what each difficulty switch does.
@@ -12,8 +12,11 @@ See docs/data_preparation.md for what each difficulty switch does.
 import argparse
 import dataclasses
 import json
+import sys
 
+from mmtrpn.structures.annotations import read_video_list
 from mmtrpn.datasets.synthetic import SyntheticConfig, generate_synthetic
+from mmtrpn.utils.fileio import atomic_write_json
 
 SWITCHES = ('weak_boundaries', 'context', 'modality_split', 'nuisance',
             'distractors')
@@ -44,11 +47,17 @@ def parse_args():
     p.add_argument('--ambiguous', action='store_true',
                    help='also write Ambiguous_test.txt with weak, '
                    'unlabelled action-like segments in test videos')
+    p.add_argument('--heldout-per-class', type=int,
+                   default=d.heldout_per_class,
+                   help='videos per class in the held-out validation split '
+                   'written to heldout.txt (0: none)')
     for name in SWITCHES:
         p.add_argument(f'--no-{name.replace("_", "-")}', action='store_true',
                        help=f'switch off the "{name}" difficulty')
     p.add_argument('--easy', action='store_true',
                    help='switch off every difficulty')
+    p.add_argument('--stats-out', help='also write the timeline statistics '
+                   'and this command as JSON here')
     return p.parse_args()
 
 
@@ -65,7 +74,8 @@ def main():
         snippet_duration=args.snippet_duration,
         signal=args.signal,
         noise=args.noise,
-        ambiguous=args.ambiguous)
+        ambiguous=args.ambiguous,
+        heldout_per_class=args.heldout_per_class)
     off = {n: False for n in SWITCHES
            if args.easy or getattr(args, f'no_{n}')}
     cfg = dataclasses.replace(cfg, **off)
@@ -76,7 +86,16 @@ def main():
         max_videos=args.max_videos,
         duration_scale=args.duration_scale)
     print(f'Wrote {result["ann_file"]} in {result["seconds"]:.1f} s')
+    if 'heldout_file' in result:
+        print(f'Held-out validation split: {result["heldout_file"]}')
     print(json.dumps(result['stats'], indent=1))
+    if args.stats_out:
+        atomic_write_json(args.stats_out, dict(
+            command=' '.join(['python', 'tools/data/make_synthetic.py'] +
+                             sys.argv[1:]),
+            stats=result['stats'],
+            heldout_videos=len(read_video_list(result['heldout_file']))
+            if 'heldout_file' in result else 0), indent=1)
 
 
 if __name__ == '__main__':

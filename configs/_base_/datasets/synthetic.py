@@ -1,34 +1,41 @@
 # The built-in synthetic default (tools/data/make_synthetic.py): THUMOS-like
-# timelines over generated 64 + 64-d "I3D" features, 10 classes.
+# timelines over generated "I3D"-like features (widths and class count are
+# stated by configs/trpn_synthetic.py).
+# Protocol as THUMOS-14: train on `validation` minus the held-out split the
+# generator writes to <data_root>/heldout.txt (2 videos per class), validate
+# on that split, score `test` with tools/test.py only.
 _base_ = ['./thumos14_i3d.py']
 
 data_root = 'data/synthetic'
-feature_dims = (64, 64)
 num_train_snippets = 128
+heldout_file = 'heldout.txt'  # relative to data_root
 
 train_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='SampleSnippets', num_snippets=num_train_snippets),
     dict(type='PackWSTALInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='PackWSTALInputs'),
 ]
 train_dataloader = dict(
     batch_size=16,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
-# One video per batch: scores then do not depend on which videos share a
-# batch (BLAS paths vary with batch shape), so 1- and N-process evaluation
-# agree bit for bit.
+    dataset=dict(
+        data_root=data_root,
+        exclude_videos=heldout_file,
+        pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root,
+        include_videos=heldout_file,
+        pipeline=test_pipeline))
+test_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
         data_root=data_root, ambiguous_file=None, pipeline=test_pipeline))
-test_dataloader = val_dataloader

@@ -4,16 +4,22 @@ from typing import Sequence
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-from mmengine.structures import BaseDataElement
 
 from mmtrpn.registry import TRANSFORMS
+from mmtrpn.structures.wstal_data_sample import WSTALDataSample
 
-# Data fields copied into the data sample, with their tensor dtype.
-_FIELDS = (('label', 'gt_label', torch.float32),
-           ('gt_segments', 'gt_segments', torch.float32),
-           ('gt_labels', 'gt_labels', torch.int64),
-           ('ambiguous_segments', 'ambiguous_segments', torch.float32),
-           ('snippet_indices', 'snippet_indices', torch.int64))
+# Pipeline keys copied into the data sample, and their field names there
+# (the sample gives each field its dtype and shape).
+_FIELDS = (('label', 'gt_label'), ('gt_segments', 'gt_segments'),
+           ('gt_labels', 'gt_labels'),
+           ('ambiguous_segments', 'ambiguous_segments'),
+           ('snippet_indices', 'snippet_indices'),
+           # previous-stage pseudo segments (ASM-Loc refinement steps)
+           ('pseudo_segments', 'pseudo_segments'),
+           ('pseudo_labels', 'pseudo_labels'),
+           ('pseudo_scores', 'pseudo_scores'),
+           ('attention_segments', 'attention_segments'),
+           ('snippet_positions', 'snippet_positions'))
 
 
 @TRANSFORMS.register_module()
@@ -36,16 +42,13 @@ class PackWSTALInputs(BaseTransform):
         inputs = torch.from_numpy(
             np.concatenate([rgb, flow], axis=1).astype(np.float32,
                                                        copy=False))
-        sample = BaseDataElement()
+        sample = WSTALDataSample()
         meta = {k: results[k] for k in self.meta_keys if k in results}
         meta['feature_dims'] = (int(rgb.shape[1]), int(flow.shape[1]))
         sample.set_metainfo(meta)
-        for src, dst, dtype in _FIELDS:
-            if src in results:
-                value = torch.as_tensor(np.asarray(results[src]), dtype=dtype)
-                if dst.endswith('segments'):
-                    value = value.reshape(-1, 2)
-                sample.set_data({dst: value})
+        sample.set_data(
+            {dst: results[src]
+             for src, dst in _FIELDS if src in results})
         return dict(inputs=inputs, data_samples=sample)
 
     def __repr__(self) -> str:

@@ -1,9 +1,10 @@
 from .checkpoint_check_hook import CheckpointShapeCheckHook
-from .feature_dims_check_hook import FeatureDimsCheckHook
+from .model_dataset_check_hook import ModelDatasetCheckHook
+from .pseudo_segment_hook import PseudoSegmentExportHook
 from .random_state_hook import RandomStateHook
 from .resume_val_hook import ResumeValidationHook
 
 __all__ = [
-    'CheckpointShapeCheckHook', 'FeatureDimsCheckHook', 'RandomStateHook',
-    'ResumeValidationHook'
+    'CheckpointShapeCheckHook', 'ModelDatasetCheckHook', 'RandomStateHook',
+    'PseudoSegmentExportHook', 'ResumeValidationHook'
 ]

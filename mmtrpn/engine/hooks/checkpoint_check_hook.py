@@ -5,6 +5,7 @@ import torch
 from mmengine.hooks import Hook
 
 from mmtrpn.registry import HOOKS
+from .model_dataset_check_hook import dataset_classes
 
 
 def checkpoint_mismatches(model_state, ckpt_state):
@@ -125,12 +126,6 @@ def _built_datasets(runner):
             yield phase, dataset
 
 
-def _dataset_classes(dataset):
-    if hasattr(dataset, 'full_init'):
-        dataset.full_init()  # the class list is read with the annotations
-    return (getattr(dataset, 'metainfo', None) or {}).get('classes')
-
-
 @HOOKS.register_module()
 class CheckpointShapeCheckHook(Hook):
     """Fail clearly when a loaded checkpoint does not match the model.
@@ -150,5 +145,5 @@ class CheckpointShapeCheckHook(Hook):
         check_checkpoint_state(runner.model, checkpoint, source)
         for phase, dataset in _built_datasets(runner):
             where = getattr(dataset, 'ann_file', None) or f'the {phase} set'
-            check_checkpoint_classes(checkpoint, _dataset_classes(dataset),
+            check_checkpoint_classes(checkpoint, dataset_classes(dataset),
                                      source, f'the {phase} dataset ({where})')

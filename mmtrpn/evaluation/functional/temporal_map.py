@@ -26,43 +26,15 @@ With tie-free scores the results agree with the official code.
 Differences on degenerate input: a zero-length union (a zero-length
 prediction on a zero-length ground truth) has tIoU 0 here, not NaN.
 """
-import json
-import os.path as osp
 import warnings
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmtrpn.utils.fileio import load_json
+from mmtrpn.structures.segments import pair_tiou
 
 THUMOS_TIOUS = np.linspace(0.1, 0.7, 7)
 ANET_TIOUS = np.linspace(0.5, 0.95, 10)
-
-
-def segment_tiou(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """Temporal IoU of every prediction with every ground truth.
-
-    Args:
-        pred (np.ndarray): (N, 2) [start, end].
-        gt (np.ndarray): (M, 2) [start, end].
-
-    Returns:
-        np.ndarray: (N, M) float64 tIoU; 0 where the union is empty.
-    """
-    pred = np.asarray(pred, dtype=np.float64).reshape(-1, 2)
-    gt = np.asarray(gt, dtype=np.float64).reshape(-1, 2)
-    return _pair_tiou(pred[:, None, 0], pred[:, None, 1], gt[None, :, 0],
-                      gt[None, :, 1])
-
-
-def _pair_tiou(ps, pe, gs, ge):
-    # Same operation order as the official ``segment_iou`` so that values on
-    # a threshold compare identically.
-    inter = np.clip(np.minimum(pe, ge) - np.maximum(ps, gs), 0, None)
-    union = (ge - gs) + (pe - ps) - inter
-    with np.errstate(divide='ignore', invalid='ignore'):
-        tiou = inter / union
-    return np.where(union > 0, tiou, 0.0)
 
 
 def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
@@ -252,25 +224,52 @@ def temporal_map(pred_video_ids: Sequence,
         ``mAP`` (T,), the mean over classes with ground truth.
     """
     tious = check_tiou_thresholds(tiou_thresholds, allow_zero=True)
-    num_t = tious.size
-    pred_segments = np.asarray(pred_segments, np.float64).reshape(-1, 2)
-    gt_segments = np.asarray(gt_segments, np.float64).reshape(-1, 2)
-    pred_labels = np.asarray(pred_labels).reshape(-1).astype(np.int64)
-    gt_labels = np.asarray(gt_labels).reshape(-1).astype(np.int64)
-    pred_scores = np.asarray(pred_scores, np.float64).reshape(-1)
-    n_pred, n_gt = pred_labels.size, gt_labels.size
-    if not (pred_segments.shape[0] == pred_scores.size == n_pred ==
+    pred, gt, amb_segments = _checked_arrays(
+        pred_video_ids, pred_segments, pred_labels, pred_scores,
+        gt_video_ids, gt_segments, gt_labels, num_classes,
+        ambiguous_video_ids, ambiguous_segments)
+    pred['video'], gt['video'], amb_video, blocked = _encode_videos(
+        pred_video_ids, gt_video_ids,
+        [] if ambiguous_video_ids is None else ambiguous_video_ids,
+        list(blocked_videos))
+    pred, gt, npos = _scored_subset(pred, gt, amb_video, amb_segments,
+                                    blocked, num_classes)
+    pred = _ranked(pred)
+    pi, gj, tiou = _candidate_pairs(pred, gt, tious.min())
+    tp = _true_positives(pi, gj, tiou, tious, pred['labels'].size,
+                         gt['labels'].size)
+    return _average_precisions(tp, pred['labels'], npos)
+
+
+def _checked_arrays(pred_video_ids, pred_segments, pred_labels, pred_scores,
+                    gt_video_ids, gt_segments, gt_labels, num_classes,
+                    ambiguous_video_ids, ambiguous_segments):
+    """Step 1: the inputs as arrays of the documented shapes and dtypes
+    (predictions, ground truth, ambiguous segments); ValueError on
+    inconsistent lengths, labels out of range, NaN scores or bad
+    segments."""
+    pred = dict(
+        segments=np.asarray(pred_segments, np.float64).reshape(-1, 2),
+        labels=np.asarray(pred_labels).reshape(-1).astype(np.int64),
+        scores=np.asarray(pred_scores, np.float64).reshape(-1))
+    gt = dict(
+        segments=np.asarray(gt_segments, np.float64).reshape(-1, 2),
+        labels=np.asarray(gt_labels).reshape(-1).astype(np.int64))
+    n_pred, n_gt = pred['labels'].size, gt['labels'].size
+    if not (pred['segments'].shape[0] == pred['scores'].size == n_pred ==
             np.asarray(pred_video_ids).size):
         raise ValueError('prediction arrays have different lengths')
-    if not (gt_segments.shape[0] == n_gt == np.asarray(gt_video_ids).size):
+    if not (gt['segments'].shape[0] == n_gt == np.asarray(
+            gt_video_ids).size):
         raise ValueError('ground-truth arrays have different lengths')
-    for name, lab in (('pred_labels', pred_labels), ('gt_labels', gt_labels)):
+    for name, lab in (('pred_labels', pred['labels']), ('gt_labels',
+                                                         gt['labels'])):
         if lab.size and (lab.min() < 0 or lab.max() >= num_classes):
             raise ValueError(f'{name} must lie in [0, {num_classes})')
-    if np.isnan(pred_scores).any():
+    if np.isnan(pred['scores']).any():
         raise ValueError('pred_scores contain NaN')
-    for name, seg in (('pred_segments', pred_segments), ('gt_segments',
-                                                         gt_segments)):
+    for name, seg in (('pred_segments', pred['segments']),
+                      ('gt_segments', gt['segments'])):
         if not np.isfinite(seg).all() or (seg[:, 1] < seg[:, 0]).any():
             raise ValueError(f'{name} must be finite with end >= start')
     if ambiguous_video_ids is None:
@@ -278,41 +277,52 @@ def temporal_map(pred_video_ids: Sequence,
     amb_segments = np.asarray(ambiguous_segments, np.float64).reshape(-1, 2)
     if len(ambiguous_video_ids) != amb_segments.shape[0]:
         raise ValueError('ambiguous arrays have different lengths')
+    return pred, gt, amb_segments
 
-    pv, gv, av, bv = _encode_videos(pred_video_ids, gt_video_ids,
-                                    ambiguous_video_ids,
-                                    list(blocked_videos))
-    if bv.size:
-        gkeep = ~np.isin(gv, bv)
-        gv, gt_segments, gt_labels = gv[gkeep], gt_segments[gkeep], \
-            gt_labels[gkeep]
-        pkeep = ~np.isin(pv, bv)
+
+def _select(arrays: dict, keep: np.ndarray) -> dict:
+    return {k: v[keep] for k, v in arrays.items()}
+
+
+def _scored_subset(pred, gt, amb_video, amb_segments, blocked, num_classes):
+    """Step 2: drop blocked videos (both sides), predictions intersecting an
+    ambiguous segment and predictions of classes without ground truth
+    (they cannot change any AP). Returns pred, gt and the per-class
+    ground-truth counts."""
+    if blocked.size:
+        gt = _select(gt, ~np.isin(gt['video'], blocked))
+        pkeep = ~np.isin(pred['video'], blocked)
     else:
-        pkeep = np.ones(n_pred, dtype=bool)
-    pkeep &= ~overlaps_ambiguous(pv, pred_segments, av, amb_segments)
+        pkeep = np.ones(pred['labels'].size, dtype=bool)
+    pkeep &= ~overlaps_ambiguous(pred['video'], pred['segments'], amb_video,
+                                 amb_segments)
+    npos = np.bincount(gt['labels'], minlength=num_classes)
+    pkeep &= npos[pred['labels']] > 0
+    return _select(pred, pkeep), gt, npos
 
-    npos = np.bincount(gt_labels, minlength=num_classes)
-    # Predictions of classes without ground truth cannot change any AP.
-    pkeep &= npos[pred_labels] > 0
-    pv, pred_segments = pv[pkeep], pred_segments[pkeep]
-    pred_labels, pred_scores = pred_labels[pkeep], pred_scores[pkeep]
-    n_pred, n_gt = pred_labels.size, gt_labels.size
 
-    # Rank: class-major, score descending, ties in input order (stable).
-    order = np.lexsort((-pred_scores, pred_labels))
-    pv, pred_segments, pred_labels = pv[order], pred_segments[order], \
-        pred_labels[order]
+def _ranked(pred):
+    """Step 3: class-major, score descending, ties in input order."""
+    order = np.lexsort((-pred['scores'], pred['labels']))
+    return _select(pred, order)
 
-    # Candidate pairs share video and class. Gt sorted by (class, video,
-    # start); with a positive threshold only gt that can overlap are paired:
+
+def _candidate_pairs(pred, gt, min_tiou):
+    """Step 4: (prediction, gt) pairs of the same video and class with
+    tIoU >= ``min_tiou``, each prediction's pairs by preference (highest
+    tIoU, then input gt order). ``gj`` indexes the gt sorted by (class,
+    video, start); returns ``pi, gj, tiou``."""
+    pv, pred_segments = pred['video'], pred['segments']
+    gv, gt_segments = gt['video'], gt['segments']
+    # With a positive threshold only gt that can overlap are paired:
     # start < pred end and start > pred start - longest gt of the group.
     num_v = int(max(pv.max(initial=-1), gv.max(initial=-1))) + 1
-    gkey = gt_labels * num_v + gv
+    gkey = gt['labels'] * num_v + gv
     gorder = np.lexsort((gt_segments[:, 0], gkey))
     gkey_sorted = gkey[gorder]
     gseg = gt_segments[gorder]
-    pkey = np.where(pv >= 0, pred_labels * num_v + pv, -1)
-    if tious.min() > 0 and n_gt:
+    pkey = np.where(pv >= 0, pred['labels'] * num_v + pv, -1)
+    if min_tiou > 0 and gkey.size:
         ukeys, first_idx = np.unique(gkey_sorted, return_index=True)
         longest = np.maximum.reduceat(gseg[:, 1] - gseg[:, 0], first_idx)
         slot = np.clip(np.searchsorted(ukeys, pkey), 0, ukeys.size - 1)
@@ -325,23 +335,31 @@ def temporal_map(pred_video_ids: Sequence,
         pi, gj = _expand_ranges(lo, hi)
     else:
         pi, gj = _expand_groups(pkey, gkey_sorted)
-    tiou = _pair_tiou(pred_segments[pi, 0], pred_segments[pi, 1],
-                      gseg[gj, 0], gseg[gj, 1])
-    cand = tiou >= tious.min()
+    tiou = pair_tiou(pred_segments[pi, 0], pred_segments[pi, 1],
+                     gseg[gj, 0], gseg[gj, 1])
+    cand = tiou >= min_tiou
     pi, gj, tiou = pi[cand], gj[cand], tiou[cand]
-    # Within a prediction: highest tIoU first, then input gt order.
     pref = np.lexsort((gorder[gj], -tiou, pi))
-    pi, gj, tiou = pi[pref], gj[pref], tiou[pref]
+    return pi[pref], gj[pref], tiou[pref]
 
+
+def _true_positives(pi, gj, tiou, tious, n_pred, n_gt) -> np.ndarray:
+    """Step 5: greedy matching at every threshold at once; (T, n_pred)."""
     pk_parts, gk_parts = [], []
     for t, thr in enumerate(tious):
         ok = tiou >= thr
         pk_parts.append(pi[ok] + t * n_pred)
         gk_parts.append(gj[ok] + t * n_gt)
-    tp = _greedy_match(
+    num_t = tious.size
+    return _greedy_match(
         np.concatenate(pk_parts), np.concatenate(gk_parts), num_t * n_pred,
         num_t * n_gt).reshape(num_t, n_pred)
 
+
+def _average_precisions(tp, pred_labels, npos):
+    """Step 6: AP per threshold and class (NaN without ground truth) and
+    their mean over classes with ground truth."""
+    num_t, num_classes = tp.shape[0], npos.size
     ap = np.full((num_t, num_classes), np.nan)
     ap[:, npos > 0] = 0.0
     bounds = np.searchsorted(pred_labels, np.arange(num_classes + 1))
@@ -431,168 +449,3 @@ def format_map_table(tiou_thresholds, mean_ap, ap=None,
 
 def _fmt(v) -> str:
     return 'n/a' if np.isnan(v) else f'{v:.2f}'
-
-
-# ---------------------------------------------------------------------------
-# File loaders shared by the metric and ``tools/eval_results.py``.
-
-
-def _segment(value, where: str) -> Tuple[float, float]:
-    try:
-        s, e = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f'{where}: "segment" must be [start, end], '
-                         f'got {value!r}') from None
-    if not (np.isfinite(s) and np.isfinite(e)) or e < s:
-        raise ValueError(f'{where}: bad segment {value!r}')
-    return s, e
-
-
-def load_ground_truth(path: str,
-                      subset: Optional[str] = None,
-                      classes: Optional[Sequence[str]] = None) -> dict:
-    """Read an ActivityNet-style ground-truth file into arrays.
-
-    The file holds ``{"classes": [...], "database": {video: {"subset",
-    "duration", "annotations": [{"label", "segment": [s, e]}]}}}``. Without
-    ``"classes"`` (e.g. the plain ActivityNet/THUMOS json) and without the
-    ``classes`` argument, the class list is the sorted set of labels of the
-    whole database. ``subset`` is compared case-insensitively (THUMOS files
-    say "Test", ours "test"); None keeps all videos.
-
-    Returns:
-        dict: ``classes`` (list), ``videos`` (list of all kept videos, with
-        or without instances), ``video_ids`` (M,) str, ``segments`` (M, 2),
-        ``labels`` (M,) int64.
-    """
-    data = load_json(path, 'ground-truth file')
-    database = data.get('database')
-    if not isinstance(database, dict):
-        raise ValueError(f'{path}: missing "database" object')
-    if classes is None:
-        classes = data.get('classes')
-    if classes is None:
-        classes = sorted({
-            str(a.get('label'))
-            for v in database.values() if isinstance(v, dict)
-            for a in v.get('annotations', []) if isinstance(a, dict)
-        })
-    classes = [str(c) for c in classes]
-    index = {c: i for i, c in enumerate(classes)}
-    want = None if subset is None else str(subset).lower()
-    videos, vids, segs, labels = [], [], [], []
-    for video, info in database.items():
-        if not isinstance(info, dict):
-            raise ValueError(f'{path}: video {video}: expected an object')
-        if want is not None and str(info.get('subset', '')).lower() != want:
-            continue
-        videos.append(video)
-        anns = info.get('annotations', [])
-        if not isinstance(anns, list):
-            raise ValueError(f'{path}: video {video}: "annotations" must be '
-                             'a list')
-        for k, ann in enumerate(anns):
-            where = f'{path}: video {video}, annotation {k}'
-            if not isinstance(ann, dict) or 'label' not in ann \
-                    or 'segment' not in ann:
-                raise ValueError(f'{where}: needs "label" and "segment"')
-            if ann['label'] not in index:
-                raise ValueError(f'{where}: unknown class {ann["label"]!r}')
-            vids.append(video)
-            segs.append(_segment(ann['segment'], where))
-            labels.append(index[ann['label']])
-    if want is not None and not videos:
-        raise ValueError(f'{path}: no video in subset {subset!r}')
-    return dict(
-        classes=classes,
-        videos=videos,
-        video_ids=np.asarray(vids, dtype=str),
-        segments=np.asarray(segs, dtype=np.float64).reshape(-1, 2),
-        labels=np.asarray(labels, dtype=np.int64))
-
-
-def load_predictions(path: str,
-                     classes: Sequence[str],
-                     known_videos: Optional[Iterable[str]] = None,
-                     blocked_videos: Iterable[str] = ()) -> dict:
-    """Read an ActivityNet-style results file into arrays.
-
-    ``{"results": {video: [{"label", "segment": [s, e], "score"}]}}``.
-    Videos in ``blocked_videos`` are skipped; any other video missing from
-    ``known_videos`` (when given) raises ValueError naming it.
-
-    Returns:
-        dict: ``video_ids`` (N,) str, ``segments`` (N, 2), ``labels`` (N,)
-        int64, ``scores`` (N,) float64.
-    """
-    data = load_json(path, 'results file')
-    results = data.get('results')
-    if not isinstance(results, dict):
-        raise ValueError(f'{path}: missing "results" object')
-    index = {c: i for i, c in enumerate(classes)}
-    known = None if known_videos is None else set(known_videos)
-    blocked = set(blocked_videos)
-    vids, segs, labels, scores = [], [], [], []
-    for video, dets in results.items():
-        if video in blocked:
-            continue
-        if known is not None and video not in known:
-            raise ValueError(f'{path}: predictions for video {video!r}, '
-                             'which is not in the ground truth (subset)')
-        if not isinstance(dets, list):
-            raise ValueError(f'{path}: video {video}: expected a list')
-        for k, det in enumerate(dets):
-            where = f'{path}: video {video}, detection {k}'
-            if not isinstance(det, dict) or not {'label', 'segment',
-                                                  'score'} <= det.keys():
-                raise ValueError(f'{where}: needs "label", "segment", '
-                                 '"score"')
-            if det['label'] not in index:
-                raise ValueError(f'{where}: unknown class {det["label"]!r}')
-            try:
-                score = float(det['score'])
-            except (TypeError, ValueError):
-                score = float('nan')
-            if np.isnan(score):
-                raise ValueError(f'{where}: bad score {det["score"]!r}')
-            vids.append(video)
-            segs.append(_segment(det['segment'], where))
-            labels.append(index[det['label']])
-            scores.append(score)
-    return dict(
-        video_ids=np.asarray(vids, dtype=str),
-        segments=np.asarray(segs, dtype=np.float64).reshape(-1, 2),
-        labels=np.asarray(labels, dtype=np.int64),
-        scores=np.asarray(scores, dtype=np.float64))
-
-
-def load_ambiguous(path: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Read THUMOS ``Ambiguous_*.txt`` lines ``video start end``.
-
-    Returns:
-        tuple: video ids (A,) str and segments (A, 2).
-    """
-    vids, segs = [], []
-    with open(path, 'r') as f:
-        for n, line in enumerate(f, 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 3:
-                raise ValueError(f'{path}:{n}: expected "video start end"')
-            vids.append(parts[0])
-            segs.append(_segment(parts[1:], f'{path}:{n}'))
-    return (np.asarray(vids, dtype=str),
-            np.asarray(segs, dtype=np.float64).reshape(-1, 2))
-
-
-def load_video_list(path: str) -> List[str]:
-    """Read a blocked-video list: a JSON list or one name per line."""
-    if osp.splitext(path)[1].lower() == '.json':
-        with open(path, 'r') as f:
-            data = json.load(f)
-        if not isinstance(data, list):
-            raise ValueError(f'{path}: expected a JSON list of video names')
-        return [str(v) for v in data]
-    with open(path, 'r') as f:
-        return [ln.strip() for ln in f if ln.strip()]

@@ -7,8 +7,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
 from mmtrpn.registry import METRICS
-from mmtrpn.utils.fileio import atomic_write_json
-from mmtrpn.version import __version__
+from mmtrpn.structures.annotations import (detections_to_results,
+                                           write_results_file)
+from mmtrpn.structures.segments import seconds_to_snippets
+from mmtrpn.structures.wstal_data_sample import to_detections
 from ..functional import (THUMOS_TIOUS, check_tiou_thresholds,
                           format_map_table, summarize_map, temporal_map)
 
@@ -16,19 +18,13 @@ _PRED_KEYS = ('pred_segments', 'pred_labels', 'pred_scores')
 _GT_KEYS = ('gt_segments', 'gt_labels')
 
 
-def _to_numpy(value, dtype, shape2=False) -> np.ndarray:
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    arr = np.asarray(value, dtype=dtype)
-    return arr.reshape(-1, 2) if shape2 else arr.reshape(-1)
-
-
 def _to_snippet_grid(entry: dict) -> dict:
     """Segments of one video in whole snippets (CO2-Net/DELU scoring)."""
     grid = dict(entry)
     for key in ('pred_segments', 'gt_segments', 'ambiguous_segments'):
         if key in entry:
-            grid[key] = np.round(entry[key] / entry['snippet_duration'])
+            grid[key] = seconds_to_snippets(entry[key],
+                                            entry['snippet_duration'])
     return grid
 
 
@@ -84,38 +80,29 @@ class TemporalMAPMetric(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Keep predictions and ground truth of each video."""
         for sample in data_samples:
-            if not isinstance(sample, dict):
-                sample = sample.to_dict()
-            video = sample.get('video_name')
+            dets = to_detections(sample)
+            video = dets.get('video_name')
             if video is None:
                 raise ValueError('TemporalMAPMetric: a data sample has no '
                                  '"video_name"')
-            missing = [k for k in _PRED_KEYS if k not in sample]
+            missing = [k for k in _PRED_KEYS if k not in dets]
             if missing:
                 raise ValueError(f'TemporalMAPMetric: video {video!r} lacks '
                                  f'predictions {missing}')
-            entry = dict(
-                video_name=str(video),
-                pred_segments=_to_numpy(sample['pred_segments'], np.float64,
-                                        True),
-                pred_labels=_to_numpy(sample['pred_labels'], np.int64),
-                pred_scores=_to_numpy(sample['pred_scores'], np.float64))
+            entry = {k: dets[k] for k in _PRED_KEYS}
+            entry['video_name'] = str(video)
             # Without gt fields the video is unknown to the ground truth;
             # compute_metrics reports it.
-            if all(k in sample for k in _GT_KEYS):
-                entry['gt_segments'] = _to_numpy(sample['gt_segments'],
-                                                 np.float64, True)
-                entry['gt_labels'] = _to_numpy(sample['gt_labels'], np.int64)
-            amb = sample.get('ambiguous_segments')
-            entry['ambiguous_segments'] = (
-                np.zeros((0, 2)) if amb is None else _to_numpy(
-                    amb, np.float64, True))
+            if all(k in dets for k in _GT_KEYS):
+                entry.update({k: dets[k] for k in _GT_KEYS})
+            entry['ambiguous_segments'] = dets.get('ambiguous_segments',
+                                                   np.zeros((0, 2)))
             if self.snippet_grid:
-                if sample.get('snippet_duration') is None:
+                if dets.get('snippet_duration') is None:
                     raise ValueError(
                         f'TemporalMAPMetric: snippet_grid needs the '
                         f'snippet_duration of video {video!r}')
-                entry['snippet_duration'] = float(sample['snippet_duration'])
+                entry['snippet_duration'] = float(dets['snippet_duration'])
             self.results.append(entry)
 
     def compute_metrics(self, results: list) -> dict:
@@ -175,22 +162,13 @@ class TemporalMAPMetric(BaseMetric):
         return summarize_map(self.tiou_thresholds, mean_ap)
 
     def _dump(self, entries, classes) -> None:
-        results = {}
-        for e in entries:
-            results[e['video_name']] = [
-                dict(
-                    label=classes[int(lab)],
-                    segment=[float(s[0]), float(s[1])],
-                    score=float(sc)) for s, lab, sc in zip(
-                        e['pred_segments'], e['pred_labels'],
-                        e['pred_scores'])
-            ]
-        payload = dict(
-            version=f'mmtrpn {__version__}',
-            results=results,
-            external_data={})
+        results = {
+            e['video_name']: detections_to_results(
+                e['pred_segments'], e['pred_labels'], e['pred_scores'],
+                classes)
+            for e in entries
+        }
         path = osp.abspath(self.dump_results)
-        # A crash mid-write must not leave a truncated file under the name.
-        atomic_write_json(path, payload)
+        write_results_file(path, results)
         print_log(f'Detections written to {path}',
                   logger=MMLogger.get_current_instance())

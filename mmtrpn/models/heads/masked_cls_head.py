@@ -12,9 +12,9 @@ def masked_avg_pool(tcas: torch.Tensor, mask: torch.Tensor,
                     valid: torch.Tensor) -> torch.Tensor:
     """Eq. 6: average of the T-CAS over proposal snippets.
 
-    A video whose proposal mask is empty falls back to the average over all
-    its valid snippets (a division by zero otherwise; the fallback keeps the
-    loss meaningful instead of pushing every class to 0). The mask's
+    A video whose proposal mask is empty gets the average over all its valid
+    snippets, only to stay finite: the localizer leaves such videos out of
+    the loss (``TemporalProposalStage.empty_mask``). The mask's
     straight-through gradient flows through both sums.
 
     Args:
@@ -121,7 +121,10 @@ class MaskedClassifierHead(BaseModule):
                          self.topk_ratio if ratio is None else ratio)
 
     def loss(self, video_probs: torch.Tensor, labels: torch.Tensor,
-             background: float) -> torch.Tensor:
-        """MIL loss of ``labels`` (B, C) with the background target added."""
+             background: float,
+             video_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """MIL loss of ``labels`` (B, C) with the background target added;
+        videos of ``video_weight`` 0 do not count."""
         bg = labels.new_full((labels.shape[0], 1), background)
-        return self.loss_mil(video_probs, torch.cat([labels, bg], dim=-1))
+        return self.loss_mil(video_probs, torch.cat([labels, bg], dim=-1),
+                             video_weight)

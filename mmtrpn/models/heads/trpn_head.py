@@ -24,12 +24,11 @@ class TRPNHead(BaseModule):
     ``noise='normal'`` adds standard normal noise to the two logits instead
     (the paper's Eq. 3 writes ``log(p + N)``, undefined for negative noise;
     we read it as noise added to the log-probabilities).
-    ``train_mask_bias`` b (ours) lowers the foreground logit of the training
-    sampler to ``log p - b``: a snippet enters the training mask with
-    probability ``p e^-b / (p e^-b + 1 - p)``, so the proposals that teach the
-    classifier are the confident cores only, while ``FSS_trpn`` itself (the
-    inference curve) is unchanged. ``b = 0`` is the paper's sampler; it
-    trains badly on our benchmarks (docs/method.md, docs/benchmarks.md).
+    ``train_mask_bias`` b (an option, not the paper) lowers the foreground
+    logit of the training sampler to ``log p - b``: a snippet then enters the
+    training mask with probability ``p e^-b / (p e^-b + 1 - p)``, while
+    ``FSS_trpn`` itself (the inference curve) is unchanged. ``b = 0`` is the
+    paper's sampler (Eq. 3) and the default.
 
     Inference mask: ``FSS_trpn > infer_threshold``.
 
@@ -42,7 +41,7 @@ class TRPNHead(BaseModule):
         infer_threshold (float): Threshold of the inference mask.
             Defaults to 0.5.
         train_mask_bias (float): Bias b subtracted from the foreground logit
-            of the training sampler. Defaults to 3.0 (0 = paper).
+            of the training sampler. Defaults to 0 (the paper's sampler).
         eps (float): Clamp for probabilities inside logs. Defaults to 1e-6.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
@@ -54,7 +53,7 @@ class TRPNHead(BaseModule):
                  tau: float = 0.1,
                  noise: str = 'gumbel',
                  infer_threshold: float = 0.5,
-                 train_mask_bias: float = 3.0,
+                 train_mask_bias: float = 0.0,
                  eps: float = 1e-6,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)

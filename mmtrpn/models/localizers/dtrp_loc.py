@@ -7,20 +7,37 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
-from mmtrpn.registry import MODELS
+from mmtrpn.registry import MODELS, TASK_UTILS
 from ..heads.masked_cls_head import topk_pool
-from ..losses.pseudo_label_loss import MutualLearningLoss, PseudoLabelKLLoss
+from ..proposals import (TemporalProposalStage, gt_snippet_masks,
+                         masked_mean_over)
 
-PROPOSAL_SOURCES = ('trpn', 'trpn_pl', 'none', 'gt')
-_DEFAULT_LOSS_WEIGHTS = dict(mil_proposal=1.0, mil_full=1.0, ml=1.0, kl=0.8)
+# The one statement of each default; a partial config dict is merged over it.
+DEFAULT_TEST_CFG = dict(
+    postprocessor=dict(type='WSTALPostProcessor'),
+    fg_source='trpn',
+    cas_source='full',
+    topk_ratio=8)
+DEFAULT_LOSS_WEIGHTS = dict(mil_proposal=1.0, mil_full=1.0)
+FG_SOURCES = ('trpn', 'cls')
+CAS_SOURCES = ('full', 'masked')
+PSEUDO_LABEL_SOURCES = ('full', 'masked')
 
 
-def _check_keys(name: str, cfg: dict, allowed) -> None:
-    # a typo in a weight name would otherwise silently keep the default
-    unknown = set(cfg) - set(allowed)
+def merge_defaults(name: str, defaults: dict, cfg: Optional[dict]) -> dict:
+    """``defaults`` updated by ``cfg``; a key ``defaults`` lacks is an error
+    (a typo would otherwise silently keep the default)."""
+    cfg = dict(cfg or {})
+    unknown = set(cfg) - set(defaults)
     if unknown:
         raise KeyError(f'unknown {name} keys {sorted(unknown)}; '
-                       f'expected a subset of {sorted(allowed)}')
+                       f'expected a subset of {sorted(defaults)}')
+    return dict(copy.deepcopy(defaults), **cfg)
+
+
+def check_choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise ValueError(f'{name} must be one of {choices}, got {value!r}')
 
 
 def pad_inputs(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
@@ -44,66 +61,26 @@ def pad_inputs(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
     return x, valid
 
 
-def segments_to_snippet_mask(segments: torch.Tensor, snippet_duration: float,
-                             num_snippets: int,
-                             snippet_indices: Optional[torch.Tensor] = None,
-                             device=None) -> torch.Tensor:
-    """Oracle proposal mask: 1 where a snippet overlaps a ground-truth segment.
-
-    Snippet ``s`` of the full video spans ``[s*d, (s+1)*d)`` seconds. With
-    ``snippet_indices`` (training-time sampling), row ``t`` of the input is
-    original snippet ``snippet_indices[t]``.
-
-    Returns:
-        Tensor: (num_snippets,) float 0/1.
-    """
-    if snippet_indices is None:
-        index = torch.arange(num_snippets, device=device)
-    else:
-        index = torch.as_tensor(snippet_indices, device=device).long()
-        index = index[:num_snippets]
-    start = index.double() * snippet_duration
-    end = start + snippet_duration
-    segments = torch.as_tensor(
-        segments, dtype=torch.float64, device=device).reshape(-1, 2)
-    if segments.numel() == 0:
-        return torch.zeros(len(index), device=device)
-    # strict overlap of [start, end) with [seg_start, seg_end]
-    hit = (start[:, None] < segments[None, :, 1]) & (
-        end[:, None] > segments[None, :, 0])
-    return hit.any(dim=1).float()
-
-
 @MODELS.register_module()
 class DTRPLoc(BaseModel):
     """Dual-modality temporal region proposal localizer.
 
-    Pipeline (method.md): optional DMF neck -> T-RPN gives ``FSS_trpn`` and a
-    proposal mask -> shared classifier on masked features (stage 2, average
-    pooling over proposals, ``loss_mil_proposal``) and on the full sequence
-    (ACoL, top-k pooling, ``loss_mil_full``) -> pseudo-label losses
-    ``loss_kl`` and ``loss_ml`` train the T-RPN from the classifier.
+    Pipeline (method.md): optional DMF neck -> proposal stage
+    (:class:`TemporalProposalStage`: T-RPN ``FSS_trpn`` and a proposal mask)
+    -> shared classifier on masked features (stage 2, average pooling over
+    proposals, ``loss_mil_proposal``) and on the full sequence (ACoL, top-k
+    pooling, ``loss_mil_full``) -> the stage's pseudo-label losses
+    ``loss_kl`` and ``loss_ml`` teach the T-RPN from the classifier.
 
     ``inputs`` are a list of (T_i, D_rgb + D_flow) tensors (RGB columns first)
     or a stacked (B, T, D) tensor; lists are zero-padded with a (B, T) mask
     that every module respects.
 
-    Switches (Tables 3 and 4 of the paper). ``proposal_source`` is the one
-    canonical switch for where the proposal mask comes from and whether
-    pseudo-labels train the T-RPN:
-
-    - ``'trpn_pl'``: T-RPN* -- T-RPN mask, trained end to end and with PLG
-      (``loss_kl`` + ``loss_ml``). Default when ``rpn_head`` is given.
-    - ``'trpn'``: T-RPN mask, trained end to end only (no PLG).
-    - ``'none'``: no proposals: the classifier runs on the full sequence
-      with top-k MIL only (the plain baseline); ``rpn_head`` is not built.
-    - ``'gt'``: oracle mask from ``gt_segments`` (upper bound);
-      ``rpn_head`` is not built.
-
-    ``with_plg`` is a shorthand for Table 3 configs: when
-    ``proposal_source`` is None it picks ``'trpn_pl'`` (True/None) or
-    ``'trpn'`` (False), or ``'none'`` when ``rpn_head`` is None. When both
-    are given they must agree (``with_plg`` True iff ``'trpn_pl'``).
+    ``proposal_stage.source`` is the one switch of Table 4 (and of the
+    T-RPN/PLG columns of Table 3): ``'trpn_pl'`` (T-RPN*), ``'trpn'``,
+    ``'none'`` (the classifier alone with top-k MIL: the plain baseline),
+    ``'gt'`` (ground-truth proposals at training and test: the upper bound)
+    and ``'gt_train'`` (ground truth at training only).
 
     Args:
         num_classes (int): Number of action classes C.
@@ -112,25 +89,28 @@ class DTRPLoc(BaseModel):
         neck (dict, optional): DMF neck config; None concatenates the
             modalities unchanged. ``rgb_channels``/``flow_channels`` default
             to ``feature_dims``.
-        rpn_head (dict, optional): T-RPN head config; ``in_channels`` defaults
-            to the fused width.
+        proposal_stage (dict, optional): Proposal stage config; None means
+            ``source='none'``. ``in_channels`` defaults to the fused width.
         cls_head (dict): Classifier head config; ``in_channels`` and
             ``num_classes`` default from the model.
         with_acol (bool): Add the full-sequence top-k MIL loss when a
             proposal mask exists. Defaults to True.
-        with_plg (bool, optional): See above. Defaults to None.
-        proposal_source (str, optional): See above. Defaults to None.
-        pseudo_label (dict): ``sigma`` (2) and ``tau`` (0.2) of the
-            pseudo-label, ``source`` ``'full'`` (T-CAS of the unmasked
-            sequence) or ``'masked'`` (T-CAS of the proposal branch).
-        loss_weights (dict): Weights of ``mil_proposal`` (1), ``mil_full``
-            (1), ``ml`` (lambda1 = 1) and ``kl`` (lambda2 = 0.8).
-        ml_alpha (Sequence[float]): Weights of the stage-1 and stage-2 terms
-            of ``loss_ml``. Defaults to (0.9, 0.1).
-        test_cfg (dict): ``postprocessor`` (config of a callable, or None to
-            skip segment generation), ``fg_source`` ``'trpn'`` (FSS_trpn) or
-            ``'cls'`` (1 - background of T-CAS_full), ``topk_ratio`` (8) for
+        pseudo_label_source (str): T-CAS behind ``FSS_cls``: ``'full'``
+            (the unmasked sequence) or ``'masked'`` (the proposal branch).
+            Defaults to 'full'.
+        loss_weights (dict): ``mil_proposal`` (1) and ``mil_full`` (1).
+        test_cfg (dict): Merged over :data:`DEFAULT_TEST_CFG`:
+            ``postprocessor`` (config of a callable, or None to skip segment
+            generation), ``fg_source`` ``'trpn'`` (the stage's foreground)
+            or ``'cls'`` (1 - background of T-CAS_full), ``cas_source``
+            ``'full'`` (classifier on the unmasked input) or ``'masked'``
+            (two-stage: the classifier on the features masked by the
+            inference proposals, zero outside them), ``topk_ratio`` (8) for
             the video scores.
+        log_gt_diagnostics (bool): Log how the training proposals, the
+            pseudo-label and the classifier's background column compare
+            with the ground-truth segments (never used for training).
+            Defaults to False.
         data_preprocessor (dict): Defaults to ``BaseDataPreprocessor``.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
@@ -139,18 +119,14 @@ class DTRPLoc(BaseModel):
                  num_classes: int,
                  feature_dims: Sequence[int] = (1024, 1024),
                  neck: Optional[dict] = dict(type='DMFNeck'),
-                 rpn_head: Optional[dict] = dict(type='TRPNHead'),
+                 proposal_stage: Optional[dict] = dict(
+                     type='TemporalProposalStage'),
                  cls_head: dict = dict(type='MaskedClassifierHead'),
                  with_acol: bool = True,
-                 with_plg: Optional[bool] = None,
-                 proposal_source: Optional[str] = None,
-                 pseudo_label: dict = dict(sigma=2, tau=0.2, source='full'),
-                 loss_weights: dict = dict(ml=1.0, kl=0.8),
-                 ml_alpha: Sequence[float] = (0.9, 0.1),
-                 test_cfg: Optional[dict] = dict(
-                     postprocessor=dict(type='WSTALPostProcessor'),
-                     fg_source='trpn',
-                     topk_ratio=8),
+                 pseudo_label_source: str = 'full',
+                 loss_weights: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 log_gt_diagnostics: bool = False,
                  data_preprocessor: Optional[dict] = dict(
                      type='BaseDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
@@ -158,13 +134,15 @@ class DTRPLoc(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.num_classes = num_classes
         self.feature_dims = tuple(int(d) for d in feature_dims)
-        assert len(self.feature_dims) == 2, 'feature_dims is (D_rgb, D_flow)'
+        if len(self.feature_dims) != 2:
+            raise ValueError('model.feature_dims is (D_rgb, D_flow), got '
+                             f'{feature_dims}')
         in_channels = sum(self.feature_dims)
-
-        self.proposal_source = self._resolve_proposal_source(
-            rpn_head, with_plg, proposal_source)
-        self.with_plg = self.proposal_source == 'trpn_pl'
         self.with_acol = with_acol
+        check_choice('model.pseudo_label_source', pseudo_label_source,
+                     PSEUDO_LABEL_SOURCES)
+        self.pseudo_label_source = pseudo_label_source
+        self.log_gt_diagnostics = log_gt_diagnostics
 
         if neck is not None:
             neck = copy.deepcopy(neck)
@@ -174,61 +152,36 @@ class DTRPLoc(BaseModel):
         else:
             self.neck = None
 
-        if self.proposal_source in ('trpn', 'trpn_pl'):
-            rpn_head = copy.deepcopy(rpn_head)
-            rpn_head.setdefault('in_channels', in_channels)
-            self.rpn_head = MODELS.build(rpn_head)
-        else:
-            self.rpn_head = None
+        stage = copy.deepcopy(proposal_stage or dict(
+            type='TemporalProposalStage', source='none'))
+        stage.setdefault('type', 'TemporalProposalStage')
+        stage.setdefault('in_channels', in_channels)
+        self.proposal_stage: TemporalProposalStage = MODELS.build(stage)
 
         cls_head = copy.deepcopy(cls_head)
         cls_head.setdefault('in_channels', in_channels)
         cls_head.setdefault('num_classes', num_classes)
-        assert cls_head['num_classes'] == num_classes
+        if cls_head['num_classes'] != num_classes:
+            raise ValueError(
+                f'model.cls_head.num_classes={cls_head["num_classes"]} '
+                f'differs from model.num_classes={num_classes}')
         self.cls_head = MODELS.build(cls_head)
 
-        pseudo_label = dict(dict(sigma=2, tau=0.2, source='full'),
-                            **(pseudo_label or {}))
-        _check_keys('pseudo_label', pseudo_label, ('sigma', 'tau', 'source'))
-        if pseudo_label['source'] not in ('full', 'masked'):
-            raise ValueError('pseudo_label.source must be full or masked, '
-                             f'got {pseudo_label["source"]}')
-        self.pseudo_label_source = pseudo_label['source']
-        self.loss_kl = PseudoLabelKLLoss(
-            sigma=pseudo_label['sigma'], tau=pseudo_label['tau'])
-        self.loss_ml = MutualLearningLoss(alpha=ml_alpha)
-        _check_keys('loss_weights', loss_weights or {}, _DEFAULT_LOSS_WEIGHTS)
-        self.loss_weights = dict(_DEFAULT_LOSS_WEIGHTS, **(loss_weights or {}))
-
-        self.test_cfg = dict(
-            dict(postprocessor=None, fg_source='trpn', topk_ratio=8),
-            **(test_cfg or {}))
-        if self.test_cfg['fg_source'] not in ('trpn', 'cls'):
-            raise ValueError('test_cfg.fg_source must be trpn or cls')
+        self.loss_weights = merge_defaults('model.loss_weights',
+                                           DEFAULT_LOSS_WEIGHTS, loss_weights)
+        self.test_cfg = merge_defaults('model.test_cfg', DEFAULT_TEST_CFG,
+                                       test_cfg)
+        check_choice('model.test_cfg.fg_source', self.test_cfg['fg_source'],
+                     FG_SOURCES)
+        check_choice('model.test_cfg.cas_source',
+                     self.test_cfg['cas_source'], CAS_SOURCES)
         post = self.test_cfg['postprocessor']
-        self.postprocessor = MODELS.build(post) if isinstance(post,
-                                                              dict) else post
+        self.postprocessor = TASK_UTILS.build(post) if isinstance(
+            post, dict) else post
 
-    @staticmethod
-    def _resolve_proposal_source(rpn_head, with_plg, proposal_source) -> str:
-        if proposal_source is None:
-            if rpn_head is None:
-                if with_plg:
-                    raise ValueError('with_plg=True needs an rpn_head')
-                return 'none'
-            return 'trpn' if with_plg is False else 'trpn_pl'
-        if proposal_source not in PROPOSAL_SOURCES:
-            raise ValueError(f'proposal_source must be one of '
-                             f'{PROPOSAL_SOURCES}, got {proposal_source}')
-        if with_plg is not None and bool(with_plg) != (
-                proposal_source == 'trpn_pl'):
-            raise ValueError(
-                f'with_plg={with_plg} contradicts proposal_source='
-                f"'{proposal_source}' (PLG is on exactly for 'trpn_pl')")
-        if proposal_source in ('trpn', 'trpn_pl') and rpn_head is None:
-            raise ValueError(f"proposal_source='{proposal_source}' needs an "
-                             'rpn_head')
-        return proposal_source
+    @property
+    def proposal_source(self) -> str:
+        return self.proposal_stage.source
 
     @property
     def with_neck(self) -> bool:
@@ -236,15 +189,24 @@ class DTRPLoc(BaseModel):
 
     @property
     def with_trpn(self) -> bool:
-        return self.rpn_head is not None
+        return self.proposal_stage.with_rpn
+
+    @property
+    def with_plg(self) -> bool:
+        return self.proposal_stage.with_plg
+
+    @property
+    def rpn_head(self):
+        return self.proposal_stage.rpn_head
 
     # ------------------------------------------------------------------ utils
     def extract_feat(self, x: torch.Tensor,
                      valid: torch.Tensor) -> torch.Tensor:
         """Fused features ``X+`` (B, T, D_rgb + D_flow), zero at padding."""
-        assert x.shape[-1] == sum(self.feature_dims), (
-            f'inputs have {x.shape[-1]} columns, feature_dims say '
-            f'{self.feature_dims}')
+        if x.shape[-1] != sum(self.feature_dims):
+            raise ValueError(
+                f'inputs have {x.shape[-1]} columns, model.feature_dims '
+                f'say {self.feature_dims}')
         if self.with_neck:
             return self.neck(x, valid)
         return x * valid.unsqueeze(-1)
@@ -259,17 +221,7 @@ class DTRPLoc(BaseModel):
     def gt_proposal_mask(self, data_samples, valid: torch.Tensor
                          ) -> torch.Tensor:
         """(B, T) oracle mask from each sample's ``gt_segments`` (seconds)."""
-        masks = valid.new_zeros(valid.shape)
-        for i, ds in enumerate(data_samples):
-            length = int(valid[i].sum().item())
-            mask = segments_to_snippet_mask(
-                ds.gt_segments,
-                float(ds.metainfo['snippet_duration']),
-                length,
-                snippet_indices=ds.get('snippet_indices', None),
-                device=valid.device)
-            masks[i, :length] = mask.to(masks.dtype)
-        return masks
+        return gt_snippet_masks(data_samples, valid)
 
     # ---------------------------------------------------------------- forward
     def forward(self,
@@ -287,18 +239,11 @@ class DTRPLoc(BaseModel):
                            'predict and tensor mode')
 
     def _forward(self, inputs, data_samples=None):
-        """Raw outputs ``(T-CAS_full (B,T,C+1), fg_curve (B,T), valid)``."""
+        """Raw outputs ``(T-CAS (B,T,C+1), fg_curve (B,T), valid)``."""
         x, valid = pad_inputs(inputs)
-        feat = self.extract_feat(x, valid)
-        tcas_full = self.cls_head(feat, valid)
-        fss_trpn = self.rpn_head(feat, valid) if self.with_trpn else None
-        fg = self._fg_curve(tcas_full, valid, fss_trpn)
-        return tcas_full, fg, valid
-
-    def _fg_curve(self, tcas_full, valid, fss_trpn=None):
-        if fss_trpn is not None and self.test_cfg['fg_source'] == 'trpn':
-            return fss_trpn
-        return (1 - tcas_full[..., -1]) * valid
+        out = self._inference(self.extract_feat(x, valid), valid,
+                              data_samples)
+        return out['tcas'], out['fg'], valid
 
     # ------------------------------------------------------------------- loss
     def loss(self, inputs, data_samples: List[BaseDataElement]
@@ -308,29 +253,24 @@ class DTRPLoc(BaseModel):
         feat = self.extract_feat(x, valid)
         labels = self._labels(data_samples, x.device, x.dtype)
         w = self.loss_weights
-        losses, diag = {}, {}
+        stage = self.proposal_stage
+        losses = {}
 
-        fss_trpn = None
-        if self.with_trpn:
-            fss_trpn = self.rpn_head(feat, valid)
-            mask = self.rpn_head.sample_mask(fss_trpn, valid)
-        elif self.proposal_source == 'gt':
-            mask = self.gt_proposal_mask(data_samples, valid)
-        else:
-            mask = None
-
+        mask, fss_trpn = stage.train_proposals(feat, valid, data_samples)
         tcas_masked = None
         if mask is not None:
             tcas_masked = self.cls_head(feat * mask.unsqueeze(-1), valid)
             video_probs = self.cls_head.masked_avg_pool(
                 tcas_masked, mask, valid)
+            # a video whose mask is empty has no proposals to learn from
             losses['loss_mil_proposal'] = w['mil_proposal'] * \
-                self.cls_head.loss(video_probs, labels, background=0.)
+                self.cls_head.loss(video_probs, labels, background=0.,
+                                   video_weight=stage.nonempty(mask, valid))
 
         # the full branch is the MIL of the baseline, the ACoL branch, and
         # the default source of the pseudo-label
         mil_full = mask is None or self.with_acol
-        need_full = mil_full or (self.with_plg
+        need_full = mil_full or (stage.with_plg
                                  and self.pseudo_label_source == 'full')
         tcas_full = self.cls_head(feat, valid) if need_full else None
         if mil_full:
@@ -338,26 +278,68 @@ class DTRPLoc(BaseModel):
             losses['loss_mil_full'] = w['mil_full'] * \
                 self.cls_head.loss(video_probs, labels, background=1.)
 
-        if self.with_plg:
+        if stage.with_plg:
             tcas_src = (
                 tcas_full
                 if self.pseudo_label_source == 'full' else tcas_masked)
             fss_cls = (1 - tcas_src[..., -1]) * valid
-            losses['loss_kl'] = w['kl'] * self.loss_kl(
-                fss_trpn, fss_cls, tcas_src, valid)
-            losses['loss_ml'] = w['ml'] * self.loss_ml(
-                fss_trpn, fss_cls, valid)
+            losses.update(stage.loss(fss_trpn, fss_cls, tcas_src, valid))
 
+        losses.update(self._diagnostics(mask, fss_trpn, tcas_full, valid,
+                                        data_samples))
+        return losses
+
+    @torch.no_grad()
+    def _diagnostics(self, mask, fss_trpn, tcas_full, valid, data_samples):
+        """Logged values without ``loss`` in their keys (never summed)."""
+        diag = {}
         num_valid = valid.sum().clamp_min(1)
         if mask is not None:
             diag['proposal_ratio'] = (mask.detach() * valid).sum() / num_valid
+            diag['proposal_empty'] = 1 - self.proposal_stage.nonempty(
+                mask, valid).mean()
         if fss_trpn is not None:
             diag['fss_trpn_mean'] = (fss_trpn.detach() *
                                      valid).sum() / num_valid
-        losses.update(diag)
-        return losses
+        if not self.log_gt_diagnostics:
+            return diag
+        gt = gt_snippet_masks(data_samples, valid)
+        diag['gt_ratio'] = gt.sum() / num_valid
+        diag.update(self.proposal_stage.diagnostics(mask, fss_trpn, gt,
+                                                    valid))
+        if tcas_full is not None:
+            bg = tcas_full[..., -1].detach()
+            diag['bg_in_gt'] = masked_mean_over(bg, gt)
+            diag['bg_out_gt'] = masked_mean_over(bg, valid - gt)
+            if self.proposal_stage.with_plg:
+                target = self.proposal_stage.loss_pseudo_label.target(
+                    (1 - bg) * valid, valid)
+                diag['pl_in_gt'] = masked_mean_over(target, gt)
+                diag['pl_out_gt'] = masked_mean_over(target, valid - gt)
+        return diag
 
     # ---------------------------------------------------------------- predict
+    def _inference(self, feat, valid, data_samples=None) -> dict:
+        """T-CAS, foreground curve, video scores and proposal mask."""
+        tcas_full = self.cls_head(feat, valid)
+        video_scores = topk_pool(tcas_full[..., :self.num_classes], valid,
+                                 self.test_cfg['topk_ratio'])
+        proposal, fss = self.proposal_stage.test_proposals(
+            feat, valid, data_samples)
+        tcas = tcas_full
+        if proposal is not None and self.test_cfg['cas_source'] == 'masked':
+            # stage 2 of the two-stage inference: classify the proposals
+            tcas = self.cls_head(feat * proposal.unsqueeze(-1), valid) * \
+                proposal.unsqueeze(-1)
+        if fss is not None and self.test_cfg['fg_source'] == 'trpn':
+            fg = fss
+        else:
+            fg = (1 - tcas_full[..., -1]) * valid
+        if proposal is None:
+            proposal = valid.clone()
+        return dict(tcas=tcas, fg=fg, video_scores=video_scores,
+                    proposal=proposal)
+
     @torch.no_grad()
     def predict(self, inputs, data_samples: Optional[List[BaseDataElement]]
                 ) -> List[BaseDataElement]:
@@ -369,39 +351,30 @@ class DTRPLoc(BaseModel):
         ``cas`` (T, C) and ``proposal_mask`` (T,).
         """
         x, valid = pad_inputs(inputs)
-        feat = self.extract_feat(x, valid)
-        tcas_full = self.cls_head(feat, valid)
-        cas = tcas_full[..., :self.num_classes]
-        video_scores = topk_pool(cas, valid, self.test_cfg['topk_ratio'])
-        fss_trpn = self.rpn_head(feat, valid) if self.with_trpn else None
-        fg = self._fg_curve(tcas_full, valid, fss_trpn)
-        if self.with_trpn:
-            proposal = self.rpn_head.predict_mask(fss_trpn, valid)
-        elif self.proposal_source == 'gt' and data_samples is not None:
-            proposal = self.gt_proposal_mask(data_samples, valid)
-        else:
-            proposal = valid.clone()
-
+        out = self._inference(self.extract_feat(x, valid), valid,
+                              data_samples)
+        cas = out['tcas'][..., :self.num_classes]
         if data_samples is None:
             data_samples = [BaseDataElement() for _ in range(x.shape[0])]
         results = []
         for i, ds in enumerate(data_samples):
             length = int(valid[i].sum().item())
-            out = ds.clone()
+            res = ds.clone()
             cas_i = cas[i, :length]
-            fg_i = fg[i, :length]
-            pred = self._postprocess(cas_i, video_scores[i], fg_i, ds)
-            out.pred_segments = torch.as_tensor(
+            fg_i = out['fg'][i, :length]
+            scores_i = out['video_scores'][i]
+            pred = self._postprocess(cas_i, scores_i, fg_i, ds)
+            res.pred_segments = torch.as_tensor(
                 pred['segments'], dtype=torch.float32).reshape(-1, 2)
-            out.pred_labels = torch.as_tensor(
+            res.pred_labels = torch.as_tensor(
                 pred['labels'], dtype=torch.int64).reshape(-1)
-            out.pred_scores = torch.as_tensor(
+            res.pred_scores = torch.as_tensor(
                 pred['scores'], dtype=torch.float32).reshape(-1)
-            out.video_scores = video_scores[i].cpu()
-            out.fg_curve = fg_i.cpu()
-            out.cas = cas_i.cpu()
-            out.proposal_mask = proposal[i, :length].cpu()
-            results.append(out)
+            res.video_scores = scores_i.cpu()
+            res.fg_curve = fg_i.cpu()
+            res.cas = cas_i.cpu()
+            res.proposal_mask = out['proposal'][i, :length].cpu()
+            results.append(res)
         return results
 
     def _postprocess(self, cas, video_scores, fg_curve, data_sample):
@@ -417,3 +390,6 @@ class DTRPLoc(BaseModel):
             fg_curve.float().cpu().numpy(),
             snippet_duration=float(meta['snippet_duration']),
             duration=meta.get('duration', None))
+
+
+__all__ = ['DTRPLoc', 'pad_inputs', 'merge_defaults', 'check_choice']

@@ -1,8 +1,16 @@
+from .asm_losses import ASMLocMILLoss, UncertaintyPseudoInstanceLoss
+from .co2_losses import (AttentionGuideLoss, AttentionNormLoss,
+                         CoActivitySimilarityLoss, TopkSoftmaxMILLoss)
 from .mil_loss import BalancedMILLoss
-from .pseudo_label_loss import (MutualLearningLoss, PseudoLabelKLLoss,
-                                gaussian_smooth, snippet_uncertainty)
+from .pseudo_label_loss import (ForegroundNormLoss, MutualLearningLoss,
+                                PseudoLabelLoss, bernoulli_kl,
+                                gaussian_smooth, masked_time_mean,
+                                snippet_uncertainty)
 
 __all__ = [
-    'BalancedMILLoss', 'PseudoLabelKLLoss', 'MutualLearningLoss',
-    'gaussian_smooth', 'snippet_uncertainty'
+    'BalancedMILLoss', 'PseudoLabelLoss', 'MutualLearningLoss',
+    'ForegroundNormLoss', 'bernoulli_kl', 'gaussian_smooth',
+    'masked_time_mean', 'snippet_uncertainty', 'TopkSoftmaxMILLoss',
+    'CoActivitySimilarityLoss', 'AttentionNormLoss', 'AttentionGuideLoss',
+    'ASMLocMILLoss', 'UncertaintyPseudoInstanceLoss'
 ]

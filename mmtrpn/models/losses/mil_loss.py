@@ -1,4 +1,6 @@
 """Label-balanced multiple-instance loss (Eq. 7 / Eq. 13 of the paper)."""
+from typing import Optional
+
 import torch
 import torch.nn as nn
 
@@ -26,13 +28,16 @@ class BalancedMILLoss(nn.Module):
         super().__init__()
         self.eps = eps
 
-    def forward(self, probs: torch.Tensor,
-                labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, probs: torch.Tensor, labels: torch.Tensor,
+                video_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Compute the loss.
 
         Args:
             probs (Tensor): Video-level probabilities, shape (B, K).
             labels (Tensor): Multi-hot targets, shape (B, K).
+            video_weight (Tensor, optional): (B,) 0/1 weights; videos with
+                weight 0 do not count (the mean is over the others, and 0
+                when there are none).
 
         Returns:
             Tensor: Scalar loss.
@@ -44,4 +49,8 @@ class BalancedMILLoss(nn.Module):
         num_neg = (1 - labels).sum(dim=-1, keepdim=True).clamp_min(1.0)
         pos = labels / num_pos * probs.log()
         neg = (1 - labels) / num_neg * (1 - probs).log()
-        return -(pos + neg).sum(dim=-1).mean()
+        per_video = -(pos + neg).sum(dim=-1)
+        if video_weight is None:
+            return per_video.mean()
+        video_weight = video_weight.to(per_video.dtype)
+        return (per_video * video_weight).sum() / video_weight.sum().clamp_min(1)

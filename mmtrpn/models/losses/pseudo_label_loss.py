@@ -16,6 +16,8 @@ from mmtrpn.registry import MODELS
 # Finite stand-in for -inf at padded snippets: an infinite logit would turn
 # 0 * inf into NaN in the backward pass.
 _NEG_LARGE = -1e4
+PSEUDO_LABEL_FORMS = ('bernoulli', 'eq10')
+TARGET_RESCALES = ('none', 'minmax')
 
 
 def gaussian_smooth(x: torch.Tensor, valid: torch.Tensor,
@@ -51,36 +53,104 @@ def snippet_uncertainty(tcas: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     return -tcas.clamp(eps, 1 - eps).log().sum(dim=-1)
 
 
-@MODELS.register_module()
-class PseudoLabelKLLoss(nn.Module):
-    """Confidence-weighted KL between the T-RPN and the pseudo-label.
+def masked_time_mean(x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """(B, T) -> (B,) mean over each video's valid snippets."""
+    return (x * valid).sum(-1) / valid.sum(-1).clamp_min(1)
 
-    ``q = softmax_t(G_sigma(FSS_cls) / tau)`` over the valid snippets is the
-    pseudo-label, ``p = FSS_trpn / sum_t FSS_trpn``, and
-    ``L = sum_t w_t p_t (log p_t - log q_t)`` with
-    ``w_t = eps_t / mean_t(eps)`` from :func:`snippet_uncertainty`.
-    ``q`` and ``w`` are detached: this loss trains only the T-RPN.
-    Averaged over the batch.
+
+def bernoulli_kl(target: torch.Tensor, prob: torch.Tensor,
+                 eps: float = 1e-6) -> torch.Tensor:
+    """``KL(Bern(target) || Bern(prob))`` elementwise.
+
+    Written as cross-entropy minus the target's entropy so that it is >= 0
+    and exactly 0 at ``prob == target`` (up to the ``eps`` clamp).
+    """
+    p = prob.clamp(eps, 1 - eps)
+    y = target.clamp(0, 1)
+    cross = -(y * p.log() + (1 - y) * (1 - p).log())
+    # xlogy: 0 log 0 = 0, so a 0/1 target has exactly zero entropy
+    neg_entropy = torch.xlogy(y, y) + torch.xlogy(1 - y, 1 - y)
+    return cross + neg_entropy
+
+
+@MODELS.register_module()
+class PseudoLabelLoss(nn.Module):
+    """Confidence-weighted pseudo-label loss of the T-RPN (PLG, Eq. 8-10).
+
+    Both forms smooth the classifier's foreground ``FSS_cls`` (Eq. 8) with a
+    mask-aware Gaussian (Eq. 9) and weight snippets by the detached
+    ``w_t = eps_t / mean_t(eps)`` of Eq. 10. The target and the weights are
+    detached: the loss trains only the T-RPN side.
+
+    - ``form='bernoulli'`` (default, method.md section 5): target
+      ``y_t = G_sigma(FSS_cls)_t`` in [0, 1] and
+      ``L = mean_t w_t KL(Bern(y_t) || Bern(FSS_trpn_t))``. Non-negative,
+      zero exactly at ``FSS_trpn = y`` for any positive weights, and it sets
+      the absolute level of ``FSS_trpn``.
+    - ``form='eq10'`` (ablation only): the printed Eq. 10 with its sign
+      repaired, ``L = 1/T sum_t eps_t FSS_trpn_t log(FSS_trpn_t / q_t)``
+      with ``q = softmax_t(G_sigma(FSS_cls) / tau)`` (Eq. 9). It mixes a
+      sigmoid score with a distribution over time and is not a divergence;
+      kept to measure the repair.
+
+    Both are averaged over the videos of the batch.
 
     Args:
+        form (str): ``'bernoulli'`` or ``'eq10'``. Defaults to 'bernoulli'.
         sigma (float): Gaussian smoothing width in snippets. Defaults to 2.
-        tau (float): Softmax temperature over time. Defaults to 0.2.
+        tau (float): Softmax temperature of Eq. 9 (``eq10`` only).
+            Defaults to 1 (the equation has none).
+        target_rescale (str): ``'none'`` or ``'minmax'`` (per-video min-max
+            rescaling of the smoothed target, ``bernoulli`` only).
+            Defaults to 'none'.
+        use_weights (bool): Apply the ``eps`` weights. Defaults to True.
         eps (float): Clamp for probabilities inside logs. Defaults to 1e-6.
     """
 
-    def __init__(self, sigma: float = 2.0, tau: float = 0.2,
+    def __init__(self,
+                 form: str = 'bernoulli',
+                 sigma: float = 2.0,
+                 tau: float = 1.0,
+                 target_rescale: str = 'none',
+                 use_weights: bool = True,
                  eps: float = 1e-6):
         super().__init__()
+        if form not in PSEUDO_LABEL_FORMS:
+            raise ValueError(f'PseudoLabelLoss.form must be one of '
+                             f'{PSEUDO_LABEL_FORMS}, got {form!r}')
+        if target_rescale not in TARGET_RESCALES:
+            raise ValueError(f'PseudoLabelLoss.target_rescale must be one of '
+                             f'{TARGET_RESCALES}, got {target_rescale!r}')
+        if tau <= 0:
+            raise ValueError(f'PseudoLabelLoss.tau must be > 0, got {tau}')
+        self.form = form
         self.sigma = sigma
         self.tau = tau
+        self.target_rescale = target_rescale
+        self.use_weights = use_weights
         self.eps = eps
 
-    def pseudo_label(self, fss_cls: torch.Tensor,
-                     valid: torch.Tensor) -> torch.Tensor:
-        """Log of the (detached) pseudo-label distribution ``q``, (B, T)."""
-        smooth = gaussian_smooth(fss_cls.detach(), valid, self.sigma)
-        logits = (smooth / self.tau).masked_fill(valid <= 0, _NEG_LARGE)
-        return F.log_softmax(logits, dim=-1)
+    @torch.no_grad()
+    def target(self, fss_cls: torch.Tensor,
+               valid: torch.Tensor) -> torch.Tensor:
+        """Detached Bernoulli target ``y`` (B, T) in [0, 1], 0 at padding."""
+        y = gaussian_smooth(fss_cls.detach(), valid, self.sigma).clamp(0, 1)
+        if self.target_rescale == 'minmax':
+            big = torch.finfo(y.dtype).max
+            lo = y.masked_fill(valid <= 0, big).amin(-1, keepdim=True)
+            hi = y.masked_fill(valid <= 0, -big).amax(-1, keepdim=True)
+            y = (y - lo) / (hi - lo).clamp_min(self.eps)
+        return y.clamp(0, 1) * valid
+
+    @torch.no_grad()
+    def weights(self, tcas: torch.Tensor,
+                valid: torch.Tensor) -> torch.Tensor:
+        """Detached ``w_t = eps_t / mean_t(eps)`` (B, T), 0 at padding."""
+        if not self.use_weights:
+            return valid.clone()
+        unc = snippet_uncertainty(tcas.detach(), self.eps) * valid
+        mean = masked_time_mean(unc, valid).unsqueeze(-1)
+        return unc / mean.clamp_min(self.eps)
 
     def forward(self, fss_trpn: torch.Tensor, fss_cls: torch.Tensor,
                 tcas: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -94,22 +164,17 @@ class PseudoLabelKLLoss(nn.Module):
             valid (Tensor): (B, T) 0/1 mask of real snippets.
         """
         valid = valid.to(fss_trpn.dtype)
-        log_q = self.pseudo_label(fss_cls, valid)
-
-        fss = fss_trpn.clamp(self.eps, 1 - self.eps) * valid
-        total = fss.sum(dim=-1, keepdim=True).clamp_min(self.eps)
-        p = fss / total
-        # log p = log FSS - log sum FSS, finite at padding (masked below)
-        log_p = fss_trpn.clamp(self.eps, 1 - self.eps).log() - total.log()
-
-        with torch.no_grad():
-            unc = snippet_uncertainty(tcas, self.eps) * valid
-            mean_unc = unc.sum(-1, keepdim=True) / valid.sum(
-                -1, keepdim=True).clamp_min(1)
-            weight = unc / mean_unc.clamp_min(self.eps)
-
-        per_snippet = weight * p * (log_p - log_q) * valid
-        return per_snippet.sum(dim=-1).mean()
+        weight = self.weights(tcas, valid)
+        if self.form == 'bernoulli':
+            per_snippet = bernoulli_kl(
+                self.target(fss_cls, valid), fss_trpn, self.eps)
+        else:
+            smooth = gaussian_smooth(fss_cls.detach(), valid, self.sigma)
+            logits = (smooth / self.tau).masked_fill(valid <= 0, _NEG_LARGE)
+            log_q = F.log_softmax(logits, dim=-1)
+            p = fss_trpn.clamp(self.eps, 1 - self.eps)
+            per_snippet = p * (p.log() - log_q)
+        return masked_time_mean(weight * per_snippet, valid).mean()
 
 
 @MODELS.register_module()
@@ -141,3 +206,17 @@ class MutualLearningLoss(nn.Module):
         stage1 = masked_mse(fss_trpn, fss_cls.detach())
         stage2 = masked_mse(fss_cls, fss_trpn.detach())
         return self.alpha[0] * stage1 + self.alpha[1] * stage2
+
+
+@MODELS.register_module()
+class ForegroundNormLoss(nn.Module):
+    """Mean foreground score per video (CO2-Net's attention-norm term).
+
+    The counter-weight of a pull towards the classifier's foreground: it
+    keeps ``FSS_trpn`` sparse. An option (weight 0 by default) until
+    selected on held-out data (method.md section 6).
+    """
+
+    def forward(self, fss: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        valid = valid.to(fss.dtype)
+        return masked_time_mean(fss, valid).mean()

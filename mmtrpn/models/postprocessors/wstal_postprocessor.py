@@ -9,7 +9,8 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from mmtrpn.registry import MODELS
+from mmtrpn.registry import TASK_UTILS
+from mmtrpn.structures.segments import find_runs, snippets_to_seconds
 
 
 def _empty_result() -> dict:
@@ -19,28 +20,12 @@ def _empty_result() -> dict:
         scores=np.zeros((0, ), dtype=np.float64))
 
 
-def find_runs(curve: np.ndarray, thresholds: np.ndarray):
-    """Maximal runs ``[s, e)`` with ``curve > thr`` for every threshold.
-
-    Returns (starts, ends) int64 arrays ordered threshold-major, then by time
-    (the order a per-threshold loop would produce them in).
-    """
-    above = curve[None, :] > thresholds[:, None]  # (n_thr, T)
-    padded = np.zeros((above.shape[0], above.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = above
-    step = np.diff(padded, axis=1)  # +1 at a run start, -1 one past its end
-    # Row-major nonzero keeps starts and ends of each row paired in order.
-    starts = np.nonzero(step == 1)[1]
-    ends = np.nonzero(step == -1)[1]
-    return starts.astype(np.int64), ends.astype(np.int64)
-
-
 def margin_length(lengths: np.ndarray, oic_margin: float) -> np.ndarray:
     """Outer margin per side: ``max(1, round(oic_margin * len))``, half up."""
     return np.maximum(1, np.floor(oic_margin * lengths + 0.5)).astype(np.int64)
 
 
-@MODELS.register_module()
+@TASK_UTILS.register_module()
 class WSTALPostProcessor:
     """Turn per-snippet class scores into scored, NMS-ed segments in seconds.
 
@@ -148,7 +133,7 @@ class WSTALPostProcessor:
         keep = (ends - starts) >= self.min_length
         if duration is not None:
             # Runs starting at or past the video end cannot match anything.
-            keep &= starts * snippet_duration < duration
+            keep &= snippets_to_seconds(starts, snippet_duration) < duration
         return starts[keep], ends[keep]
 
     def oic_scores(self, cas: np.ndarray, video_scores: np.ndarray,
@@ -289,8 +274,8 @@ class WSTALPostProcessor:
             order = order[:self.max_per_video]
         rows, cols, final = rows[order], cols[order], final[order]
 
-        segments = np.stack([starts[cols], ends[cols]], axis=1).astype(
-            np.float64) * snippet_duration
+        segments = snippets_to_seconds(
+            np.stack([starts[cols], ends[cols]], axis=1), snippet_duration)
         if duration is not None:
             segments = np.minimum(segments, duration)
         return dict(

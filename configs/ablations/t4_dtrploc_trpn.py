@@ -1,3 +1,3 @@
 # Table 4, 'T-RPN': proposals from a T-RPN trained end to end only.
 _base_ = ['../trpn_thumos.py']
-model = dict(proposal_source='trpn')
+model = dict(proposal_stage=dict(source='trpn'))

@@ -1,0 +1,5 @@
+# Table 3, row 8: DMF + T-RPN + PLG.
+# With the foreground-norm term (deviation, docs/method.md):
+# loss_norm = 0.8 x mean FSS_trpn, CO2-Net's counter-weight.
+_base_ = ['./t3_08_dmf-trpn-plg.py']
+model = dict(proposal_stage=dict(loss_weights=dict(norm=0.8)))

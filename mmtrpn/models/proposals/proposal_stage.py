@@ -1,0 +1,247 @@
+"""The T-RPN as a plug-in proposal stage for any WSTAL localizer.
+
+One component holds everything about temporal region proposals: where the
+mask comes from (``source``), the T-RPN head and its Gumbel sampler, the
+pseudo-label losses that teach it (PLG) and the ground-truth oracle. A
+localizer builds it from its config and calls :meth:`train_proposals`,
+:meth:`loss` and :meth:`test_proposals`; it never needs to know the source.
+"""
+import copy
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.model import BaseModule
+
+from mmtrpn.registry import MODELS
+from mmtrpn.structures.segments import segments_to_snippet_mask
+
+# 'none': no proposals; 'trpn': T-RPN trained end to end only; 'trpn_pl':
+# T-RPN* (end to end + pseudo labels); 'gt': ground-truth proposals at
+# training and test (the upper bound); 'gt_train': ground truth at training
+# only (the test then has no proposals).
+PROPOSAL_SOURCES = ('none', 'trpn', 'trpn_pl', 'gt', 'gt_train')
+EMPTY_MASK_RULES = ('skip', 'top1')
+_LOSS_WEIGHT_KEYS = ('kl', 'ml', 'norm')
+
+
+def gt_snippet_masks(data_samples: Sequence, valid: torch.Tensor
+                     ) -> torch.Tensor:
+    """(B, T) ground-truth foreground masks of a padded batch."""
+    masks = valid.new_zeros(valid.shape)
+    for i, ds in enumerate(data_samples):
+        length = int(valid[i].sum().item())
+        if 'gt_segments' not in ds:
+            raise KeyError(
+                f'video {ds.metainfo.get("video_name", i)} has no '
+                'gt_segments: the ground-truth proposal source needs them')
+        mask = segments_to_snippet_mask(
+            ds.gt_segments,
+            float(ds.metainfo['snippet_duration']),
+            length,
+            snippet_indices=ds.get('snippet_indices', None),
+            device=valid.device)
+        masks[i, :length] = mask.to(masks.dtype)
+    return masks
+
+
+@MODELS.register_module()
+class TemporalProposalStage(BaseModule):
+    """Stage 1 of DTRP-Loc, usable by any localizer (paper Sec. 3.2).
+
+    Args:
+        source (str): One of :data:`PROPOSAL_SOURCES`. Defaults to 'trpn_pl'.
+        in_channels (int, optional): Width of the features the T-RPN reads;
+            the localizer sets it.
+        rpn_head (dict): T-RPN head config (``TRPNHead``).
+        loss_pseudo_label (dict): PLG loss config (``PseudoLabelLoss``).
+        loss_mutual (dict): Mutual-learning loss config.
+        loss_norm (dict): Foreground-norm loss config (weight 0 by default).
+        loss_weights (dict): ``kl`` (lambda2 = 0.8), ``ml`` (lambda1 = 1) and
+            ``norm`` (0).
+        empty_mask (str): What a video with an empty training mask feeds the
+            proposal MIL loss: ``'skip'`` (nothing; the localizer drops it
+            from ``L_mil1``) or ``'top1'`` (its highest-``FSS_trpn``
+            snippet). Defaults to 'skip'.
+        init_cfg (dict, optional): MMEngine initialisation config.
+    """
+
+    def __init__(self,
+                 source: str = 'trpn_pl',
+                 in_channels: Optional[int] = None,
+                 rpn_head: dict = dict(type='TRPNHead'),
+                 loss_pseudo_label: dict = dict(type='PseudoLabelLoss'),
+                 loss_mutual: dict = dict(
+                     type='MutualLearningLoss', alpha=(0.9, 0.1)),
+                 loss_norm: dict = dict(type='ForegroundNormLoss'),
+                 loss_weights: Optional[dict] = None,
+                 empty_mask: str = 'skip',
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        if source not in PROPOSAL_SOURCES:
+            raise ValueError(
+                f'proposal_stage.source must be one of {PROPOSAL_SOURCES}, '
+                f'got {source!r}')
+        if empty_mask not in EMPTY_MASK_RULES:
+            raise ValueError(
+                f'proposal_stage.empty_mask must be one of '
+                f'{EMPTY_MASK_RULES}, got {empty_mask!r}')
+        weights = dict(kl=0.8, ml=1.0, norm=0.0)
+        unknown = set(loss_weights or {}) - set(_LOSS_WEIGHT_KEYS)
+        if unknown:
+            raise KeyError(f'unknown proposal_stage.loss_weights keys '
+                           f'{sorted(unknown)}; expected a subset of '
+                           f'{list(_LOSS_WEIGHT_KEYS)}')
+        weights.update(loss_weights or {})
+        self.source = source
+        self.empty_mask = empty_mask
+        self.loss_weights = weights
+        if self.with_rpn:
+            if rpn_head is None:
+                raise ValueError(f'proposal_stage.source={source!r} needs '
+                                 'proposal_stage.rpn_head')
+            rpn_head = copy.deepcopy(rpn_head)
+            if in_channels is not None:
+                rpn_head.setdefault('in_channels', in_channels)
+            self.rpn_head = MODELS.build(rpn_head)
+        else:
+            self.rpn_head = None
+        if self.with_plg:
+            self.loss_pseudo_label = MODELS.build(loss_pseudo_label)
+            self.loss_mutual = MODELS.build(loss_mutual)
+            self.loss_norm = MODELS.build(loss_norm)
+
+    @property
+    def with_rpn(self) -> bool:
+        return self.source in ('trpn', 'trpn_pl')
+
+    @property
+    def with_plg(self) -> bool:
+        return self.source == 'trpn_pl'
+
+    @property
+    def trains_with_proposals(self) -> bool:
+        return self.source != 'none'
+
+    @property
+    def tests_with_proposals(self) -> bool:
+        return self.source in ('trpn', 'trpn_pl', 'gt')
+
+    def foreground(self, feat: torch.Tensor,
+                   valid: torch.Tensor) -> Optional[torch.Tensor]:
+        """``FSS_trpn`` (B, T), or None without a T-RPN."""
+        return self.rpn_head(feat, valid) if self.with_rpn else None
+
+    def train_proposals(self, feat: torch.Tensor, valid: torch.Tensor,
+                        data_samples: Sequence
+                        ) -> Tuple[Optional[torch.Tensor],
+                                   Optional[torch.Tensor]]:
+        """Training mask (B, T) and ``FSS_trpn`` (B, T).
+
+        The T-RPN mask is exactly 0/1 forward with the straight-through
+        gradient of the Gumbel sample; either is None where the source has
+        none.
+        """
+        if self.source == 'none':
+            return None, None
+        if self.source in ('gt', 'gt_train'):
+            return gt_snippet_masks(data_samples, valid), None
+        fss = self.rpn_head(feat, valid)
+        mask = self.rpn_head.sample_mask(fss, valid)
+        if self.empty_mask == 'top1':
+            mask = self._fill_empty_with_top1(mask, fss, valid)
+        return mask, fss
+
+    @staticmethod
+    def _fill_empty_with_top1(mask, fss, valid):
+        empty = (mask.detach() * valid).sum(-1) <= 0  # (B,)
+        if not bool(empty.any()):
+            return mask
+        scores = fss.detach().masked_fill(valid <= 0, -1.0)
+        top = torch.zeros_like(mask).scatter_(
+            1, scores.argmax(-1, keepdim=True), 1.0)
+        return torch.where(empty.unsqueeze(-1), top * valid, mask)
+
+    @torch.no_grad()
+    def test_proposals(self, feat: torch.Tensor, valid: torch.Tensor,
+                       data_samples: Optional[Sequence] = None
+                       ) -> Tuple[Optional[torch.Tensor],
+                                  Optional[torch.Tensor]]:
+        """Inference mask (B, T) in {0, 1} and ``FSS_trpn``; None if absent.
+
+        For the ``'gt'`` oracle both come from the ground truth: the mask is
+        the ground-truth snippets and so is the foreground curve.
+        """
+        if self.with_rpn:
+            fss = self.rpn_head(feat, valid)
+            return self.rpn_head.predict_mask(fss, valid), fss
+        if self.source == 'gt':
+            if data_samples is None:
+                raise ValueError('the gt proposal source needs data samples '
+                                 'with gt_segments at test time')
+            mask = gt_snippet_masks(data_samples, valid)
+            return mask, mask
+        return None, None
+
+    def loss(self, fss: Optional[torch.Tensor], fss_cls: torch.Tensor,
+             tcas: torch.Tensor, valid: torch.Tensor
+             ) -> Dict[str, torch.Tensor]:
+        """PLG losses ``loss_kl`` and ``loss_ml`` (and ``loss_norm`` when
+        weighted) that teach the T-RPN from the classifier; {} without PLG.
+
+        Args:
+            fss (Tensor): (B, T) ``FSS_trpn``.
+            fss_cls (Tensor): (B, T) the localizer's own foreground curve
+                (e.g. 1 - background of its T-CAS).
+            tcas (Tensor): (B, T, K) class probabilities behind ``fss_cls``
+                (for the uncertainty weights of Eq. 10).
+            valid (Tensor): (B, T) 0/1 mask of real snippets.
+        """
+        if not self.with_plg:
+            return {}
+        w = self.loss_weights
+        losses = dict(
+            loss_kl=w['kl'] * self.loss_pseudo_label(fss, fss_cls, tcas,
+                                                     valid),
+            loss_ml=w['ml'] * self.loss_mutual(fss, fss_cls, valid))
+        if w['norm'] > 0:
+            losses['loss_norm'] = w['norm'] * self.loss_norm(fss, valid)
+        return losses
+
+    @staticmethod
+    def nonempty(mask: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """(B,) 1 where a video's mask selects at least one valid snippet."""
+        return ((mask.detach() * valid).sum(-1) > 0).to(mask.dtype)
+
+    @torch.no_grad()
+    def diagnostics(self, mask: Optional[torch.Tensor],
+                    fss: Optional[torch.Tensor], gt: torch.Tensor,
+                    valid: torch.Tensor, prefix: str = 'prop'
+                    ) -> Dict[str, torch.Tensor]:
+        """Coverage and precision of a mask against ground truth, for logs.
+
+        Keys contain no ``loss``, so MMEngine logs them without summing.
+        """
+        out = {}
+        gt = gt * valid
+        num_gt = gt.sum().clamp_min(1)
+        if mask is not None:
+            m = mask.detach() * valid
+            hit = (m * gt).sum()
+            out[f'{prefix}_precision'] = hit / m.sum().clamp_min(1)
+            out[f'{prefix}_recall'] = hit / num_gt
+        if fss is not None:
+            out['fss_in_gt'] = (fss.detach() * gt).sum() / num_gt
+            out['fss_out_gt'] = (fss.detach() * (valid - gt)).sum() / (
+                valid - gt).sum().clamp_min(1)
+        return out
+
+
+def masked_mean_over(x: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
+    """Mean of (B, T) ``x`` over the snippets where ``where`` is 1."""
+    return (x * where).sum() / where.sum().clamp_min(1)
+
+
+__all__: List[str] = [
+    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks',
+    'masked_mean_over'
+]

@@ -1,0 +1,542 @@
+"""The annotation file and the files around it: one reader, one set of rules.
+
+The canonical annotation file (docs/data_preparation.md)::
+
+    {"classes": [...],
+     "database": {video: {"subset", "duration",
+                          "annotations": [{"label", "segment": [s, e]}],
+                          optional "labels": [...]}}}
+
+:func:`load_annotations` reads and validates it for the dataset, the
+evaluation, ``apis`` and the tools. Each field has its own check below
+(``check_*``), so a stricter rule is added in one place. Beside it: the
+ambiguous-segment and video-list readers, ActivityNet-style layouts
+(:func:`normalize_layout`) and the ActivityNet results file (read and
+written here).
+
+Nothing here reads pickled data.
+"""
+import json
+import os
+import os.path as osp
+import warnings
+from dataclasses import dataclass, field
+from typing import (Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
+
+import numpy as np
+
+from mmtrpn.utils.fileio import atomic_write_json, load_json
+from mmtrpn.version import __version__
+
+DATA_DOC = 'docs/data_preparation.md'
+
+
+# ---------------------------------------------------------------------------
+# Field checks of the canonical file, one per field.
+
+def check_video_name(name, source: str = '') -> str:
+    """Return ``name`` if it is safe as a file stem, else raise ValueError.
+
+    Video names become ``<folder>/<name>.npy``; a name with a path separator,
+    ``..`` or an absolute path could read or write outside the data root.
+    """
+    where = f' in {source}' if source else ''
+    if not isinstance(name, str) or not name:
+        raise ValueError(f'Invalid video name {name!r}{where}: '
+                         'expected a non-empty string.')
+    seps = {'/', '\\', os.sep} | ({os.altsep} if os.altsep else set())
+    if (name in ('.', '..') or osp.isabs(name) or any(s in name for s in seps)
+            or '\x00' in name):
+        raise ValueError(
+            f'Unsafe video name {name!r}{where}: video names are file stems '
+            'and may not contain path separators, be "." or "..", or be '
+            'absolute paths.')
+    return name
+
+
+def check_database(raw, source: str) -> dict:
+    """The ``database`` mapping of a parsed annotation file."""
+    if not isinstance(raw, dict) or 'database' not in raw:
+        raise ValueError(f'Annotation file {source} has no "database" '
+                         f'key. See {DATA_DOC}.')
+    database = raw['database']
+    if not isinstance(database, dict):
+        raise ValueError(f'"database" in {source} must map video '
+                         'names to entries.')
+    return database
+
+
+def check_classes(classes, source: str) -> List[str]:
+    """A non-empty list of distinct class names."""
+    if (not isinstance(classes, (list, tuple)) or not classes
+            or not all(isinstance(c, str) for c in classes)):
+        raise ValueError(f'"classes" of {source} must be a non-empty '
+                         'list of names.')
+    if len(set(classes)) != len(classes):
+        raise ValueError(f'Duplicate class names in {source}.')
+    return list(classes)
+
+
+def check_video_entry(name, entry, source: str) -> dict:
+    check_video_name(name, source)
+    if not isinstance(entry, dict):
+        raise ValueError(f'Entry of video {name} in {source} is '
+                         'not a mapping.')
+    return entry
+
+
+def check_duration(name: str, duration, source: str) -> float:
+    """A finite, positive number of seconds."""
+    if (isinstance(duration, bool)
+            or not isinstance(duration, (int, float))
+            or not np.isfinite(duration) or duration <= 0):
+        raise ValueError(f'Video {name} in {source} has invalid '
+                         f'duration {duration!r}.')
+    return float(duration)
+
+
+def check_segment(name: str, index: int, ann, source: str
+                  ) -> Tuple[str, float, float]:
+    """``(label, start, end)`` of one annotation: two finite numbers.
+
+    Whether ``start <= end`` and the segment lies in the video is left to
+    :func:`fit_segment`, which raises or clips.
+    """
+    try:
+        label = ann['label']
+        start, end = (float(x) for x in ann['segment'])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(
+            f'Malformed annotation {index} of video {name} in {source}: '
+            f'{ann!r} (need "label" and "segment": [start, end]).') from e
+    if not (np.isfinite(start) and np.isfinite(end)):
+        raise ValueError(f'Segment {ann["segment"]!r} of video {name} in '
+                         f'{source} is not finite.')
+    return label, start, end
+
+
+def check_label(name: str, label, class_index: Mapping[str, int],
+                source: str, field_name: str = 'annotations') -> int:
+    if label not in class_index:
+        raise ValueError(
+            f'Unknown class {label!r} in {field_name} of video {name} in '
+            f'{source}; known classes: {list(class_index)}')
+    return class_index[label]
+
+
+def fit_segment(name: str, start: float, end: float, duration: float,
+                source: str, clip: bool) -> Optional[Tuple[float, float]]:
+    """The segment as kept, or None when clipping leaves it empty.
+
+    Without ``clip`` a segment must have ``end >= start`` and is kept as
+    given (official ground truth can run past the video end). With ``clip``
+    it is clipped to ``[0, duration]`` and dropped when empty.
+    """
+    if not clip:
+        if end < start:
+            raise ValueError(f'Segment [{start}, {end}] of video {name} in '
+                             f'{source} ends before it starts.')
+        return start, end
+    start, end = min(max(start, 0.0), duration), min(max(end, 0.0),
+                                                     duration)
+    return (start, end) if end > start else None
+
+
+# ---------------------------------------------------------------------------
+# The canonical annotation file.
+
+@dataclass
+class VideoAnnotation:
+    """One video of the annotation file, validated."""
+    name: str
+    subset: str
+    duration: float
+    segments: np.ndarray  # (N, 2) float64 seconds
+    labels: np.ndarray  # (N,) int64 class indices
+    # Class indices of the video-level "labels" field, None when absent
+    # (the segment labels are the video labels then).
+    video_labels: Optional[List[int]] = None
+
+    def multi_hot(self, num_classes: int) -> np.ndarray:
+        """(C,) float32 video-level label."""
+        ids = self.labels if self.video_labels is None else self.video_labels
+        out = np.zeros(num_classes, dtype=np.float32)
+        out[np.asarray(ids, dtype=np.int64)] = 1.0
+        return out
+
+
+@dataclass
+class Annotations:
+    """A validated annotation file: classes and the kept videos in order."""
+    source: str
+    classes: List[str]
+    videos: Dict[str, VideoAnnotation] = field(default_factory=dict)
+
+    def ground_truth_arrays(self) -> dict:
+        """``video_ids`` (M,) str, ``segments`` (M, 2), ``labels`` (M,) of
+        every instance, in file order (what ``temporal_map`` takes)."""
+        videos = list(self.videos.values())
+        counts = [len(v.labels) for v in videos]
+        return dict(
+            video_ids=np.repeat(
+                np.asarray([v.name for v in videos], dtype=str), counts),
+            segments=np.concatenate(
+                [v.segments for v in videos] +
+                [np.zeros((0, 2))]).astype(np.float64).reshape(-1, 2),
+            labels=np.concatenate([v.labels for v in videos] +
+                                  [np.zeros(0, np.int64)]).astype(np.int64))
+
+
+def load_annotation_json(path: str) -> dict:
+    """An annotation/layout JSON file; errors name it and the data docs."""
+    return load_json(path, 'Annotation file', f' See {DATA_DOC}.')
+
+
+def _resolve_classes(raw: dict, database: dict, classes, infer_classes: bool,
+                     source: str) -> List[str]:
+    if classes is None:
+        classes = raw.get('classes')
+    if classes is None and infer_classes:
+        # ActivityNet-style files have no class list: the sorted labels.
+        classes = sorted({
+            str(a.get('label'))
+            for v in database.values() if isinstance(v, dict)
+            for a in v.get('annotations', []) if isinstance(a, dict)
+        })
+    if classes is None:
+        raise ValueError(
+            f'Annotation file {source} has no "classes" list and no '
+            f'classes were given. See {DATA_DOC}.')
+    return check_classes(classes, source)
+
+
+def _wanted(subset) -> Optional[List[str]]:
+    if subset is None:
+        return None
+    subsets = [subset] if isinstance(subset, str) else list(subset)
+    if not subsets:
+        raise ValueError('subset must name at least one subset.')
+    return subsets
+
+
+def _video(name: str, entry: dict, class_index: Dict[str, int], source: str,
+           clip_segments: bool, clip_log: list) -> VideoAnnotation:
+    duration = check_duration(name, entry.get('duration'), source)
+    anns = entry.get('annotations', [])
+    if not isinstance(anns, list):
+        raise ValueError(f'"annotations" of video {name} in {source} must '
+                         'be a list.')
+    segments, labels, changed, dropped = [], [], 0, 0
+    for k, ann in enumerate(anns):
+        label, start, end = check_segment(name, k, ann, source)
+        label_id = check_label(name, label, class_index, source)
+        kept = fit_segment(name, start, end, duration, source, clip_segments)
+        if kept != (start, end) or end <= start:
+            changed += 1
+        if kept is None:
+            dropped += 1
+            continue
+        segments.append(kept)
+        labels.append(label_id)
+    if clip_segments and changed:
+        clip_log.append((name, changed, dropped))
+    video_labels = None
+    if 'labels' in entry:
+        video_labels = [
+            check_label(name, c, class_index, source, '"labels"')
+            for c in entry['labels']
+        ]
+    return VideoAnnotation(
+        name=name,
+        subset=str(entry.get('subset')),
+        duration=duration,
+        segments=np.asarray(segments, dtype=np.float64).reshape(-1, 2),
+        labels=np.asarray(labels, dtype=np.int64),
+        video_labels=video_labels)
+
+
+def load_annotations(source: Union[str, dict],
+                     classes: Optional[Sequence[str]] = None,
+                     subset: Union[str, Sequence[str], None] = None,
+                     exclude: Iterable[str] = (),
+                     infer_classes: bool = False,
+                     clip_segments: bool = False) -> Annotations:
+    """Read and validate a canonical annotation file.
+
+    Args:
+        source: the JSON file, or its parsed content.
+        classes: class names and their order; default the file's
+            ``classes`` (or, with ``infer_classes``, the sorted labels).
+        subset: subset name(s) to keep, compared case-insensitively (THUMOS
+            files say "Test"); None keeps every video.
+        exclude: video names to leave out.
+        infer_classes: without a class list, take the sorted segment labels
+            (ActivityNet-style files).
+        clip_segments: clip segments to ``[0, duration]``, drop the empty
+            ones and warn once; otherwise a segment ending before it starts
+            is an error and segments are kept as given.
+
+    Every video name is checked; the fields of the kept videos are.
+    """
+    if isinstance(source, dict):
+        raw, path = source, '<annotations>'
+    else:
+        path = os.fspath(source)
+        raw = load_annotation_json(path)
+    database = check_database(raw, path)
+    names = _resolve_classes(raw, database, classes, infer_classes, path)
+    class_index = {c: i for i, c in enumerate(names)}
+    wanted = _wanted(subset)
+    wanted_lower = None if wanted is None else {str(s).lower()
+                                                for s in wanted}
+    excluded = set(exclude)
+    unknown = sorted(excluded - set(database))
+    if unknown:
+        warnings.warn(f'{len(unknown)} excluded video(s) are not in '
+                      f'{path}, e.g. {unknown[:3]}')
+
+    out = Annotations(source=path, classes=names)
+    subsets_seen, clip_log = set(), []
+    for name, entry in database.items():
+        check_video_entry(name, entry, path)
+        subsets_seen.add(entry.get('subset'))
+        if name in excluded or (wanted_lower is not None and str(
+                entry.get('subset')).lower() not in wanted_lower):
+            continue
+        out.videos[name] = _video(name, entry, class_index, path,
+                                  clip_segments, clip_log)
+    if wanted is not None and not out.videos:
+        raise ValueError(
+            f'No videos of subset {wanted} in {path} '
+            f'(subsets present: {sorted(map(str, subsets_seen))}, '
+            f'{len(excluded)} excluded).')
+    if clip_log:
+        warnings.warn(
+            f'{path}: {sum(c for _, c, _ in clip_log)} segment(s) in '
+            f'{len(clip_log)} video(s) had end <= start or lay outside '
+            f'[0, duration]; clipped to the video, '
+            f'{sum(d for _, _, d in clip_log)} left empty were dropped '
+            f'(e.g. {[n for n, _, _ in clip_log[:3]]}).')
+    return out
+
+
+def load_ground_truth(path: str,
+                      subset: Optional[str] = None,
+                      classes: Optional[Sequence[str]] = None) -> dict:
+    """Ground truth of an annotation file (canonical or ActivityNet-style)
+    as arrays for ``temporal_map``.
+
+    Without a class list in the file or ``classes``, the classes are the
+    sorted labels of the whole database. Segments are kept as given.
+
+    Returns:
+        dict: ``classes`` (list), ``videos`` (list of all kept videos, with
+        or without instances), ``video_ids`` (M,) str, ``segments`` (M, 2),
+        ``labels`` (M,) int64.
+    """
+    annotations = load_annotations(
+        path, classes=classes, subset=subset, infer_classes=True)
+    return dict(
+        classes=annotations.classes,
+        videos=list(annotations.videos),
+        **annotations.ground_truth_arrays())
+
+
+def normalize_layout(raw: dict, source: str = '') -> dict:
+    """Bring a canonical or ActivityNet-style annotation dict to canonical.
+
+    ActivityNet-style files (e.g. ``thumos14.json``) have no ``classes``
+    (taken here as the sorted segment labels) and may capitalise subsets
+    (``Test``); subsets are lower-cased. Extra per-segment keys are dropped.
+    """
+    if not isinstance(raw, dict) or not isinstance(raw.get('database'),
+                                                   dict):
+        raise ValueError(f'{source}: no "database" mapping of videos found.')
+    database = {}
+    labels_seen = set()
+    for name, video in raw['database'].items():
+        check_video_name(name, source)
+        anns = []
+        for ann in video.get('annotations', []):
+            anns.append(
+                dict(label=ann['label'],
+                     segment=[float(ann['segment'][0]),
+                              float(ann['segment'][1])]))
+            labels_seen.add(ann['label'])
+        entry = dict(
+            subset=str(video['subset']).lower(),
+            duration=float(video['duration']),
+            annotations=anns)
+        if 'labels' in video:
+            entry['labels'] = list(video['labels'])
+            labels_seen.update(video['labels'])
+        database[name] = entry
+    classes = raw.get('classes')
+    if classes is None:
+        classes = sorted(labels_seen)
+    return dict(classes=list(classes), database=database)
+
+
+# ---------------------------------------------------------------------------
+# Video lists and ambiguous segments.
+
+def read_video_list(source: Union[str, Iterable[str], None]) -> List[str]:
+    """Video names from a list, a JSON list file, or a text file with one
+    name per line (blank lines and ``#`` comments skipped)."""
+    if source is None:
+        return []
+    if not isinstance(source, (str, os.PathLike)):
+        return [str(n) for n in source]
+    path = os.fspath(source)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Video list file not found: {path}')
+    if osp.splitext(path)[1].lower() == '.json':
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+        if not isinstance(data, list):
+            raise ValueError(f'{path}: expected a JSON list of video names')
+        return [str(v) for v in data]
+    names = []
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            line = line.split('#', 1)[0].strip()
+            if line:
+                names.append(line)
+    return names
+
+
+def read_ambiguous_file(path: str) -> Dict[str, List[Tuple[float, float]]]:
+    """Parse a THUMOS ``Ambiguous_*.txt``: lines ``video start end``.
+
+    Columns may be separated by any whitespace (the official file uses two
+    spaces). Returns {video: [(start, end), ...]} in file order.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Ambiguous-segment file not found: {path}')
+    out: Dict[str, List[Tuple[float, float]]] = {}
+    with open(path, encoding='utf-8') as f:
+        for lineno, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 3:
+                raise ValueError(
+                    f'{path}:{lineno}: expected "video start end", '
+                    f'got {line.strip()!r}')
+            try:
+                start, end = float(parts[1]), float(parts[2])
+            except ValueError as e:
+                raise ValueError(f'{path}:{lineno}: start/end are not '
+                                 f'numbers in {line.strip()!r}') from e
+            if not (np.isfinite(start) and np.isfinite(end)) or end < start:
+                raise ValueError(f'{path}:{lineno}: bad segment '
+                                 f'{line.strip()!r}')
+            out.setdefault(parts[0], []).append((start, end))
+    return out
+
+
+def ambiguous_arrays(path: str) -> Tuple[np.ndarray, np.ndarray]:
+    """The ambiguous segments of a file as video ids (A,) str and
+    segments (A, 2) float64, in file order."""
+    by_video = read_ambiguous_file(path)
+    vids = [v for v, segs in by_video.items() for _ in segs]
+    segs = [s for segs in by_video.values() for s in segs]
+    return (np.asarray(vids, dtype=str),
+            np.asarray(segs, dtype=np.float64).reshape(-1, 2))
+
+
+# ---------------------------------------------------------------------------
+# The ActivityNet results file.
+
+def detections_to_results(segments, labels, scores,
+                          classes: Sequence[str]) -> List[dict]:
+    """ActivityNet-style ``[{label, segment: [s, e], score}]`` of one video,
+    best score first (ties keep their order)."""
+    segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+    labels = np.asarray(labels).reshape(-1)
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    order = np.argsort(-scores, kind='stable')
+    return [
+        dict(label=str(classes[int(labels[i])]),
+             segment=[float(segments[i, 0]), float(segments[i, 1])],
+             score=float(scores[i])) for i in order
+    ]
+
+
+def results_payload(results: Dict[str, List[dict]]) -> dict:
+    """The ActivityNet results-file object for ``{video: detections}``."""
+    return dict(
+        version=f'mmtrpn {__version__}', results=results, external_data={})
+
+
+def write_results_file(path: str, results: Dict[str, List[dict]]) -> None:
+    """Write ``{video: detections}`` as a results file, atomically (a crash
+    mid-write leaves the previous file)."""
+    atomic_write_json(path, results_payload(results))
+
+
+def _result_segment(value, where: str) -> Tuple[float, float]:
+    try:
+        s, e = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f'{where}: "segment" must be [start, end], '
+                         f'got {value!r}') from None
+    if not (np.isfinite(s) and np.isfinite(e)) or e < s:
+        raise ValueError(f'{where}: bad segment {value!r}')
+    return s, e
+
+
+def load_results_file(path: str,
+                      classes: Sequence[str],
+                      known_videos: Optional[Iterable[str]] = None,
+                      blocked_videos: Iterable[str] = ()) -> dict:
+    """Read an ActivityNet-style results file into arrays.
+
+    ``{"results": {video: [{"label", "segment": [s, e], "score"}]}}``.
+    Videos in ``blocked_videos`` are skipped; any other video missing from
+    ``known_videos`` (when given) raises ValueError naming it.
+
+    Returns:
+        dict: ``video_ids`` (N,) str, ``segments`` (N, 2), ``labels`` (N,)
+        int64, ``scores`` (N,) float64.
+    """
+    data = load_json(path, 'results file')
+    results = data.get('results')
+    if not isinstance(results, dict):
+        raise ValueError(f'{path}: missing "results" object')
+    index = {c: i for i, c in enumerate(classes)}
+    known = None if known_videos is None else set(known_videos)
+    blocked = set(blocked_videos)
+    vids, segs, labels, scores = [], [], [], []
+    for video, dets in results.items():
+        if video in blocked:
+            continue
+        if known is not None and video not in known:
+            raise ValueError(f'{path}: predictions for video {video!r}, '
+                             'which is not in the ground truth (subset)')
+        if not isinstance(dets, list):
+            raise ValueError(f'{path}: video {video}: expected a list')
+        for k, det in enumerate(dets):
+            where = f'{path}: video {video}, detection {k}'
+            if not isinstance(det, dict) or not {'label', 'segment',
+                                                  'score'} <= det.keys():
+                raise ValueError(f'{where}: needs "label", "segment", '
+                                 '"score"')
+            if det['label'] not in index:
+                raise ValueError(f'{where}: unknown class {det["label"]!r}')
+            try:
+                score = float(det['score'])
+            except (TypeError, ValueError):
+                score = float('nan')
+            if np.isnan(score):
+                raise ValueError(f'{where}: bad score {det["score"]!r}')
+            vids.append(video)
+            segs.append(_result_segment(det['segment'], where))
+            labels.append(index[det['label']])
+            scores.append(score)
+    return dict(
+        video_ids=np.asarray(vids, dtype=str),
+        segments=np.asarray(segs, dtype=np.float64).reshape(-1, 2),
+        labels=np.asarray(labels, dtype=np.int64),
+        scores=np.asarray(scores, dtype=np.float64))
