@@ -328,7 +328,10 @@ def load_ground_truth(path: str,
     as arrays for ``temporal_map``.
 
     Without a class list in the file or ``classes``, the classes are the
-    sorted labels of the whole database. Segments are kept as given.
+    sorted labels of the whole database. Segments follow the dataset's rule
+    (clipped to ``[0, duration]``, the empty ones dropped, one warning), so
+    ``tools/eval_results.py`` scores the ground truth that ``tools/test.py``
+    scores.
 
     Returns:
         dict: ``classes`` (list), ``videos`` (list of all kept videos, with
@@ -336,7 +339,8 @@ def load_ground_truth(path: str,
         ``labels`` (M,) int64.
     """
     annotations = load_annotations(
-        path, classes=classes, subset=subset, infer_classes=True)
+        path, classes=classes, subset=subset, infer_classes=True,
+        clip_segments=True)
     return dict(
         classes=annotations.classes,
         videos=list(annotations.videos),

@@ -190,3 +190,4 @@ def test_test_tool_refuses_checkpoint_missing_classifier(
     assert proc.returncode != 0
     out = tools.output(proc)
     assert f'Checkpoint {path} is missing' in out and 'cls_head.' in out
+
