@@ -17,6 +17,7 @@ from mmengine.utils import track_iter_progress
 
 from mmtrpn.structures.annotations import (check_video_name,
                                            load_annotation_json,
+                                           load_annotations,
                                            normalize_layout)
 from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION
 from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json, load_npy
@@ -80,7 +81,10 @@ def load_wtalc_annotations(ann_dir: str) -> dict:
         if labels_all != sorted(set(labs)):
             entry['labels'] = labels_all
         database[name] = entry
-    return dict(classes=classes, database=database)
+    layout = dict(classes=classes, database=database)
+    # Refuse now what the dataset would refuse after the conversion.
+    load_annotations(layout, clip_segments=True, name=ann_dir)
+    return layout
 
 
 def load_annotation_source(source: str) -> dict:
