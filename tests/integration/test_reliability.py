@@ -191,3 +191,16 @@ def test_test_tool_refuses_checkpoint_missing_classifier(
     out = tools.output(proc)
     assert f'Checkpoint {path} is missing' in out and 'cls_head.' in out
 
+
+
+def test_snippet_duration_off_by_10x_is_warned(tools, tiny_data,
+                                               tiny_checkpoint, tmp_path):
+    # mAP 3.87 -> 0.60 on THUMOS-14 without a word before.
+    proc = tools.check(tools.run(
+        ['tools/test.py', tools.CONFIG, tiny_checkpoint, '--work-dir',
+         str(tmp_path), '--cfg-options'] + tools.tiny_opts(tiny_data) +
+        ['test_dataloader.dataset.snippet_duration=6.4']))
+    out = tools.output(proc)
+    assert (f'{tools.NUM_TEST} of {tools.NUM_TEST} videos of the test '
+            'dataset have features whose length') in out
+    assert out.count('whose length times snippet_duration') == 1
