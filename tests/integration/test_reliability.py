@@ -204,3 +204,20 @@ def test_snippet_duration_off_by_10x_is_warned(tools, tiny_data,
     assert (f'{tools.NUM_TEST} of {tools.NUM_TEST} videos of the test '
             'dataset have features whose length') in out
     assert out.count('whose length times snippet_duration') == 1
+
+
+def test_test_tool_names_an_empty_feature_file(tools, tiny_data,
+                                              tiny_checkpoint, test_videos,
+                                              tmp_path):
+    # numpy says only "EOFError: No data left in file".
+    import shutil
+    data = tmp_path / 'data'
+    shutil.copytree(tiny_data, data)
+    empty = data / 'features' / 'flow' / f'{test_videos[1]}.npy'
+    empty.write_bytes(b'')
+    proc = tools.run(['tools/test.py', tools.CONFIG, tiny_checkpoint,
+                      '--work-dir', str(tmp_path / 'w'), '--cfg-options'] +
+                     tools.tiny_opts(str(data)))
+    assert proc.returncode != 0
+    out = tools.output(proc)
+    assert f'flow features of video {test_videos[1]} {empty} is empty' in out
