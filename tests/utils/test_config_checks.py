@@ -48,7 +48,7 @@ def test_bad_numeric_value_names_the_setting(cfg, key, value):
 @pytest.mark.parametrize('key, value, hint', [
     ('optim_wrapper.optimizer.type', 'Adamm', "Did you mean ['Adam'"),
     ('train_dataloader.collate_fn', dict(type='pseudo_colate'),
-     "Did you mean ['pseudo_collate']"),
+     "Did you mean ['pseudo_collate'"),
 ])
 def test_unknown_looked_up_type_gets_the_hint(cfg, key, value, hint):
     # MMEngine looks these up with Registry.get (None, then "None is not a
