@@ -6,6 +6,8 @@ Subprocess runs stop before or at the first batch unless stated.
 import subprocess
 import textwrap
 
+import pytest
+
 HOLD_LOCK = '''
 import sys, time
 from mmtrpn.utils.work_dir_lock import WorkDirLock
@@ -70,39 +72,15 @@ def _train_10(tools, tiny_data, config, work_dir, *extra):
 
 def test_kill_during_last_validation_then_resume_validates(
         tools, tiny_data, tmp_path):
-    import os
     import signal
-    import time
-    plugin = tmp_path / 'plugin'
-    plugin.mkdir()
-    (plugin / 'stall_val_hook.py').write_text(SLOW_VAL_HOOK)
     marker = tmp_path / 'validating'
-    cfg = tmp_path / 'stall.py'
-    cfg.write_text(textwrap.dedent(f'''\
-        _base_ = [{tools.CONFIG!r}]
-        custom_imports = dict(imports=['stall_val_hook'],
-                              allow_failed_imports=False)
-        custom_hooks = [
-            dict(type='RandomStateHook'),
-            dict(type='ResumeValidationHook'),
-            dict(type='StallValHook', at=10, marker={str(marker)!r})
-        ]
-        '''))
+    cfg, plugin = tools.plugin_config(
+        str(tmp_path), 'stall_val_hook', SLOW_VAL_HOOK,
+        ["dict(type='RandomStateHook')", "dict(type='ResumeValidationHook')",
+         f"dict(type='StallValHook', at=10, marker={str(marker)!r})"])
     killed = tmp_path / 'killed'
-    args = _train_10(tools, tiny_data, str(cfg), killed)
-    proc = subprocess.Popen(
-        [tools.PYTHON, os.path.join(tools.REPO, args[0])] + args[1:],
-        cwd=tools.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        env=tools.env(PYTHONPATH=str(plugin)), start_new_session=True)
-    deadline = time.time() + 240
-    try:
-        while (time.time() < deadline and proc.poll() is None
-               and not marker.exists()):
-            time.sleep(0.05)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    proc = tools.kill_when(_train_10(tools, tiny_data, cfg, killed),
+                           marker.exists, env=tools.env(PYTHONPATH=plugin))
     assert marker.exists() and proc.returncode == -signal.SIGKILL
     assert (killed / 'iter_10.pth').exists()
     assert not list(killed.glob('best_*.pth'))
@@ -121,36 +99,44 @@ def test_kill_during_last_validation_then_resume_validates(
     assert got == tools.val_metrics(str(plain))
 
 
-def test_feature_dims_split_other_than_files_is_refused(tools, tiny_data,
-                                                        tmp_path):
-    # 16 + 16-d files, model.feature_dims=(8, 24): only the total agrees.
+@pytest.mark.parametrize('opts, expected', [
+    # 16 + 16-d files, model.feature_dims=(8, 24): only the total agreed,
+    # and it trained.
+    (['model.feature_dims=(8,24)'],
+     ['do not have the widths of model.feature_dims=(8, 24)',
+      '(rgb, width 16)']),
+    # Looked up with Registry.get: "None is not a callable object".
+    (['optim_wrapper.optimizer.type=Adamm'],
+     ['optim_wrapper.optimizer.type: Adamm is not in the',
+      "Did you mean ['Adam'"]),
+    # A ZeroDivisionError after the first iteration.
+    (['train_cfg.val_interval=0'],
+     ['train_cfg.val_interval=0 must be an integer >= 1']),
+])
+def test_train_tool_refuses_a_bad_config(tools, tiny_data, tmp_path, opts,
+                                         expected):
     proc = tools.run(['tools/train.py', tools.CONFIG, '--work-dir',
                       str(tmp_path), '--cfg-options'] +
                      tools.tiny_opts(tiny_data) +
-                     ['model.feature_dims=(8,24)', 'train_cfg.max_iters=2'])
+                     ['train_cfg.max_iters=2'] + opts)
     assert proc.returncode != 0
     out = tools.output(proc)
-    assert 'do not have the widths of model.feature_dims=(8, 24)' in out
-    assert '(rgb, width 16)' in out
+    for text in expected:
+        assert text in out
 
 
-def test_unknown_optimizer_gets_the_hint_through_the_tool(tools, tmp_path):
-    proc = tools.run(['tools/train.py', tools.CONFIG, '--work-dir',
-                      str(tmp_path), '--cfg-options',
-                      'optim_wrapper.optimizer.type=Adamm'])
-    assert proc.returncode != 0
-    out = tools.output(proc)
-    assert 'optim_wrapper.optimizer.type: Adamm is not in the' in out
-    assert "Did you mean ['Adam'" in out
-
-
-def test_zero_val_interval_is_refused_naming_the_setting(tools, tmp_path):
-    proc = tools.run(['tools/train.py', tools.CONFIG, '--work-dir',
-                      str(tmp_path), '--cfg-options',
-                      'train_cfg.val_interval=0'])
-    assert proc.returncode != 0
-    assert 'train_cfg.val_interval=0 must be an integer >= 1' in \
-        tools.output(proc)
+def _test_edited_checkpoint(tools, tiny_data, tiny_checkpoint, tmp_path,
+                            edit):
+    """tools/test.py on a copy of the tiny checkpoint changed by ``edit``;
+    (path of the copy, the finished process)."""
+    import torch
+    ckpt = torch.load(tiny_checkpoint, map_location='cpu', weights_only=False)
+    edit(ckpt)
+    path = tmp_path / 'edited.pth'
+    torch.save(ckpt, str(path))
+    return path, tools.run(['tools/test.py', tools.CONFIG, str(path),
+                            '--work-dir', str(tmp_path / 'w'),
+                            '--cfg-options'] + tools.tiny_opts(tiny_data))
 
 
 def test_test_tool_refuses_classes_in_another_order(tools, tiny_data,
@@ -158,39 +144,30 @@ def test_test_tool_refuses_classes_in_another_order(tools, tiny_data,
     # Same count, other order: shapes fit, every prediction is scored under
     # another class (mAP 3.87 -> 1.71 on THUMOS-14 before the check).
     import json
-
-    import torch
     with open(f'{tiny_data}/annotations.json') as f:
         classes = json.load(f)['classes']
-    ckpt = torch.load(tiny_checkpoint, map_location='cpu', weights_only=False)
-    ckpt['meta'] = dict(dataset_meta=dict(classes=list(reversed(classes))))
-    path = tmp_path / 'reordered.pth'
-    torch.save(ckpt, str(path))
-    proc = tools.run(['tools/test.py', tools.CONFIG, str(path), '--work-dir',
-                      str(tmp_path / 'w'), '--cfg-options'] +
-                     tools.tiny_opts(tiny_data))
+
+    def reorder(ckpt):
+        ckpt['meta'] = dict(dataset_meta=dict(classes=classes[::-1]))
+    path, proc = _test_edited_checkpoint(tools, tiny_data, tiny_checkpoint,
+                                         tmp_path, reorder)
     assert proc.returncode != 0
     out = tools.output(proc)
     assert f'Checkpoint {path} was trained on the classes' in out
-    assert str(list(reversed(classes))) in out and str(classes) in out
+    assert str(classes[::-1]) in out and str(classes) in out
 
 
 def test_test_tool_refuses_checkpoint_missing_classifier(
         tools, tiny_data, tiny_checkpoint, tmp_path):
     # Used to exit 0 with the classifier at its random initialisation.
-    import torch
-    ckpt = torch.load(tiny_checkpoint, map_location='cpu', weights_only=False)
-    ckpt['state_dict'] = {k: v for k, v in ckpt['state_dict'].items()
-                          if not k.startswith('cls_head.')}
-    path = tmp_path / 'partial.pth'
-    torch.save(ckpt, str(path))
-    proc = tools.run(['tools/test.py', tools.CONFIG, str(path), '--work-dir',
-                      str(tmp_path / 'w'), '--cfg-options'] +
-                     tools.tiny_opts(tiny_data))
+    def drop_classifier(ckpt):
+        ckpt['state_dict'] = {k: v for k, v in ckpt['state_dict'].items()
+                              if not k.startswith('cls_head.')}
+    path, proc = _test_edited_checkpoint(tools, tiny_data, tiny_checkpoint,
+                                         tmp_path, drop_classifier)
     assert proc.returncode != 0
     out = tools.output(proc)
     assert f'Checkpoint {path} is missing' in out and 'cls_head.' in out
-
 
 
 def test_snippet_duration_off_by_10x_is_warned(tools, tiny_data,
