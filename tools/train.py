@@ -119,8 +119,9 @@ def main():
         except RuntimeError as e:
             raise SystemExit(f'error: {e}')
         if lock.took_over:
-            print(f'Work dir lock of an earlier run that did not end '
-                  f'cleanly taken over ({lock.took_over.get("pid")}).')
+            pid = lock.took_over.get('pid')
+            print(f'Took over the work dir lock of process {pid}, an '
+                  'earlier run that did not end cleanly.')
     try:
         init_cpu_process_group(cfg.launcher)
         runner = Runner.from_cfg(cfg)
