@@ -21,13 +21,21 @@ except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmtrpn.evaluation.functional import (  # noqa: E402
-    format_map_table, summarize_map, temporal_map)
+    check_tiou_thresholds, format_map_table, summarize_map, temporal_map)
 from mmtrpn.structures.annotations import (  # noqa: E402
     ambiguous_arrays, load_ground_truth, load_results_file, read_video_list)
 
 
 def parse_tious(text: str) -> np.ndarray:
-    """``start:stop:step`` (stop included) or a comma list."""
+    """``start:stop:step`` (stop included) or a comma list, each finite
+    with ``0 < t <= 1``."""
+    try:
+        return check_tiou_thresholds(_tious_of(text))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f'--tiou {text!r}: {e}') from None
+
+
+def _tious_of(text: str) -> np.ndarray:
     if ':' in text:
         parts = [float(v) for v in text.split(':')]
         if len(parts) != 3 or parts[2] <= 0:

@@ -111,12 +111,15 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmtrpn.apis.inference import _test_dataset_cfg
 
-    model = init_localizer(
-        args.config,
-        args.checkpoint,
-        device=args.device,
-        cfg_options=args.cfg_options,
-        trust_checkpoint=args.trust_checkpoint)
+    try:
+        model = init_localizer(
+            args.config,
+            args.checkpoint,
+            device=args.device,
+            cfg_options=args.cfg_options,
+            trust_checkpoint=args.trust_checkpoint)
+    except (FileNotFoundError, ValueError) as e:
+        raise SystemExit(f'error: {e}')
     if args.video:
         return _main_videos(args, model)
     ds_cfg = _test_dataset_cfg(model.cfg)

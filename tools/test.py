@@ -13,6 +13,7 @@ from mmtrpn.utils import (apply_compat_fixes, atomic_write_json,
                           init_cpu_process_group, register_all_modules,
                           shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
+from mmtrpn.utils.config_checks import check_config
 
 
 def parse_args():
@@ -71,6 +72,7 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    check_config(cfg)
     init_cpu_process_group(cfg.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

@@ -14,6 +14,8 @@ from mmengine.runner import Runner
 from mmtrpn.utils import (apply_compat_fixes, init_cpu_process_group,
                           register_all_modules, shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
+from mmtrpn.utils.config_checks import check_config
+from mmtrpn.utils.work_dir_lock import WorkDirLock
 
 
 def parse_args():
@@ -79,9 +81,13 @@ def merge_args(cfg, args):
         cfg.resume = True
         cfg.load_from = args.resume
     if args.resume is not None:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='CheckpointShapeCheckHook')
-        ]
+        hooks = list(cfg.get('custom_hooks', []))
+        hooks.append(dict(type='CheckpointShapeCheckHook'))
+        # Configs without our default runtime still validate first when
+        # resumed at a step that was due a validation.
+        if not any(h.get('type') == 'ResumeValidationHook' for h in hooks):
+            hooks.append(dict(type='ResumeValidationHook'))
+        cfg.custom_hooks = hooks
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     randomness = cfg.get('randomness', None) or dict()
@@ -105,11 +111,33 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    init_cpu_process_group(cfg.launcher)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    del runner
-    shutdown_distributed()
+    check_config(cfg)
+    lock = None
+    if _global_rank(cfg.launcher) == 0:
+        try:
+            lock = WorkDirLock(cfg.work_dir).acquire()
+        except RuntimeError as e:
+            raise SystemExit(f'error: {e}')
+        if lock.took_over:
+            pid = lock.took_over.get('pid')
+            print(f'Took over the work dir lock of process {pid}, an '
+                  'earlier run that did not end cleanly.')
+    try:
+        init_cpu_process_group(cfg.launcher)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        del runner
+        shutdown_distributed()
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _global_rank(launcher):
+    """This process's rank, before any process group exists."""
+    if launcher == 'none':
+        return 0
+    return int(os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')))
 
 
 if __name__ == '__main__':

@@ -23,10 +23,12 @@ default_hooks = dict(
 
 # RandomStateHook restores torch's RNG on resume so a resumed run equals an
 # uninterrupted one; ModelDatasetCheckHook stops a run whose dataset classes
-# or feature widths do not fit the model.
+# or feature widths do not fit the model; ResumeValidationHook runs first
+# the validation that a run killed during it owed.
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='ModelDatasetCheckHook')
+    dict(type='ModelDatasetCheckHook'),
+    dict(type='ResumeValidationHook')
 ]
 
 env_cfg = dict(

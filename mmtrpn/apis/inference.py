@@ -59,6 +59,7 @@ def init_localizer(config: Union[str, Config],
     """
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import apply_compat_fixes, register_all_modules
+    from mmtrpn.utils.config_checks import check_config_values
 
     apply_compat_fixes()
     if isinstance(config, (str, os.PathLike)):
@@ -69,6 +70,7 @@ def init_localizer(config: Union[str, Config],
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     register_all_modules(init_default_scope=False)
+    check_config_values(cfg)
     model = MODELS.build(cfg.model)
     meta = {}
     if checkpoint is not None:
@@ -92,15 +94,20 @@ def init_localizer(config: Union[str, Config],
 
 
 def _load_weights(model, checkpoint: str, trust_checkpoint: bool) -> dict:
-    """Load ``checkpoint`` into ``model``; its ``meta`` (or {})."""
+    """Load ``checkpoint`` into ``model``; its ``meta`` (or {}). A
+    checkpoint that lacks model parameters, has other shapes or non-finite
+    weights is refused (MMEngine loads non-strictly)."""
     from mmengine.runner import load_checkpoint
 
+    from mmtrpn.engine.hooks.checkpoint_check_hook import \
+        check_checkpoint_state
     from mmtrpn.utils.compat import TRUST_CHECKPOINTS_ENV
     old = os.environ.get(TRUST_CHECKPOINTS_ENV)
     if trust_checkpoint:
         os.environ[TRUST_CHECKPOINTS_ENV] = '1'
     try:
         ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        check_checkpoint_state(model, ckpt, checkpoint)
     finally:
         if trust_checkpoint:
             if old is None:

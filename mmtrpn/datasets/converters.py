@@ -17,9 +17,10 @@ from mmengine.utils import track_iter_progress
 
 from mmtrpn.structures.annotations import (check_video_name,
                                            load_annotation_json,
+                                           load_annotations,
                                            normalize_layout)
 from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION
-from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json
+from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json, load_npy
 
 WTALC_FILES = ('videoname', 'subset', 'duration', 'segments', 'labels',
                'labels_all', 'classlist')
@@ -80,7 +81,10 @@ def load_wtalc_annotations(ann_dir: str) -> dict:
         if labels_all != sorted(set(labs)):
             entry['labels'] = labels_all
         database[name] = entry
-    return dict(classes=classes, database=database)
+    layout = dict(classes=classes, database=database)
+    # Refuse now what the dataset would refuse after the conversion.
+    load_annotations(layout, clip_segments=True, name=ann_dir)
+    return layout
 
 
 def load_annotation_source(source: str) -> dict:
@@ -194,10 +198,7 @@ def _find(dirs: Iterable[str], name: str, suffix: str) -> Optional[str]:
 
 
 def _load_plain(path: str) -> np.ndarray:
-    try:
-        return np.load(path, allow_pickle=False)
-    except ValueError as e:
-        raise ValueError(f'Cannot read {path} as a plain array: {e}') from e
+    return load_npy(path, 'feature file')
 
 
 def convert_folders(annotations: str,

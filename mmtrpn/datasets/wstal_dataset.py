@@ -2,6 +2,7 @@
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
+import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmtrpn.registry import DATASETS
@@ -76,9 +77,10 @@ class WSTALFeatureDataset(BaseDataset):
         self.subset = [subset] if isinstance(subset, str) else list(subset)
         if not self.subset:
             raise ValueError('subset must name at least one subset.')
-        if not snippet_duration or snippet_duration <= 0:
-            raise ValueError(
-                f'snippet_duration must be > 0, got {snippet_duration}')
+        if (not isinstance(snippet_duration, (int, float))
+                or not np.isfinite(snippet_duration) or snippet_duration <= 0):
+            raise ValueError('snippet_duration must be a finite number > 0, '
+                             f'got {snippet_duration!r}')
         self.snippet_duration = float(snippet_duration)
         self.classes_arg = None if classes is None else list(classes)
         self.ambiguous_file = ambiguous_file

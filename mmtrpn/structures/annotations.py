@@ -78,19 +78,30 @@ def check_classes(classes, source: str) -> List[str]:
     return list(classes)
 
 
+def is_number(value) -> bool:
+    """A real number, not a bool or a numeric string (``float('1')``
+    would turn a mistyped field into a value without a word)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+
+
 def check_video_entry(name, entry, source: str) -> dict:
     check_video_name(name, source)
     if not isinstance(entry, dict):
         raise ValueError(f'Entry of video {name} in {source} is '
                          'not a mapping.')
+    subset = entry.get('subset')
+    if not isinstance(subset, str) or not subset:
+        # A video without a subset would be left out of every subset.
+        raise ValueError(f'Video {name} in {source} has subset {subset!r}: '
+                         'expected a non-empty string such as "test".')
     return entry
 
 
 def check_duration(name: str, duration, source: str) -> float:
     """A finite, positive number of seconds."""
-    if (isinstance(duration, bool)
-            or not isinstance(duration, (int, float))
-            or not np.isfinite(duration) or duration <= 0):
+    if (not is_number(duration) or not np.isfinite(duration)
+            or duration <= 0):
         raise ValueError(f'Video {name} in {source} has invalid '
                          f'duration {duration!r}.')
     return float(duration)
@@ -105,11 +116,19 @@ def check_segment(name: str, index: int, ann, source: str
     """
     try:
         label = ann['label']
-        start, end = (float(x) for x in ann['segment'])
+        start, end = ann['segment']
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(
             f'Malformed annotation {index} of video {name} in {source}: '
             f'{ann!r} (need "label" and "segment": [start, end]).') from e
+    if not isinstance(label, str):
+        raise ValueError(f'Annotation {index} of video {name} in {source} '
+                         f'has label {label!r}: expected a class name.')
+    if not (is_number(start) and is_number(end)):
+        raise ValueError(
+            f'Malformed annotation {index} of video {name} in {source}: '
+            f'segment {ann["segment"]!r} must be [start, end] numbers.')
+    start, end = float(start), float(end)
     if not (np.isfinite(start) and np.isfinite(end)):
         raise ValueError(f'Segment {ann["segment"]!r} of video {name} in '
                          f'{source} is not finite.')
@@ -243,6 +262,9 @@ def _video(name: str, entry: dict, class_index: Dict[str, int], source: str,
         clip_log.append((name, changed, dropped))
     video_labels = None
     if 'labels' in entry:
+        if not isinstance(entry['labels'], list):
+            raise ValueError(f'"labels" of video {name} in {source} must be '
+                             f'a list of class names, got {entry["labels"]!r}')
         video_labels = [
             check_label(name, c, class_index, source, '"labels"')
             for c in entry['labels']
@@ -261,7 +283,8 @@ def load_annotations(source: Union[str, dict],
                      subset: Union[str, Sequence[str], None] = None,
                      exclude: Iterable[str] = (),
                      infer_classes: bool = False,
-                     clip_segments: bool = False) -> Annotations:
+                     clip_segments: bool = False,
+                     name: Optional[str] = None) -> Annotations:
     """Read and validate a canonical annotation file.
 
     Args:
@@ -276,11 +299,13 @@ def load_annotations(source: Union[str, dict],
         clip_segments: clip segments to ``[0, duration]``, drop the empty
             ones and warn once; otherwise a segment ending before it starts
             is an error and segments are kept as given.
+        name: how messages call a parsed ``source`` (e.g. the file it came
+            from); default ``<annotations>``.
 
     Every video name is checked; the fields of the kept videos are.
     """
     if isinstance(source, dict):
-        raw, path = source, '<annotations>'
+        raw, path = source, name or '<annotations>'
     else:
         path = os.fspath(source)
         raw = load_annotation_json(path)
@@ -328,7 +353,10 @@ def load_ground_truth(path: str,
     as arrays for ``temporal_map``.
 
     Without a class list in the file or ``classes``, the classes are the
-    sorted labels of the whole database. Segments are kept as given.
+    sorted labels of the whole database. Segments follow the dataset's rule
+    (clipped to ``[0, duration]``, the empty ones dropped, one warning), so
+    ``tools/eval_results.py`` scores the ground truth that ``tools/test.py``
+    scores.
 
     Returns:
         dict: ``classes`` (list), ``videos`` (list of all kept videos, with
@@ -336,7 +364,8 @@ def load_ground_truth(path: str,
         ``labels`` (M,) int64.
     """
     annotations = load_annotations(
-        path, classes=classes, subset=subset, infer_classes=True)
+        path, classes=classes, subset=subset, infer_classes=True,
+        clip_segments=True)
     return dict(
         classes=annotations.classes,
         videos=list(annotations.videos),
@@ -353,6 +382,10 @@ def normalize_layout(raw: dict, source: str = '') -> dict:
     if not isinstance(raw, dict) or not isinstance(raw.get('database'),
                                                    dict):
         raise ValueError(f'{source}: no "database" mapping of videos found.')
+    # What the dataset would refuse is refused before anything is written:
+    # the dataset's loader and rule (clip and warn) on the raw file.
+    load_annotations(raw, infer_classes=True, clip_segments=True,
+                     name=source or None)
     database = {}
     labels_seen = set()
     for name, video in raw['database'].items():
@@ -478,10 +511,13 @@ def write_results_file(path: str, results: Dict[str, List[dict]]) -> None:
 
 def _result_segment(value, where: str) -> Tuple[float, float]:
     try:
-        s, e = (float(v) for v in value)
+        s, e = value
     except (TypeError, ValueError):
-        raise ValueError(f'{where}: "segment" must be [start, end], '
-                         f'got {value!r}') from None
+        s = e = None
+    if not (is_number(s) and is_number(e)):
+        raise ValueError(f'{where}: "segment" must be [start, end] numbers, '
+                         f'got {value!r}')
+    s, e = float(s), float(e)
     if not (np.isfinite(s) and np.isfinite(e)) or e < s:
         raise ValueError(f'{where}: bad segment {value!r}')
     return s, e
@@ -525,12 +561,12 @@ def load_results_file(path: str,
                                  '"score"')
             if det['label'] not in index:
                 raise ValueError(f'{where}: unknown class {det["label"]!r}')
-            try:
-                score = float(det['score'])
-            except (TypeError, ValueError):
-                score = float('nan')
-            if np.isnan(score):
-                raise ValueError(f'{where}: bad score {det["score"]!r}')
+            score = det['score']
+            # Inf would rank first whatever the detection.
+            if not is_number(score) or not np.isfinite(score):
+                raise ValueError(f'{where}: bad score {score!r} (a finite '
+                                 'number is needed)')
+            score = float(score)
             vids.append(video)
             segs.append(_result_segment(det['segment'], where))
             labels.append(index[det['label']])

@@ -11,6 +11,7 @@ import importlib.util
 import os
 import sys
 import types
+import zipfile
 
 import torch
 
@@ -111,16 +112,38 @@ def load_checkpoint_file(filename, map_location=None):
     """
     if not os.path.isfile(filename):
         raise FileNotFoundError(f'checkpoint file {filename} does not exist')
-    if trust_checkpoints():
-        return torch.load(filename, map_location=map_location,
-                          weights_only=False)
+    if os.path.getsize(filename) == 0:
+        raise ValueError(f'checkpoint file {filename} is empty (0 bytes): '
+                         'the run writing it was interrupted; use another '
+                         'checkpoint.')
     try:
+        if trust_checkpoints():
+            return torch.load(filename, map_location=map_location,
+                              weights_only=False)
         with torch.serialization.safe_globals(_mmengine_safe_globals()):
             return torch.load(filename, map_location=map_location,
                               weights_only=True)
+    except (EOFError, RuntimeError) as error:
+        text = str(error)
+        # A torch.save file is a zip archive; a cut one has no central
+        # directory, which torch reports without the file name.
+        if isinstance(error, EOFError) or 'zip archive' in text:
+            reason = text.splitlines()[0] if text else 'end of file'
+            raise ValueError(
+                f'checkpoint file {filename} is truncated or corrupt (not a '
+                f'complete torch.save archive: {reason}). Use another '
+                'checkpoint.') from error
+        raise
     except Exception as error:  # pickle.UnpicklingError and friends
         if 'Weights only load failed' not in str(error):
             raise
+        if not zipfile.is_zipfile(filename):
+            raise ValueError(
+                f'checkpoint file {filename} is not a torch.save archive '
+                '(truncated, corrupt or another kind of file). If it is an '
+                'old-format checkpoint you trust, set '
+                f'{TRUST_CHECKPOINTS_ENV}=1 (or pass --trust-checkpoint).'
+            ) from error
         raise RuntimeError(
             f'Refusing to unpickle {filename}: it holds objects outside the '
             'allow-list of MMEngine checkpoints. If you trust this file, set '

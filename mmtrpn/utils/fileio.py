@@ -56,14 +56,73 @@ def atomic_save_npy(path, array):
     atomic_write(path, lambda f: np.save(f, array, allow_pickle=False))
 
 
+class DuplicateKeyError(ValueError):
+    """A JSON object repeats a key (``json`` would keep the last silently)."""
+
+
+def _refuse_duplicate_keys(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise DuplicateKeyError(key)
+        obj[key] = value
+    return obj
+
+
+NPY_MAGIC = b'\x93NUMPY'
+
+
+def load_npy(path, what='array file'):
+    """A plain (unpickled) array from a ``.npy`` file.
+
+    An empty, truncated or non-``.npy`` file is a ValueError naming ``what``
+    and ``path`` (numpy says ``EOFError`` or "file seems not fully written"
+    without the file); a pickled array is refused.
+    """
+    path = os.fspath(path)
+    with open(path, 'rb') as f:
+        head = f.read(len(NPY_MAGIC))
+    if not head:
+        raise ValueError(f'{what} {path} is empty (0 bytes): it was not '
+                         'written completely; write it again.')
+    if head != NPY_MAGIC:
+        raise ValueError(f'{what} {path} is not a .npy file (it does not '
+                         'start with the NumPy magic bytes).')
+    try:
+        return np.load(path, allow_pickle=False)
+    except EOFError as e:
+        raise ValueError(f'{what} {path} is truncated (it ends inside the '
+                         f'header): write it again. ({e})') from e
+    except ValueError as e:
+        text = str(e)
+        if 'pickled' in text:
+            raise ValueError(
+                f'Cannot read {what} from {path} as a plain array: it holds '
+                'pickled (object) data, which only the converters in '
+                f'tools/data read. ({text})') from e
+        if 'EOF' in text or 'not fully written' in text:
+            raise ValueError(f'{what} {path} is truncated: write it again. '
+                             f'({text})') from e
+        raise ValueError(f'Cannot read {what} from {path}: {text}') from e
+
+
 def load_json(path, kind='JSON file', hint=''):
-    """A JSON object from ``path``; errors name the file (and ``kind``)."""
+    """A JSON object from ``path``; errors name the file (and ``kind``).
+
+    A key repeated within one object is an error: ``json`` keeps the last
+    one, so a video listed twice in annotations or results would silently
+    replace the first.
+    """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f'{kind} not found: {path}.{hint}')
     try:
         with open(path, encoding='utf-8') as f:
-            data = json.load(f)
+            data = json.load(f, object_pairs_hook=_refuse_duplicate_keys)
+    except DuplicateKeyError as e:
+        raise ValueError(f'{kind} {path} has a duplicate key {e.args[0]!r} '
+                         'within one object (JSON keeps only the last; '
+                         'remove or merge the repeated entry).') from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f'Malformed JSON in {kind} {path}: {e}') from e
     if not isinstance(data, dict):

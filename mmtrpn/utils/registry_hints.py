@@ -45,6 +45,10 @@ def explain_unknown_type(error, registry):
     found = _find_registry(registry, scope, name)
     if found is None:
         return None
+    return _hinted_error(obj_type, scope, name, found)
+
+
+def _hinted_error(obj_type, scope, name, found):
     names = registered_names(found)
     flat = [n for scoped in names.values() for n in scoped]
     close = difflib.get_close_matches(obj_type, flat, n=3, cutoff=0.6)
@@ -54,6 +58,51 @@ def explain_unknown_type(error, registry):
     return KeyError(f'{obj_type} is not in the {scope}::{name} registry.'
                     f'{hint} {_MARK} of the {name} registry by scope: '
                     f'{listing}.')
+
+
+def unknown_type_error(registry, name):
+    """The hinted KeyError for ``name`` missing from ``registry``."""
+    found = _find_registry(registry, 'mmtrpn', registry.name)
+    if found is None:  # no mmtrpn node: the root's names
+        found = registry._get_root_registry()
+    return _hinted_error(name, found.scope, registry.name, found)
+
+
+def _lookup(registry, name):
+    from mmengine.registry import DefaultScope
+    scope = DefaultScope.get_current_instance()
+    with registry.switch_scope_and_registry(
+            scope.scope_name if scope else None) as found:
+        return found.get(name)
+
+
+def check_config_types(cfg):
+    """Refuse unknown type names that MMEngine looks up with ``get``.
+
+    ``Registry.build`` failures carry the hint already; the optimizer type
+    and a data loader's ``collate_fn`` are looked up with ``get``, which
+    returns None, and fail later with "None is not a callable object" /
+    "the first argument must be callable". Called by the tools before the
+    Runner is built.
+    """
+    from mmengine.registry import FUNCTIONS, OPTIMIZERS
+    checks = []
+    optim = cfg.get('optim_wrapper') or {}
+    optimizer = optim.get('optimizer') if isinstance(optim, dict) else None
+    if isinstance(optimizer, dict):
+        checks.append((OPTIMIZERS, optimizer.get('type'),
+                       'optim_wrapper.optimizer.type'))
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader') or {}
+        collate = loader.get('collate_fn') if isinstance(loader, dict) \
+            else None
+        if isinstance(collate, dict):
+            checks.append((FUNCTIONS, collate.get('type'),
+                           f'{split}_dataloader.collate_fn.type'))
+    for registry, name, where in checks:
+        if isinstance(name, str) and _lookup(registry, name) is None:
+            error = unknown_type_error(registry, name)
+            raise KeyError(f'{where}: {error.args[0]}')
 
 
 def accepts_argument(cls, name: str) -> bool:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'eval_results.py'
@@ -104,3 +105,69 @@ def test_parse_tious():
     assert tool.parse_tious('0.5:0.95:0.05') == pytest.approx(
         [.5, .55, .6, .65, .7, .75, .8, .85, .9, .95])
     assert tool.parse_tious('0.3,0.5') == pytest.approx([.3, .5])
+
+
+@pytest.mark.parametrize('text', ['0', '-0.5', '1.5', 'nan', '0.3,inf',
+                                  '0:0.5:0.1', '0.5:1.2:0.1'])
+def test_tiou_out_of_range_is_refused(text):
+    # tIoU 0 counts every overlap-free guess, > 1 matches nothing: both gave
+    # a number without a word before.
+    import argparse
+    with pytest.raises(argparse.ArgumentTypeError, match='0 < t <= 1'):
+        tool.parse_tious(text)
+
+
+def test_tiou_out_of_range_exits_with_a_message(tmp_path):
+    gt, pred = _write(tmp_path, RESULTS)
+    proc = _run('--gt', gt, '--pred', pred, '--tiou', '0')
+    assert proc.returncode == 2
+    assert '--tiou' in proc.stderr and '0 < t <= 1' in proc.stderr
+
+
+def test_tool_and_dataset_metric_agree_on_segments_past_the_end(tmp_path):
+    # tools/test.py scores the dataset's ground truth, which is clipped to
+    # the video with empty segments dropped; the offline loader kept them
+    # (THUMOS-14 has 30 such segments: 53.91 vs 46.45). One rule now.
+    from mmtrpn.evaluation import TemporalMAPMetric
+    from mmtrpn.registry import DATASETS
+    from mmtrpn.utils import register_all_modules
+    gt = {'classes': ['Jump', 'Throw'], 'database': {
+        'v1': {'subset': 'test', 'duration': 100.0, 'annotations': [
+            {'label': 'Jump', 'segment': [90, 115]},    # clipped to 100
+            {'label': 'Jump', 'segment': [102, 108]}]},  # dropped
+        'v2': {'subset': 'test', 'duration': 50.0, 'annotations': [
+            {'label': 'Throw', 'segment': [20, 30]}]}}}
+    results = {'v1': [{'label': 'Jump', 'segment': [90, 100], 'score': .9}],
+               'v2': [{'label': 'Throw', 'segment': [20, 30], 'score': .8}]}
+    (tmp_path / 'ann.json').write_text(json.dumps(gt))
+    (tmp_path / 'pred.json').write_text(json.dumps(
+        {'version': 't', 'results': results, 'external_data': {}}))
+    out = tmp_path / 'out.json'
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), pytest.warns(UserWarning,
+                                                       match='clipped'):
+        _main('--gt', tmp_path / 'ann.json', '--pred', tmp_path / 'pred.json',
+              '--subset', 'test', '--json')
+    offline = json.loads(buf.getvalue())['metrics']
+    # Clipped, every prediction matches its ground truth exactly.
+    assert offline['mAP_AVG'] == pytest.approx(100.0)
+
+    register_all_modules(init_default_scope=False)
+    with pytest.warns(UserWarning, match='clipped'):
+        dataset = DATASETS.build(dict(
+            type='WSTALFeatureDataset', ann_file='ann.json',
+            data_root=str(tmp_path), subset='test', pipeline=[]))
+    metric = TemporalMAPMetric()
+    metric.dataset_meta = dataset.metainfo
+    for info in dataset.load_data_list():
+        det = results[info['video_name']][0]
+        metric.process({}, [dict(
+            video_name=info['video_name'],
+            pred_segments=np.array([det['segment']], np.float64),
+            pred_labels=np.array([gt['classes'].index(det['label'])]),
+            pred_scores=np.array([det['score']]),
+            gt_segments=info['gt_segments'], gt_labels=info['gt_labels'])])
+    online = metric.compute_metrics(metric.results)
+    assert online == pytest.approx(offline)

@@ -131,3 +131,20 @@ def test_needs_classes():
     metric.process(None, _samples())
     with pytest.raises(ValueError, match='classes'):
         metric.compute_metrics(metric.results)
+
+
+@pytest.mark.parametrize('bad', [[0.0], [-0.1, 0.5], [0.5, 1.01],
+                                 [float('nan')], [0.3, float('inf')], []])
+def test_tiou_thresholds_out_of_range_refused_at_build(bad):
+    from mmtrpn.registry import METRICS
+    with pytest.raises(ValueError, match='tiou_thresholds'):
+        METRICS.build(dict(type='TemporalMAPMetric', tiou_thresholds=bad))
+
+
+@pytest.mark.parametrize('bad', [[-0.1], [1.5], [float('nan')]])
+def test_temporal_map_refuses_thresholds_out_of_range(bad):
+    # 0 stays allowed in the function (tests compare it with reference code)
+    from mmtrpn.evaluation.functional import temporal_map
+    with pytest.raises(ValueError, match='0 <= t <= 1'):
+        temporal_map(['v'], [[0, 1]], [0], [1.0], ['v'], [[0, 1]], [0], 1,
+                     bad)

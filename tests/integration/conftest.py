@@ -4,9 +4,11 @@ import glob
 import json
 import os
 import os.path as osp
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -48,6 +50,43 @@ def output(proc):
 
 def check(proc):
     assert proc.returncode == 0, output(proc)[-6000:]
+    return proc
+
+
+def plugin_config(folder, module, source, hooks):
+    """A config of the tiny model with ``custom_hooks`` ``hooks`` (list of
+    dict sources) imported from the plugin ``module`` written in
+    ``folder``; returns (config path, PYTHONPATH for the plugin)."""
+    plugin = osp.join(folder, 'plugin')
+    os.makedirs(plugin, exist_ok=True)
+    with open(osp.join(plugin, module + '.py'), 'w') as f:
+        f.write(source)
+    config = osp.join(folder, module + '_config.py')
+    with open(config, 'w') as f:
+        f.write(f'_base_ = [{CONFIG!r}]\n'
+                f'custom_imports = dict(imports=[{module!r}], '
+                'allow_failed_imports=False)\n'
+                'custom_hooks = [\n    ' + ',\n    '.join(hooks) + '\n]\n')
+    return config, plugin
+
+
+def kill_when(args, ready, env, stdout=subprocess.DEVNULL, timeout=240):
+    """Run a tool in its own session and SIGKILL it (whole group) as soon
+    as ``ready()`` holds; returns the finished Popen."""
+    proc = subprocess.Popen(
+        [PYTHON, osp.join(REPO, args[0])] + list(args[1:]), cwd=REPO,
+        stdout=stdout, stderr=subprocess.STDOUT, env=env,
+        start_new_session=True)
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            if ready():
+                break
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     return proc
 
 
@@ -134,6 +173,8 @@ class Tools:
     output = staticmethod(output)
     check = staticmethod(check)
     free_port = staticmethod(free_port)
+    plugin_config = staticmethod(plugin_config)
+    kill_when = staticmethod(kill_when)
     tiny_opts = staticmethod(tiny_opts)
     newest_run_dir = staticmethod(newest_run_dir)
     metrics_of_test_run = staticmethod(metrics_of_test_run)

@@ -13,13 +13,10 @@ import os.path as osp
 import shutil
 import signal
 import subprocess
-import textwrap
-import time
 
 import pytest
 
 SLOW_HOOK = '''
-import time
 
 from mmengine.hooks import Hook
 
@@ -59,39 +56,18 @@ def runs(tools, tiny_data, tmp_path_factory):
 
     # The run to kill: the same config plus a hook that slows it down after
     # iteration 20, so that SIGKILL lands between checkpoints.
-    plugin = base / 'plugin'
-    plugin.mkdir()
-    (plugin / 'slow_after_hook.py').write_text(SLOW_HOOK)
-    slow_cfg = base / 'slow.py'
-    slow_cfg.write_text(textwrap.dedent(f'''\
-        _base_ = [{tools.CONFIG!r}]
-        custom_imports = dict(imports=['slow_after_hook'],
-                              allow_failed_imports=False)
-        custom_hooks = [
-            dict(type='RandomStateHook'),
-            dict(type='SlowAfterHook', after=20, seconds=0.3)
-        ]
-        '''))
+    slow_cfg, plugin = tools.plugin_config(
+        str(base), 'slow_after_hook', SLOW_HOOK,
+        ["dict(type='RandomStateHook')",
+         "dict(type='SlowAfterHook', after=20, seconds=0.3)"])
     killed = out['killed'] = str(base / 'killed')
-    log = open(base / 'killed.log', 'w')
-    cmd = [tools.PYTHON, osp.join(tools.REPO, 'tools', 'train.py')]
-    proc = subprocess.Popen(
-        cmd + _train_args(tools, tiny_data, str(slow_cfg), killed)[1:],
-        cwd=tools.REPO, stdout=log, stderr=subprocess.STDOUT,
-        env=tools.env(PYTHONPATH=str(plugin)), start_new_session=True)
     last = osp.join(killed, 'last_checkpoint')
-    deadline = time.time() + 240
-    try:
-        while time.time() < deadline and proc.poll() is None:
-            if osp.isfile(last) and open(last).read().strip().endswith(
-                    'iter_20.pth'):
-                break
-            time.sleep(0.05)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        log.close()
+    with open(base / 'killed.log', 'w') as log:
+        proc = tools.kill_when(
+            _train_args(tools, tiny_data, slow_cfg, killed),
+            lambda: osp.isfile(last) and open(last).read().strip().endswith(
+                'iter_20.pth'),
+            env=tools.env(PYTHONPATH=plugin), stdout=log)
     out['killed_returncode'] = proc.returncode
     out['killed_files'] = sorted(os.listdir(killed))
     out['killed_log'] = open(base / 'killed.log').read()

@@ -207,3 +207,26 @@ def test_convert_folders_real_json(tmp_path):
     ann = json.loads((tmp_path / 'out' / 'annotations.json').read_text())
     assert len(ann['classes']) == 20
     assert ann['database']['video_test_0000004']['subset'] == 'test'
+
+
+@pytest.mark.parametrize('segment, match', [
+    ('[NaN, 5]', 'not finite'),
+    ('["1", "5"]', 'numbers'),
+])
+def test_converters_refuse_what_the_dataset_refuses(tmp_path, segment,
+                                                    match):
+    # Used to be converted (float('1'), NaN kept) and fail at training.
+    from mmtrpn.datasets.converters import convert_folders
+    ann = tmp_path / 'thumos14.json'
+    ann.write_text('{"database": {"video_test_1": {"subset": "Test", '
+                   '"duration": 20.0, "annotations": [{"label": "Jump", '
+                   f'"segment": {segment}}}]}}}}}}')
+    (tmp_path / 'rgb').mkdir()
+    (tmp_path / 'flow').mkdir()
+    with pytest.raises(ValueError, match=match) as info:
+        convert_folders(str(ann), str(tmp_path / 'out'),
+                        rgb_dirs=[str(tmp_path / 'rgb')],
+                        flow_dirs=[str(tmp_path / 'flow')], progress=False)
+    assert 'thumos14.json' in str(info.value)
+    assert 'video_test_1' in str(info.value)
+    assert not (tmp_path / 'out').exists()

@@ -217,3 +217,88 @@ def test_class_count_mismatch_is_refused(setup, tmp_path):
     model = init_localizer(CONFIG, None, cfg_options={
         'test_dataloader.dataset.ann_file': str(tmp_path / 'absent.json')})
     assert model.dataset_meta['classes'][:2] == ['class_0', 'class_1']
+def _edited_checkpoint(setup, tmp_path, edit):
+    ckpt = torch.load(setup['ckpt'], map_location='cpu', weights_only=False)
+    edit(ckpt['state_dict'])
+    path = tmp_path / 'edited.pth'
+    torch.save(ckpt, str(path))
+    return str(path)
+
+
+def test_checkpoint_missing_classifier_is_refused(setup, tmp_path):
+    # Loaded non-strictly, the classifier kept its random init and scored.
+    def drop_cls(state):
+        for key in [k for k in state if k.startswith('cls_head.')]:
+            del state[key]
+    path = _edited_checkpoint(setup, tmp_path, drop_cls)
+    from mmtrpn.apis import init_localizer
+    with pytest.raises(ValueError) as info:
+        init_localizer(CONFIG, path)
+    message = str(info.value)
+    assert path in message and 'missing' in message
+    assert 'cls_head.' in message
+    with pytest.raises(SystemExit, match='cls_head'):
+        _run_tool(CONFIG, path, setup['tests'][0], '--data-root',
+                  setup['root'], '--out', tmp_path / 'r.json')
+    assert not (tmp_path / 'r.json').exists()
+
+
+def test_checkpoint_of_other_class_count_is_refused(setup, tmp_path):
+    from mmtrpn.apis import init_localizer
+    num_classes = len(setup['ann']['classes'])
+    with pytest.raises(ValueError, match=r'does not match the model'):
+        init_localizer(CONFIG, setup['ckpt'],
+                       cfg_options={'model.num_classes': num_classes + 1})
+
+
+def test_checkpoint_with_nan_weights_is_refused(setup, tmp_path):
+    def poison(state):
+        key = next(k for k, v in state.items() if v.is_floating_point())
+        state[key].view(-1)[0] = float('nan')
+    path = _edited_checkpoint(setup, tmp_path, poison)
+    from mmtrpn.apis import init_localizer
+    with pytest.raises(ValueError, match=r'not finite') as info:
+        init_localizer(CONFIG, path)
+    assert path in str(info.value)
+
+
+@pytest.mark.parametrize('keep', [0, 0.5])
+def test_truncated_checkpoint_names_the_file(setup, tmp_path, keep):
+    data = Path(setup['ckpt']).read_bytes()
+    path = tmp_path / 'cut.pth'
+    path.write_bytes(data[:int(len(data) * keep)])
+    from mmtrpn.apis import init_localizer
+    with pytest.raises(ValueError) as info:
+        init_localizer(CONFIG, str(path))
+    message = str(info.value)
+    assert str(path) in message
+    rest = message.replace(str(path), '')  # the tmp path says "truncated"
+    assert 'truncated' in rest or 'empty' in rest
+
+
+@pytest.mark.parametrize('keep', [0, 40, 0.5])
+def test_truncated_feature_file_names_the_file(setup, tmp_path, keep):
+    video = setup['tests'][0]
+    rgb = setup['root'] / 'features/rgb' / f'{video}.npy'
+    data = rgb.read_bytes()
+    cut = tmp_path / 'cut.npy'
+    cut.write_bytes(data[:keep if isinstance(keep, int) else
+                         int(len(data) * keep)])
+    with pytest.raises(SystemExit) as info:
+        _run_tool(CONFIG, setup['ckpt'],
+                  f'{cut},{setup["root"]}/features/flow/{video}.npy',
+                  '--out', tmp_path / 'r.json')
+    message = str(info.value)
+    assert str(cut) in message
+    rest = message.replace(str(cut), '')  # the tmp path says "truncated"
+    assert 'truncated' in rest or 'empty' in rest
+
+
+def test_file_that_is_not_npy_is_named_as_such(setup, tmp_path):
+    video = setup['tests'][0]
+    text = tmp_path / 'notes.npy'
+    text.write_text('hello, this is not an array' * 4)
+    with pytest.raises(SystemExit, match=r'notes\.npy.*not a \.npy file'):
+        _run_tool(CONFIG, setup['ckpt'],
+                  f'{text},{setup["root"]}/features/flow/{video}.npy',
+                  '--out', tmp_path / 'r.json')

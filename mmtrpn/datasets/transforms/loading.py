@@ -7,6 +7,7 @@ from mmcv.transforms import BaseTransform
 
 from mmtrpn.registry import TRANSFORMS
 from mmtrpn.structures.annotations import DATA_DOC
+from mmtrpn.utils.fileio import load_npy
 
 
 def check_features(feat, video: str, modality: str, where: str = '',
@@ -76,13 +77,7 @@ class LoadSnippetFeatures(BaseTransform):
             raise FileNotFoundError(
                 f'Missing {modality} features of video {video}: {path}. '
                 f'See {DATA_DOC}.')
-        try:
-            feat = np.load(path, allow_pickle=False)
-        except ValueError as e:
-            raise ValueError(
-                f'Cannot read {modality} features of video {video} from '
-                f'{path} as a plain array (pickled/object arrays are only '
-                f'read by the converters in tools/data): {e}') from e
+        feat = load_npy(path, f'{modality} features of video {video}')
         return check_features(feat, video, modality, f' in {path}', dim)
 
     def transform(self, results: dict) -> dict:

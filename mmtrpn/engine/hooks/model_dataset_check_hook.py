@@ -30,16 +30,70 @@ def check_num_classes(model, dataset, phase: str) -> None:
             'file.')
 
 
-def _npy_width(path: str):
-    """Columns of a (T, D) ``.npy`` from its header, None when unreadable
-    (the feature loader reports those files when it reaches them)."""
+def _npy_shape(path: str):
+    """Shape of a ``.npy`` from its header, None when unreadable (the
+    feature loader reports those files, naming them, when it reaches
+    them)."""
     if not osp.isfile(path):
         return None
     try:
-        array = np.load(path, mmap_mode='r', allow_pickle=False)
-    except (ValueError, OSError):
+        return np.load(path, mmap_mode='r', allow_pickle=False).shape
+    except (ValueError, OSError, EOFError):
         return None
-    return int(array.shape[1]) if array.ndim == 2 else None
+
+
+def _npy_width(path: str):
+    """Columns of a (T, D) ``.npy`` from its header, or None."""
+    shape = _npy_shape(path)
+    return int(shape[1]) if shape is not None and len(shape) == 2 else None
+
+
+# A video's feature length T times the snippet duration should give its
+# duration. Extraction at another frame rate (30 vs 25 fps: 20 %) or
+# padding stays within the margin; a snippet duration or a feature rate off
+# by a factor (mAP 3.87 -> 0.60 with 10x) does not. See
+# docs/troubleshooting.md.
+DURATION_MARGIN = 0.25  # relative
+DURATION_MARGIN_SNIPPETS = 2  # absolute, in snippets, for short videos
+
+
+def duration_mismatches(dataset):
+    """``[(video, T, T * snippet_duration, duration)]`` of the videos whose
+    feature length disagrees with their duration beyond the margin, worst
+    (largest ratio either way) first; lengths from the ``.npy`` headers."""
+    bad = []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        duration = info.get('duration')
+        step = info.get('snippet_duration')
+        shape = _npy_shape(info.get('rgb_path') or '')
+        if not duration or not step or shape is None or not shape:
+            continue
+        covered = shape[0] * step
+        if abs(covered - duration) > max(DURATION_MARGIN * duration,
+                                         DURATION_MARGIN_SNIPPETS * step):
+            bad.append((info.get('video_name'), int(shape[0]), covered,
+                        float(duration)))
+    bad.sort(key=lambda b: -abs(np.log(max(b[2], 1e-9) / b[3])))
+    return bad
+
+
+def warn_duration_mismatches(dataset, phase: str, logger=None) -> None:
+    """One warning naming the worst videos of :func:`duration_mismatches`."""
+    bad = duration_mismatches(dataset)
+    if not bad:
+        return
+    from mmengine.logging import print_log
+    worst = '; '.join(f'{v}: T={t} x {c / t:.4g} s = {c:.1f} s vs '
+                      f'duration {d:.1f} s' for v, t, c, d in bad[:5])
+    print_log(
+        f'{len(bad)} of {len(dataset)} videos of the {phase} dataset have '
+        f'features whose length times snippet_duration differs from their '
+        f'duration by more than {DURATION_MARGIN:.0%} (worst: {worst}). '
+        'Is snippet_duration right for these features (16/25 for I3D at '
+        '25 fps), and were they extracted at the rate it assumes? Segments '
+        'in seconds are placed by it.',
+        logger=logger or 'current', level=30)
 
 
 def check_feature_widths(model, dataset, phase: str) -> None:
@@ -89,6 +143,8 @@ class ModelDatasetCheckHook(Hook):
         model = getattr(runner.model, 'module', runner.model)
         check_num_classes(model, loader.dataset, phase)
         check_feature_widths(model, loader.dataset, phase)
+        warn_duration_mismatches(loader.dataset, phase,
+                                 getattr(runner, 'logger', None))
         self._checked.add(id(loader.dataset))
 
     def before_train(self, runner) -> None:

@@ -1,8 +1,10 @@
 from .temporal_map import (ANET_TIOUS, THUMOS_TIOUS,
-                           average_precision_per_class, format_map_table,
+                           average_precision_per_class,
+                           check_tiou_thresholds, format_map_table,
                            interpolated_ap, summarize_map, temporal_map)
 
 __all__ = [
     'ANET_TIOUS', 'THUMOS_TIOUS', 'average_precision_per_class',
-    'format_map_table', 'interpolated_ap', 'summarize_map', 'temporal_map'
+    'check_tiou_thresholds', 'format_map_table', 'interpolated_ap',
+    'summarize_map', 'temporal_map'
 ]

@@ -63,11 +63,25 @@ def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
     return float(ap) if ap.ndim == 0 else ap
 
 
-def _as_thresholds(tiou_thresholds) -> np.ndarray:
-    tious = np.atleast_1d(np.asarray(tiou_thresholds, dtype=np.float64))
+def check_tiou_thresholds(tiou_thresholds, allow_zero=False) -> np.ndarray:
+    """``tiou_thresholds`` as a 1-D float64 array, each finite and in
+    (0, 1]: a threshold of 0 counts predictions that do not overlap at all,
+    one above 1 matches nothing, NaN matches nothing; each would give a
+    wrong mAP without a word. ``allow_zero`` admits 0, which only
+    :func:`temporal_map` itself takes (to compare with reference code)."""
+    try:
+        tious = np.atleast_1d(np.asarray(tiou_thresholds, dtype=np.float64))
+    except (TypeError, ValueError):
+        tious = np.zeros((0, ))
     if tious.ndim != 1 or tious.size == 0:
-        raise ValueError(f'tiou_thresholds must be a non-empty 1-D list, got '
-                         f'{tiou_thresholds!r}')
+        raise ValueError(f'tiou_thresholds must be a non-empty 1-D list of '
+                         f'numbers, got {tiou_thresholds!r}')
+    low_ok = (tious >= 0) if allow_zero else (tious > 0)
+    bad = tious[~(np.isfinite(tious) & low_ok & (tious <= 1))]
+    if bad.size:
+        rule = '0 <= t <= 1' if allow_zero else '0 < t <= 1'
+        raise ValueError(f'tiou_thresholds must be finite with {rule}, '
+                         f'got {bad.tolist()} in {tious.tolist()}')
     return tious
 
 
@@ -209,7 +223,7 @@ def temporal_map(pred_video_ids: Sequence,
         tuple: ``ap`` (T, C) with NaN for classes without ground truth, and
         ``mAP`` (T,), the mean over classes with ground truth.
     """
-    tious = _as_thresholds(tiou_thresholds)
+    tious = check_tiou_thresholds(tiou_thresholds, allow_zero=True)
     pred, gt, amb_segments = _checked_arrays(
         pred_video_ids, pred_segments, pred_labels, pred_scores,
         gt_video_ids, gt_segments, gt_labels, num_classes,
@@ -391,7 +405,7 @@ RANGE_AVERAGES = (('mAP_AVG[0.1:0.5]', 0.1, 0.5), ('mAP_AVG[0.3:0.7]', 0.3,
 def summarize_map(tiou_thresholds, mean_ap) -> Dict[str, float]:
     """Metric dict in percent: ``mAP@0.10``..., ``mAP_AVG`` and the THUMOS
     range averages when all their thresholds (step 0.1) were evaluated."""
-    tious = _as_thresholds(tiou_thresholds)
+    tious = check_tiou_thresholds(tiou_thresholds, allow_zero=True)
     mean_ap = np.asarray(mean_ap, dtype=np.float64) * 100.0
     out = {f'mAP@{t:.2f}': float(m) for t, m in zip(tious, mean_ap)}
     out['mAP_AVG'] = float(mean_ap.mean())
@@ -407,7 +421,7 @@ def format_map_table(tiou_thresholds, mean_ap, ap=None,
                      class_names: Optional[Sequence[str]] = None) -> str:
     """Readable table (percent): one column per tIoU plus the average; with
     ``ap`` and ``class_names`` also one row per class."""
-    tious = _as_thresholds(tiou_thresholds)
+    tious = check_tiou_thresholds(tiou_thresholds, allow_zero=True)
     head = ['tIoU'] + [f'{t:.2f}' for t in tious] + ['AVG']
     rows = []
     if ap is not None and class_names is not None:

@@ -11,8 +11,8 @@ from mmtrpn.structures.annotations import (detections_to_results,
                                            write_results_file)
 from mmtrpn.structures.segments import seconds_to_snippets
 from mmtrpn.structures.wstal_data_sample import to_detections
-from ..functional import (THUMOS_TIOUS, format_map_table, summarize_map,
-                          temporal_map)
+from ..functional import (THUMOS_TIOUS, check_tiou_thresholds,
+                          format_map_table, summarize_map, temporal_map)
 
 _PRED_KEYS = ('pred_segments', 'pred_labels', 'pred_scores')
 _GT_KEYS = ('gt_segments', 'gt_labels')
@@ -71,10 +71,7 @@ class TemporalMAPMetric(BaseMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.tiou_thresholds = np.atleast_1d(
-            np.asarray(tiou_thresholds, dtype=np.float64))
-        if self.tiou_thresholds.ndim != 1 or not self.tiou_thresholds.size:
-            raise ValueError('tiou_thresholds must be a non-empty list')
+        self.tiou_thresholds = check_tiou_thresholds(tiou_thresholds)
         self.drop_ambiguous = drop_ambiguous
         self.blocked_videos = [str(v) for v in blocked_videos]
         self.dump_results = dump_results

@@ -1,0 +1,48 @@
+"""The one JSON reader: errors name the file, duplicate keys are refused."""
+import json
+
+import pytest
+
+from mmtrpn.utils.fileio import load_json
+
+
+def test_reads_an_object(tmp_path):
+    path = tmp_path / 'a.json'
+    path.write_text(json.dumps(dict(a=1, b=dict(c=[1, 2]))))
+    assert load_json(path) == dict(a=1, b=dict(c=[1, 2]))
+
+
+@pytest.mark.parametrize('text, key', [
+    ('{"database": {"v1": {"subset": "test"}, "v1": {"subset": "val"}}}',
+     'v1'),
+    ('{"results": {}, "results": {"v": []}}', 'results'),
+])
+def test_duplicate_keys_are_refused_naming_key_and_file(tmp_path, text,
+                                                        key):
+    # json.load keeps the last of repeated keys: a repeated video would
+    # silently replace the first one.
+    path = tmp_path / 'dup.json'
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_json(path, 'results file')
+    message = str(info.value)
+    assert str(path) in message and 'results file' in message
+    assert f'duplicate key {key!r}' in message
+
+
+def test_same_key_in_different_objects_is_fine(tmp_path):
+    path = tmp_path / 'ok.json'
+    path.write_text('{"v1": {"label": "a"}, "v2": {"label": "b"}}')
+    assert load_json(path)['v2'] == dict(label='b')
+
+
+def test_malformed_and_missing_name_the_file(tmp_path):
+    path = tmp_path / 'bad.json'
+    path.write_text('{"a": ')
+    with pytest.raises(ValueError, match='Malformed JSON'):
+        load_json(path)
+    with pytest.raises(FileNotFoundError, match='nope.json'):
+        load_json(tmp_path / 'nope.json')
+    path.write_text('[1, 2]')
+    with pytest.raises(ValueError, match='JSON object at the top'):
+        load_json(path)
