@@ -61,7 +61,7 @@ def load(runs):
     """{label: {key: [result, ...]}} and {label: [json, ...]}."""
     by, meta = OrderedDict(), OrderedDict()
     for spec in runs:
-        label, path = spec.split('=', 1)
+        label, path = spec.rsplit('=', 1)
         data = json.load(open(path))
         meta.setdefault(label, []).append((path, data))
         for r in data['results']:

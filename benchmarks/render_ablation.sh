@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 J=docs/ablation
 $PY benchmarks/ablation_report.py --out docs/benchmarks_ablation.md \
+    --intro benchmarks/ablation_intro.md \
     --run "A=$J/A_core.json" --run "A=$J/A_biased.json" \
     --run "A=$J/A_rest.json" --run "A=$J/A_rest2.json" \
     --run "B=$J/B_core.json" --run "B=$J/B_rest.json" \
