@@ -34,7 +34,8 @@ import time
 from collections import OrderedDict
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ablation import MAP_KEYS, ROOT, fmt, make_data  # noqa: E402
+from ablation import MAP_KEYS, ROOT, make_data  # noqa: E402
+from ablation_report import fmt  # noqa: E402
 
 METHODS = OrderedDict([('dtrploc', 'DTRP-Loc'), ('co2net', 'CO2-Net'),
                        ('asmloc', 'ASM-Loc')])
@@ -97,9 +98,11 @@ def adapt_cfg(cfg, args, seed, work_dir, segment_file=None, iters=None):
             loader.batch_size = 16
         loader.dataset.data_root = osp.abspath(args.data_root)
         loader.dataset.ambiguous_file = None
+        loader.dataset.feature_dims = dims  # the loader checks every file
+        # ablation.py's held-out carve replaces the configs' THUMOS-14 list
+        loader.dataset.exclude_videos = []
+        loader.dataset.include_videos = None
         for t in loader.dataset.pipeline:
-            if t.type == 'LoadSnippetFeatures':
-                t.rgb_dim, t.flow_dim = dims
             if t.type == 'LoadPseudoSegments':
                 t.segment_file = segment_file
     m = cfg.model

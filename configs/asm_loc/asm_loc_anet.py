@@ -6,7 +6,7 @@ _base_ = ['./asm_loc_anet_step0.py']
 segment_file = 'work_dirs/asm_loc_anet_step0/pseudo_segments.json'
 model = dict(refine_step=1)
 train_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=1024, flow_dim=1024),
+    dict(type='LoadSnippetFeatures'),
     dict(type='LoadPseudoSegments', segment_file=segment_file,
          use_gt_labels=True, delta=0.0, max_segments=100),
     dict(type='DynamicSegmentSampling', num_snippets=150, alpha=0.3,
@@ -14,7 +14,7 @@ train_pipeline = [
     dict(type='PackWSTALInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=1024, flow_dim=1024),
+    dict(type='LoadSnippetFeatures'),
     dict(type='LoadPseudoSegments', segment_file=segment_file,
          use_gt_labels=False, delta=0.0, max_segments=100),
     # at most 150 rows at test, as ASM-Loc (bounds the T x T attention)

@@ -7,9 +7,11 @@ _base_ = [
     '../_base_/models/asm_loc.py', '../_base_/datasets/anet12_i3d.py',
     '../_base_/schedules/adam_20k.py', '../_base_/default_runtime.py'
 ]
-feature_dims = (1024, 1024)
+# Stated once: class count and widths reach the model and the datasets.
+num_classes = 100
+feature_dims = (1024, 1024)  # (D_rgb, D_flow)
 model = dict(
-    num_classes=100,
+    num_classes=num_classes,
     feature_dims=feature_dims,
     refine_step=0,
     regularize=True,
@@ -18,12 +20,14 @@ model = dict(
     loss_mil=dict(lamb_fg=5.0, lamb_bg=0.5, lamb_abg=0.5),
     test_cfg=dict(postprocessor=dict(class_threshold=0.1, nms_iou=0.9)))
 train_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='SampleSnippets', num_snippets=150),
     dict(type='PackWSTALInputs'),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    dataset=dict(pipeline=train_pipeline, feature_dims=feature_dims))
+val_dataloader = dict(dataset=dict(feature_dims=feature_dims))
+test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-4, weight_decay=1e-3))
 train_cfg = dict(max_iters=15000, val_interval=5000)
 default_hooks = dict(checkpoint=dict(interval=5000))

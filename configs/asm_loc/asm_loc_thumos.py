@@ -7,7 +7,7 @@ _base_ = ['./asm_loc_thumos_step2.py']
 segment_file = 'work_dirs/asm_loc_thumos_step2/pseudo_segments.json'
 model = dict(refine_step=3)
 train_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=1024, flow_dim=1024),
+    dict(type='LoadSnippetFeatures'),
     dict(type='LoadPseudoSegments', segment_file=segment_file,
          use_gt_labels=True, delta=0.5, max_segments=200),
     dict(type='DynamicSegmentSampling', num_snippets=750, alpha=0.7,
@@ -15,7 +15,7 @@ train_pipeline = [
     dict(type='PackWSTALInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=1024, flow_dim=1024),
+    dict(type='LoadSnippetFeatures'),
     dict(type='LoadPseudoSegments', segment_file=segment_file,
          use_gt_labels=False, delta=0.5, max_segments=200),
     # at most 750 rows at test, as ASM-Loc (bounds the T x T attention)

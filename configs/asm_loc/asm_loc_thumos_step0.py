@@ -6,16 +6,21 @@ _base_ = [
     '../_base_/models/asm_loc.py', '../_base_/datasets/thumos14_i3d.py',
     '../_base_/schedules/adam_5k.py', '../_base_/default_runtime.py'
 ]
-feature_dims = (1024, 1024)
+# Stated once: class count and widths reach the model and the datasets.
+num_classes = 20
+feature_dims = (1024, 1024)  # (D_rgb, D_flow)
 num_train_snippets = 750
-model = dict(num_classes=20, feature_dims=feature_dims, refine_step=0)
+model = dict(
+    num_classes=num_classes, feature_dims=feature_dims, refine_step=0)
 train_pipeline = [
-    dict(type='LoadSnippetFeatures', rgb_dim=feature_dims[0],
-         flow_dim=feature_dims[1]),
+    dict(type='LoadSnippetFeatures'),
     dict(type='SampleSnippets', num_snippets=num_train_snippets),
     dict(type='PackWSTALInputs'),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    dataset=dict(pipeline=train_pipeline, feature_dims=feature_dims))
+val_dataloader = dict(dataset=dict(feature_dims=feature_dims))
+test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-4, weight_decay=5e-5))
 train_cfg = dict(max_iters=1300, val_interval=650)
 default_hooks = dict(checkpoint=dict(interval=650))

@@ -4,8 +4,6 @@
 # docs/method.md lists every difference from the public code.
 model = dict(
     type='ASMLoc',
-    num_classes=20,
-    feature_dims=(1024, 1024),
     refine_step=0,
     num_heads=8,
     dropout=0.7,

@@ -6,8 +6,6 @@
 # docs/method.md lists every difference from the public code.
 model = dict(
     type='CO2Net',
-    num_classes=20,
-    feature_dims=(1024, 1024),
     neck=dict(type='CO2Neck', attention_hidden=512, consensus_dropout=0.5,
               fusion_dropout=0.7),
     cls_head=dict(type='CO2ClassifierHead', hidden=None, dropout=0.7),
