@@ -156,6 +156,22 @@ def diagnostics_table(by):
     return out
 
 
+def runs_table(meta):
+    """What each labelled run is: data regime, schedule and seeds."""
+    out = ['### Runs', '',
+           '| run | data regime (generator overrides) | iterations | '
+           'T_train | widths | held-out videos | seeds |',
+           '|---|---|---|---|---|---|---|']
+    for lb, items in meta.items():
+        a = items[0][1]['args']
+        seeds = sorted({s for _, d in items for s in d['args']['seeds']})
+        regime = ' '.join(a.get('gen_options') or []) or 'all difficulties on'
+        out.append(f'| {lb} | {regime} | {a["iters"]} | {a["t_train"]} | '
+                   f'{a["dim"]} + {a["dim"]} | {a.get("heldout", 0)} | '
+                   f'{", ".join(map(str, seeds))} |')
+    return out
+
+
 def provenance(meta):
     out = ['### Commands and wall time', '']
     for lb, items in meta.items():
@@ -178,7 +194,7 @@ def main():
     lines = [f'# {args.title}', '']
     if args.intro:
         lines += [open(args.intro).read().strip(), '']
-    lines += table4(by) + ['']
+    lines += runs_table(meta) + [''] + table4(by) + ['']
     for lb, rows in by.items():
         if any(k in rows for k in ('t3_03', 't3_07')):
             lines += table3(lb, rows) + ['']
