@@ -78,6 +78,9 @@ def parse_args():
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     p.add_argument('--only', nargs='+', help='cell keys to run')
     p.add_argument('--jobs', type=int, default=2)
+    p.add_argument('--render', metavar='TABLE4_JSON',
+                   help='print the held-out and test tables of a saved '
+                   'table4.json, run nothing')
     p.add_argument('--worker', nargs=3, metavar=('KEY', 'SEED', 'OUT'),
                    help=argparse.SUPPRESS)
     return p.parse_args()
@@ -239,11 +242,13 @@ def run_jobs(args, jobs, passthrough):
     return results
 
 
-def table(results):
-    """Markdown: one row per method, mean ± std of mAP_AVG per source."""
+def table(results, field='metrics'):
+    """Markdown: one row per method, mean ± std of mAP_AVG per source
+    (``field`` 'metrics' for the test split, 'metrics_heldout')."""
     by = {}
     for r in results:
-        by.setdefault(r['key'], []).append(r['metrics']['mAP_AVG'])
+        if field in r:
+            by.setdefault(r['key'], []).append(r[field]['mAP_AVG'])
     lines = ['| Method | ' + ' | '.join(SOURCES.values()) + ' |',
              '|---|' + '---|' * len(SOURCES)]
     for m, name in METHODS.items():
@@ -259,6 +264,13 @@ def table(results):
 def main():
     args = parse_args()
     os.chdir(ROOT)
+    if args.render:
+        saved = json.load(open(args.render))
+        for field, name in (('metrics_heldout', 'held-out'),
+                            ('metrics', 'test')):
+            print(f'{name} AVG mAP 0.1:0.7 ({saved["command"]}):\n')
+            print(table(saved['results'], field) + '\n')
+        return
     if args.worker:
         key, seed, out = args.worker
         worker(args, key, int(seed), out)
