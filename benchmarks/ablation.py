@@ -276,6 +276,52 @@ def training_trace(message_hub, iters, points=5):
 
 
 # ----------------------------------------------------------------- main
+def run_jobs(script, jobs, passthrough, work_dir, out_dir, num_jobs):
+    """Run ``script --worker KEY SEED OUT`` for each ``(key, seed, after)``
+    job, ``num_jobs`` at a time, one torch thread each; a job waits for the
+    ``(key, seed)`` in ``after`` (None: for nothing) and is skipped if that
+    failed. Returns the results of the finished workers."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    os.makedirs(work_dir, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
+    jobs = list(jobs)
+    running, done, failed, results = [], set(), set(), []
+    while jobs or running:
+        ready = [j for j in jobs if j[2] is None or j[2] in done]
+        for job in [j for j in jobs if j[2] in failed]:
+            jobs.remove(job)
+            failed.add(job[:2])
+            print(f'{job[0]} seed {job[1]} SKIPPED ({job[2][0]} failed)')
+        while ready and len(running) < num_jobs:
+            job = ready.pop(0)
+            jobs.remove(job)
+            key, seed, _ = job
+            out = osp.join(out_dir, f'{key}_s{seed}.json')
+            log = open(osp.join(work_dir, f'{key}_s{seed}.log'), 'w')
+            cmd = [sys.executable, osp.abspath(script)] + passthrough + [
+                '--worker', key, str(seed), out]
+            running.append((key, seed, out, subprocess.Popen(
+                cmd, env=env, stdout=log, stderr=subprocess.STDOUT)))
+        time.sleep(1)
+        for item in list(running):
+            key, seed, out, proc = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            if proc.returncode != 0 or not osp.isfile(out):
+                failed.add((key, seed))
+                print(f'{key} seed {seed} FAILED (see '
+                      f'{work_dir}/{key}_s{seed}.log)', flush=True)
+                continue
+            done.add((key, seed))
+            r = json.load(open(out))
+            if 'metrics' in r:
+                results.append(r)
+                print(f'{key} s{seed}: AVG {r["metrics"]["mAP_AVG"]:.1f} '
+                      f'({r["total_s"]:.0f} s)', flush=True)
+    return results
+
+
 def main():
     args = parse_args()
     if args.layout != LAYOUT:  # given from the caller's directory
@@ -288,35 +334,10 @@ def main():
     tic = time.time()
     info = make_data(args)
     keys = args.only or list(SETTINGS)
-    jobs = [(k, s) for s in args.seeds for k in keys]
-    os.makedirs(args.work_dir, exist_ok=True)
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    jobs = [(k, s, None) for s in args.seeds for k in keys]
     passthrough = [a for a in sys.argv[1:]]
-    running, results = [], []
-    while jobs or running:
-        while jobs and len(running) < args.jobs:
-            k, s = jobs.pop(0)
-            out = osp.join(args.work_dir, f'{k}_s{s}.json')
-            log = open(osp.join(args.work_dir, f'{k}_s{s}.log'), 'w')
-            cmd = [sys.executable, __file__] + passthrough + [
-                '--worker', k, str(s), out]
-            running.append((k, s, out, subprocess.Popen(
-                cmd, env=env, stdout=log, stderr=subprocess.STDOUT)))
-        time.sleep(1)
-        for item in list(running):
-            k, s, out, proc = item
-            if proc.poll() is None:
-                continue
-            running.remove(item)
-            if proc.returncode != 0 or not osp.isfile(out):
-                print(f'{k} seed {s} FAILED (see {out[:-5]}.log)',
-                      flush=True)
-                continue
-            r = json.load(open(out))
-            results.append(r)
-            print(f'{k} s{s}: AVG {r["metrics"]["mAP_AVG"]:.1f} '
-                  f'@0.5 {r["metrics"]["mAP@0.50"]:.1f} '
-                  f'({r["total_s"]:.0f} s)', flush=True)
+    results = run_jobs(__file__, jobs, passthrough, args.work_dir,
+                       args.work_dir, args.jobs)
     wall = time.time() - tic
     results.sort(key=lambda r: (list(SETTINGS).index(r['key']), r['seed']))
     command = '.venv/bin/python benchmarks/ablation.py ' + ' '.join(

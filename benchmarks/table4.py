@@ -28,13 +28,12 @@ import argparse
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 from collections import OrderedDict
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ablation import MAP_KEYS, ROOT, make_data  # noqa: E402
+from ablation import MAP_KEYS, ROOT, make_data, run_jobs  # noqa: E402
 from ablation_report import fmt  # noqa: E402
 
 METHODS = OrderedDict([('dtrploc', 'DTRP-Loc'), ('co2net', 'CO2-Net'),
@@ -201,47 +200,6 @@ def plan(args):
     return jobs
 
 
-def run_jobs(args, jobs, passthrough):
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    os.makedirs(args.work_dir, exist_ok=True)
-    os.makedirs(args.out_dir, exist_ok=True)
-    running, done, failed, results = [], set(), set(), []
-    while jobs or running:
-        ready = [j for j in jobs if j[2] is None or j[2] in done]
-        for job in [j for j in jobs if j[2] in failed]:
-            jobs.remove(job)
-            failed.add(job[:2])
-            print(f'{job[0]} seed {job[1]} SKIPPED ({job[2][0]} failed)')
-        while ready and len(running) < args.jobs:
-            job = ready.pop(0)
-            jobs.remove(job)
-            key, seed, _ = job
-            out = osp.join(args.out_dir, f'{key}_s{seed}.json')
-            log = open(osp.join(args.work_dir, f'{key}_s{seed}.log'), 'w')
-            cmd = [sys.executable, osp.abspath(__file__)] + passthrough + [
-                '--worker', key, str(seed), out]
-            running.append((key, seed, out, subprocess.Popen(
-                cmd, env=env, stdout=log, stderr=subprocess.STDOUT)))
-        time.sleep(1)
-        for item in list(running):
-            key, seed, out, proc = item
-            if proc.poll() is None:
-                continue
-            running.remove(item)
-            if proc.returncode != 0 or not osp.isfile(out):
-                failed.add((key, seed))
-                print(f'{key} seed {seed} FAILED (see '
-                      f'{args.work_dir}/{key}_s{seed}.log)', flush=True)
-                continue
-            done.add((key, seed))
-            r = json.load(open(out))
-            if 'metrics' in r:
-                results.append(r)
-                print(f'{key} s{seed}: AVG {r["metrics"]["mAP_AVG"]:.1f} '
-                      f'({r["total_s"]:.0f} s)', flush=True)
-    return results
-
-
 def table(results, field='metrics'):
     """Markdown: one row per method, mean ± std of mAP_AVG per source
     (``field`` 'metrics' for the test split, 'metrics_heldout')."""
@@ -278,7 +236,8 @@ def main():
     tic = time.time()
     info = make_data(args)
     passthrough = list(sys.argv[1:])
-    results = run_jobs(args, plan(args), passthrough)
+    results = run_jobs(__file__, plan(args), passthrough, args.work_dir,
+                       args.out_dir, args.jobs)
     wall = time.time() - tic
     order = list(CELLS)
     results.sort(key=lambda r: (order.index(r['key']), r['seed']))
