@@ -158,47 +158,37 @@ def carve_heldout(ann_file, count, train_subset='validation', seed=0):
 
 
 # --------------------------------------------------------------- config
-def build_cfg(args, key, seed, work_dir):
-    """The ONE place where the ablation configs are adapted to the data."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', 'ablations', SETTINGS[key][0]))
+def adapt_runtime(cfg, args, seed, work_dir, iters=None, train_batch=None):
+    """What every benchmark run changes outside the model: the loaders read
+    the generated data (its own held-out carve, widths checked, one
+    process), ``iters`` iterations without validation or checkpoints, the
+    held-out split scored once after training, the seed and the work dir.
+    ``train_batch`` None keeps the config's training batch size."""
     dims = (args.dim, args.dim)
-    for dl, train in (('train_dataloader', True), ('val_dataloader', False),
-                      ('test_dataloader', False)):
-        d = cfg[dl]
-        d.dataset.data_root = osp.abspath(args.data_root)
-        d.dataset.ambiguous_file = None
-        d.num_workers = 0
-        d.persistent_workers = False
-        d.batch_size = args.batch if train else 16
-        d.dataset.feature_dims = dims  # the loader checks every file
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[key]
+        loader.num_workers = 0
+        loader.persistent_workers = False
+        if key != 'train_dataloader':
+            loader.batch_size = 16
+        elif train_batch is not None:
+            loader.batch_size = train_batch
+        loader.dataset.data_root = osp.abspath(args.data_root)
+        loader.dataset.ambiguous_file = None
+        loader.dataset.feature_dims = dims  # the loader checks every file
         # the benchmark's own split (carve_heldout) replaces the configs'
         # THUMOS-14 list: the replayed layout keeps the real names, but the
         # subsets are already split in the generated annotation file
-        d.dataset.exclude_videos = []
-        d.dataset.include_videos = None
-        for t in d.dataset.pipeline:
-            if t.type == 'SampleSnippets':
-                t.num_snippets = args.t_train
-    m = cfg.model
-    m.num_classes = 20
-    m.feature_dims = dims
-    if m.get('neck') is not None:
-        m.neck.temporal_hidden = args.hidden
-    m.proposal_stage.rpn_head.hidden = args.hidden
-    cfg.optim_wrapper.optimizer.lr = args.lr
-    m.log_gt_diagnostics = True
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters,
-                         val_interval=10**9)
+        loader.dataset.exclude_videos = []
+        loader.dataset.include_videos = None
+    cfg.train_cfg = dict(type='IterBasedTrainLoop',
+                         max_iters=iters or args.iters, val_interval=10**9)
     if args.heldout:
         # scored once after training (runner.val()); choices use this only
         cfg.val_dataloader.dataset.subset = 'heldout'
         cfg.val_dataloader.dataset.test_mode = True
     else:
-        cfg.val_cfg = None
-        cfg.val_dataloader = None
-        cfg.val_evaluator = None
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', by_epoch=False, interval=10**9,
         save_last=False)
@@ -207,9 +197,30 @@ def build_cfg(args, key, seed, work_dir):
                           deterministic=False)
     cfg.work_dir = work_dir
     cfg.launcher = 'none'
+    return cfg
+
+
+def build_cfg(args, key, seed, work_dir):
+    """The ONE place where the ablation configs are adapted to the data."""
+    import ast
+
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', 'ablations', SETTINGS[key][0]))
+    adapt_runtime(cfg, args, seed, work_dir, train_batch=args.batch)
+    for t in cfg.train_dataloader.dataset.pipeline:
+        if t.type == 'SampleSnippets':
+            t.num_snippets = args.t_train
+    m = cfg.model
+    m.num_classes = 20
+    m.feature_dims = (args.dim, args.dim)
+    if m.get('neck') is not None:
+        m.neck.temporal_hidden = args.hidden
+    m.proposal_stage.rpn_head.hidden = args.hidden
+    cfg.optim_wrapper.optimizer.lr = args.lr
+    m.log_gt_diagnostics = True
     for opt in args.cfg_options:
         k, v = opt.split('=', 1)
-        import ast
         cfg.merge_from_dict({k: ast.literal_eval(v)})
     return cfg
 

@@ -33,7 +33,8 @@ import time
 from collections import OrderedDict
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ablation import MAP_KEYS, ROOT, make_data, run_jobs  # noqa: E402
+from ablation import (MAP_KEYS, ROOT, adapt_runtime, make_data,  # noqa
+                      run_jobs)
 from ablation_report import fmt  # noqa: E402
 
 METHODS = OrderedDict([('dtrploc', 'DTRP-Loc'), ('co2net', 'CO2-Net'),
@@ -91,25 +92,14 @@ def adapt_cfg(cfg, args, seed, work_dir, segment_file=None, iters=None):
     root and feature widths, 20 classes, hidden widths, one learning rate,
     the iteration count, no validation, no checkpoints, the seed. Batch size
     and training length T stay each method's own."""
-    dims = (args.dim, args.dim)
+    adapt_runtime(cfg, args, seed, work_dir, iters)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg[key]
-        loader.num_workers = 0
-        loader.persistent_workers = False
-        if key != 'train_dataloader':
-            loader.batch_size = 16
-        loader.dataset.data_root = osp.abspath(args.data_root)
-        loader.dataset.ambiguous_file = None
-        loader.dataset.feature_dims = dims  # the loader checks every file
-        # ablation.py's held-out carve replaces the configs' THUMOS-14 list
-        loader.dataset.exclude_videos = []
-        loader.dataset.include_videos = None
-        for t in loader.dataset.pipeline:
+        for t in cfg[key].dataset.pipeline:
             if t.type == 'LoadPseudoSegments':
                 t.segment_file = segment_file
     m = cfg.model
     m.num_classes = 20
-    m.feature_dims = dims
+    m.feature_dims = (args.dim, args.dim)
     neck = m.get('neck')
     if neck is not None and neck.type == 'DMFNeck':
         neck.temporal_hidden = args.hidden
@@ -120,22 +110,6 @@ def adapt_cfg(cfg, args, seed, work_dir, segment_file=None, iters=None):
         stage.setdefault('rpn_head', dict(type='TRPNHead'))
         stage.rpn_head.hidden = args.hidden
     cfg.optim_wrapper.optimizer.lr = args.lr
-    cfg.train_cfg = dict(type='IterBasedTrainLoop',
-                         max_iters=iters or args.iters, val_interval=10**9)
-    if args.heldout:
-        # scored once after training (runner.val()); choices use this only
-        cfg.val_dataloader.dataset.subset = 'heldout'
-        cfg.val_dataloader.dataset.test_mode = True
-    else:
-        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', by_epoch=False, interval=10**9,
-        save_last=False)
-    cfg.default_hooks.logger.interval = 100
-    cfg.randomness = dict(seed=seed, diff_rank_seed=False,
-                          deterministic=False)
-    cfg.work_dir = work_dir
-    cfg.launcher = 'none'
     return cfg
 
 
