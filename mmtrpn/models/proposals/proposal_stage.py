@@ -118,19 +118,6 @@ class TemporalProposalStage(BaseModule):
     def with_plg(self) -> bool:
         return self.source == 'trpn_pl'
 
-    @property
-    def trains_with_proposals(self) -> bool:
-        return self.source != 'none'
-
-    @property
-    def tests_with_proposals(self) -> bool:
-        return self.source in ('trpn', 'trpn_pl', 'gt')
-
-    def foreground(self, feat: torch.Tensor,
-                   valid: torch.Tensor) -> Optional[torch.Tensor]:
-        """``FSS_trpn`` (B, T), or None without a T-RPN."""
-        return self.rpn_head(feat, valid) if self.with_rpn else None
-
     def train_proposals(self, feat: torch.Tensor, valid: torch.Tensor,
                         data_samples: Sequence
                         ) -> Tuple[Optional[torch.Tensor],
