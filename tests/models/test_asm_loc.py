@@ -16,6 +16,7 @@ from mmtrpn.models.localizers.asm_loc import segment_membership
 from mmtrpn.models.localizers.base_localizer import rows_to_seconds
 from mmtrpn.models.losses import ASMLocMILLoss, UncertaintyPseudoInstanceLoss
 from mmtrpn.models.necks import InterSegmentAttention, IntraSegmentAttention
+from mmtrpn.models.necks.asm_attention import segment_blocks
 from mmtrpn.registry import MODELS
 from mmtrpn.utils import register_all_modules
 
@@ -181,6 +182,44 @@ def test_intra_segment_attention_by_hand():
     # zero-initialised BN: the block starts as the identity
     fresh = IntraSegmentAttention(2, heads=1).eval()
     assert torch.allclose(fresh(x, member, torch.ones(1, 3)), x)
+
+
+def test_segment_blocks_by_hand():
+    member = torch.zeros(2, 8, 3, dtype=torch.bool)
+    member[0, 1:3, 0] = True  # span 1-2
+    member[0, 2:5, 1] = True  # span 2-4, overlaps -> one block 1-4
+    member[0, [6], 2] = True  # block 6
+    member[1, [0, 3], 0] = True  # not contiguous: span 0-3
+    batch, start, length = segment_blocks(member)
+    assert batch.tolist() == [0, 0, 1]
+    assert start.tolist() == [1, 6, 0] and length.tolist() == [4, 1, 4]
+
+
+def test_intra_segment_attention_blocks_equal_full_grid():
+    """Per-block attention is the (T, T) masked attention, values and
+    gradients: overlapping and non-contiguous segments, padding, a video
+    with no segment."""
+    torch.manual_seed(0)
+    module = IntraSegmentAttention(8, heads=2).train()
+    torch.nn.init.uniform_(module.bn.weight)
+    b, t, k = 4, 30, 5
+    valid = torch.ones(b, t)
+    valid[1, 22:] = 0
+    member = torch.zeros(b, t, k)
+    for i in range(3):
+        for j in range(k):
+            s = int(torch.randint(0, 20, ()))
+            member[i, s:s + int(torch.randint(1, 9, ())), j] = 1
+    member[0, [2, 25], 4] = 1  # one segment, two far rows
+    member = member * valid[..., None]  # video 3: no segment
+    x = torch.randn(b, 8, t, requires_grad=True)
+    fast = module(x, member, valid)
+    (g_fast, ) = torch.autograd.grad((fast * fast.detach()).sum(), x)
+    together = torch.einsum('bik,bjk->bij', member, member) > 0
+    full = module._residual(x, module._attend(x, together), valid)
+    (g_full, ) = torch.autograd.grad((full * full.detach()).sum(), x)
+    assert torch.allclose(fast, full, atol=1e-5)
+    assert torch.allclose(g_fast, g_full, atol=1e-5)
 
 
 def test_inter_segment_attention_by_hand():

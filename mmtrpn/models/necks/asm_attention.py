@@ -17,6 +17,32 @@ def masked_softmax(sim: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
     return torch.softmax(sim, dim=-1) * any_allowed.to(sim.dtype)
 
 
+def segment_blocks(member: torch.Tensor):
+    """Runs of rows that hold every pair of rows sharing a segment.
+
+    ``member`` (B, T, K) bool. Each segment spans its first to its last
+    row; overlapping (or touching) spans merge into one block, so two rows
+    in a common segment always share a block and attention never needs to
+    look across blocks. Rows in no span are in no block.
+
+    Returns ``(batch, start, length)``, each (R, ): the video, first row
+    and row count of every block.
+    """
+    b, t, _ = member.shape
+    order = torch.arange(t, device=member.device)[None, :, None]
+    present = member.any(1)  # (B, K)
+    first = torch.where(member, order, t).amin(1).clamp(max=t)
+    last = torch.where(member, order, -1).amax(1)
+    edges = torch.zeros(b, t + 1, dtype=torch.long, device=member.device)
+    edges.scatter_add_(1, first, present.long())
+    edges.scatter_add_(1, last + 1, -present.long())
+    cover = edges[:, :t].cumsum(1) > 0  # (B, T)
+    pad = cover.new_zeros(b, 1)
+    starts = (cover & ~torch.cat([pad, cover[:, :-1]], 1)).nonzero()
+    ends = (cover & ~torch.cat([cover[:, 1:], pad], 1)).nonzero()
+    return starts[:, 0], starts[:, 1], ends[:, 1] - starts[:, 1] + 1
+
+
 class _SegmentMHSA(BaseModule):
     """Shared parts: k1 query/key/value/output convs and a zero-initialised
     batch norm on the residual branch (the block starts as the identity).
@@ -71,10 +97,44 @@ class IntraSegmentAttention(_SegmentMHSA):
 
     def forward(self, x: torch.Tensor, membership: torch.Tensor,
                 valid: torch.Tensor) -> torch.Tensor:
-        """x (B, C, T); membership (B, T, K) 0/1 snippet-in-segment."""
-        m = membership.to(x.dtype)
-        together = torch.einsum('bik,bjk->bij', m, m) > 0
-        return self._residual(x, self._attend(x, together), valid)
+        """x (B, C, T); membership (B, T, K) 0/1 snippet-in-segment.
+
+        Same result as attention over the full (T, T) grid with the mask
+        "shares a segment", computed per block of :func:`segment_blocks`:
+        O(sum of block lengths squared) instead of O(T^2) per video.
+        """
+        member = membership.bool() & valid.bool().unsqueeze(-1)
+        return self._residual(x, self._attend_blocks(x, member), valid)
+
+    def _attend_blocks(self, x: torch.Tensor,
+                       member: torch.Tensor) -> torch.Tensor:
+        b, c, t = x.shape
+        batch, start, length = segment_blocks(member)
+        qkv = [conv(x).view(b, self.heads, self.head_dim, t).permute(
+            0, 3, 1, 2) for conv in (self.query, self.key, self.value)]
+        # blocks padded to a shared width in buckets of lengths within a
+        # factor 2, so one long block does not pad all the short ones
+        bucket = torch.ceil(torch.log2(length.double())).long()
+        flat, outs = [], []
+        for level in bucket.unique().tolist():
+            pick = (bucket == level).nonzero()[:, 0]
+            offset = torch.arange(int(length[pick].max()), device=x.device)
+            in_block = offset[None] < length[pick, None]
+            rows = (start[pick, None] + offset[None]).clamp(max=t - 1)
+            video = batch[pick, None]
+            q, k, v = (y[video, rows] for y in qkv)  # (R, L, heads, dim)
+            m = member[video, rows].to(x.dtype)  # (R, L, K)
+            together = (torch.einsum('rik,rjk->rij', m, m) > 0) & \
+                in_block[:, :, None] & in_block[:, None, :]
+            sim = torch.einsum('rihd,rjhd->rhij', q * self.head_dim**-0.5, k)
+            attn = masked_softmax(sim, together.unsqueeze(1))
+            out = torch.einsum('rhij,rjhd->rihd', attn, v)
+            flat.append((video * t + rows)[in_block])
+            outs.append(out[in_block].reshape(-1, c))
+        dense = x.new_zeros(b * t, c)
+        if flat:
+            dense = dense.index_put((torch.cat(flat), ), torch.cat(outs))
+        return dense.view(b, t, c).transpose(1, 2)
 
 
 @MODELS.register_module()
