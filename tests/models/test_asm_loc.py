@@ -16,8 +16,10 @@ from mmtrpn.models.localizers.asm_loc import segment_membership
 from mmtrpn.models.localizers.base_localizer import rows_to_seconds
 from mmtrpn.models.losses import ASMLocMILLoss, UncertaintyPseudoInstanceLoss
 from mmtrpn.models.necks import InterSegmentAttention, IntraSegmentAttention
-from mmtrpn.models.necks.asm_attention import segment_blocks
+from mmtrpn.models.necks.asm_attention import (masked_attention,
+                                               segment_blocks)
 from mmtrpn.registry import MODELS
+from mmtrpn.testing import reference_masked_attention
 from mmtrpn.utils import register_all_modules
 
 register_all_modules()
@@ -184,6 +186,30 @@ def test_intra_segment_attention_by_hand():
     assert torch.allclose(fresh(x, member, torch.ones(1, 3)), x)
 
 
+def full_grid_attention(module, x, allowed):
+    """The module's heads over the whole (T, T) grid, plain softmax."""
+    b, c, t = x.shape
+    q, k, v = (conv(x).view(b, module.heads, module.head_dim, t).transpose(
+        2, 3) for conv in (module.query, module.key, module.value))
+    out = reference_masked_attention(q, k, v, allowed.unsqueeze(1))
+    return out.transpose(2, 3).reshape(b, c, t)
+
+
+def test_fused_masked_attention_equals_plain_softmax():
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 6, 4, requires_grad=True) for _ in 'qkv')
+    allowed = torch.rand(2, 1, 6, 6) > 0.6
+    allowed[0, 0, 2] = False  # a row with nothing to attend to
+    fused = masked_attention(q, k, v, allowed)
+    plain = reference_masked_attention(q, k, v, allowed)
+    assert torch.allclose(fused, plain, atol=1e-6)
+    assert fused[0, :, 2].abs().max() == 0
+    grads = [torch.autograd.grad(y.square().sum(), (q, k, v))
+             for y in (fused, plain)]
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
 def test_segment_blocks_by_hand():
     member = torch.zeros(2, 8, 3, dtype=torch.bool)
     member[0, 1:3, 0] = True  # span 1-2
@@ -216,7 +242,8 @@ def test_intra_segment_attention_blocks_equal_full_grid():
     fast = module(x, member, valid)
     (g_fast, ) = torch.autograd.grad((fast * fast.detach()).sum(), x)
     together = torch.einsum('bik,bjk->bij', member, member) > 0
-    full = module._residual(x, module._attend(x, together), valid)
+    full = module._residual(x, full_grid_attention(module, x, together),
+                            valid)
     (g_full, ) = torch.autograd.grad((full * full.detach()).sum(), x)
     assert torch.allclose(fast, full, atol=1e-5)
     assert torch.allclose(g_fast, g_full, atol=1e-5)

@@ -3,18 +3,27 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
 
 
-def masked_softmax(sim: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
-    """Softmax over the last axis among ``allowed`` entries; a row with none
-    allowed is all zeros (ASM-Loc: ``nan_to_num`` after a -inf softmax)."""
-    sim = sim.masked_fill(~allowed, float('-inf'))
+def masked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                     allowed: torch.Tensor) -> torch.Tensor:
+    """Scaled dot-product attention of (..., N, d) tensors among the
+    ``allowed`` (..., N, N) pairs; a row with none allowed gives 0 (ASM-Loc:
+    ``nan_to_num`` after a -inf softmax).
+
+    Such rows attend to themselves inside the fused kernel (it needs one
+    finite entry per row), then are zeroed.
+    """
     any_allowed = allowed.any(-1, keepdim=True)
-    sim = torch.where(any_allowed, sim, torch.zeros_like(sim))
-    return torch.softmax(sim, dim=-1) * any_allowed.to(sim.dtype)
+    n = allowed.shape[-1]
+    self_only = torch.eye(n, dtype=torch.bool, device=allowed.device)
+    safe = allowed | (self_only & ~any_allowed)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=safe)
+    return out * any_allowed.to(out.dtype)
 
 
 def segment_blocks(member: torch.Tensor):
@@ -70,12 +79,10 @@ class _SegmentMHSA(BaseModule):
     def _attend(self, x: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
         """Multi-head attention of (B, C, N) tokens, (B, N, N) bool mask."""
         b, c, n = x.shape
-        q = self.query(x).view(b, self.heads, self.head_dim, n)
-        k = self.key(x).view(b, self.heads, self.head_dim, n)
-        v = self.value(x).view(b, self.heads, self.head_dim, n)
-        sim = torch.einsum('bhdi,bhdj->bhij', q * self.head_dim**-0.5, k)
-        attn = masked_softmax(sim, allowed.unsqueeze(1))
-        return torch.einsum('bhij,bhdj->bhdi', attn, v).reshape(b, c, n)
+        q, k, v = (conv(x).view(b, self.heads, self.head_dim, n).transpose(
+            2, 3) for conv in (self.query, self.key, self.value))
+        out = masked_attention(q, k, v, allowed.unsqueeze(1))
+        return out.transpose(2, 3).reshape(b, c, n)
 
     def _residual(self, x: torch.Tensor, y: torch.Tensor,
                   valid: torch.Tensor) -> torch.Tensor:
@@ -112,6 +119,7 @@ class IntraSegmentAttention(_SegmentMHSA):
         batch, start, length = segment_blocks(member)
         qkv = [conv(x).view(b, self.heads, self.head_dim, t).permute(
             0, 3, 1, 2) for conv in (self.query, self.key, self.value)]
+        # (B, T, heads, dim): rows gathered below, heads moved before them
         # blocks padded to a shared width in buckets of lengths within a
         # factor 2, so one long block does not pad all the short ones
         bucket = torch.ceil(torch.log2(length.double())).long()
@@ -122,13 +130,12 @@ class IntraSegmentAttention(_SegmentMHSA):
             in_block = offset[None] < length[pick, None]
             rows = (start[pick, None] + offset[None]).clamp(max=t - 1)
             video = batch[pick, None]
-            q, k, v = (y[video, rows] for y in qkv)  # (R, L, heads, dim)
+            q, k, v = (y[video, rows].transpose(1, 2) for y in qkv)
             m = member[video, rows].to(x.dtype)  # (R, L, K)
             together = (torch.einsum('rik,rjk->rij', m, m) > 0) & \
                 in_block[:, :, None] & in_block[:, None, :]
-            sim = torch.einsum('rihd,rjhd->rhij', q * self.head_dim**-0.5, k)
-            attn = masked_softmax(sim, together.unsqueeze(1))
-            out = torch.einsum('rhij,rjhd->rihd', attn, v)
+            out = masked_attention(q, k, v, together.unsqueeze(1))
+            out = out.transpose(1, 2)  # (R, L, heads, dim)
             flat.append((video * t + rows)[in_block])
             outs.append(out[in_block].reshape(-1, c))
         dense = x.new_zeros(b * t, c)
