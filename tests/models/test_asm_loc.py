@@ -1,7 +1,6 @@
 """ASM-Loc: building blocks on hand-computed cases, masking, refinement."""
 import json
 import math
-import os.path as osp
 
 import numpy as np
 import pytest
@@ -101,6 +100,10 @@ def test_rows_to_seconds_undoes_the_resampling():
     # rows [2, 4) at 0.5 s per snippet start at 1.667 and end at 3 snippets
     out = rows_to_seconds(np.array([[1.0, 2.0]]), pos, 0.5)
     assert np.allclose(out, [[(1 + 2 / 3) * 0.5, 1.5]])
+    # positions as the data preprocessor leaves them: a tensor on the
+    # model's device (a CUDA run of the export hook failed on np.asarray)
+    on_device = torch.tensor(pos, requires_grad=True)
+    assert np.allclose(rows_to_seconds([[1.0, 2.0]], on_device, 0.5), out)
 
 
 def _segment_file(tmp_path, results):
@@ -340,7 +343,7 @@ def step0_segments(smoke, smoke_data, tmp_path_factory):
     'asm_loc/asm_loc_thumos.py', 'asm_loc/asm_loc_anet_step0.py',
     'asm_loc/asm_loc_anet.py', 'ablations/t4_asmloc_none.py',
     'ablations/t4_asmloc_trpn.py', 'ablations/t4_asmloc_trpn-pl.py',
-    'ablations/t4_asmloc_gt.py'
+    'ablations/t4_asmloc_gt.py', 'ablations/t4_asmloc_trpn-pl_fgnorm.py'
 ])
 def test_config_trains_and_tests_on_tiny_data(config, smoke, smoke_data,
                                               step0_segments, tmp_path):

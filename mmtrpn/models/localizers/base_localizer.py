@@ -203,6 +203,8 @@ def rows_to_seconds(segments: np.ndarray, positions: Sequence[float],
     linear interpolation.
     """
     segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+    if isinstance(positions, torch.Tensor):  # on the model's device
+        positions = positions.detach().cpu().numpy()
     pos = np.asarray(positions, dtype=np.float64).reshape(-1)
     if segments.size == 0 or pos.size == 0:
         return segments

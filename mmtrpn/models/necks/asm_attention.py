@@ -22,7 +22,9 @@ def masked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     n = allowed.shape[-1]
     self_only = torch.eye(n, dtype=torch.bool, device=allowed.device)
     safe = allowed | (self_only & ~any_allowed)
-    out = F.scaled_dot_product_attention(q, k, v, attn_mask=safe)
+    # contiguous: CUDA's memory-efficient kernel rejects strided views
+    out = F.scaled_dot_product_attention(
+        q.contiguous(), k.contiguous(), v.contiguous(), attn_mask=safe)
     return out * any_allowed.to(out.dtype)
 
 
