@@ -83,6 +83,10 @@ def parse_args():
     p.add_argument('--render', metavar='TABLE4_JSON', nargs='+',
                    help='print the held-out and test tables of saved '
                    'table4.json files (their cells merged), run nothing')
+    p.add_argument('--attach-train-logs', metavar='TABLE4_JSON',
+                   help='add the training diagnostics of --work-dir\'s '
+                   'runs to a saved table4.json (runs from before they were '
+                   'recorded), run nothing')
     p.add_argument('--worker', nargs=3, metavar=('KEY', 'SEED', 'OUT'),
                    help=argparse.SUPPRESS)
     return p.parse_args()
@@ -128,6 +132,26 @@ def asm_segment_file(args, seed):
                     'pseudo_segments.json')
 
 
+# logged by the detectors and the proposal stage during training
+TRAIN_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean',
+              'att_fg_mean', 'loss_mil_proposal')
+
+
+def train_diagnostics(cell_work_dir):
+    """The last logged training values of ``TRAIN_KEYS`` in a cell's work
+    dir (the Runner's ``vis_data/scalars.json``); {} if none."""
+    import glob
+    rows = []
+    for path in sorted(glob.glob(
+            osp.join(cell_work_dir, '*', 'vis_data', 'scalars.json'))):
+        rows += [json.loads(line) for line in open(path)]
+    rows = [r for r in rows if 'loss' in r]
+    if not rows:
+        return {}
+    last = rows[-1]
+    return {k: round(float(last[k]), 4) for k in TRAIN_KEYS if k in last}
+
+
 def worker(args, key, seed, out):
     import torch
     torch.set_num_threads(1)
@@ -148,11 +172,12 @@ def worker(args, key, seed, out):
     else:
         segments = asm_segment_file(args, seed) if key.startswith(
             'asmloc') else None
-        runner = _runner(CELLS[key], args, seed,
-                         osp.join(args.work_dir, f'{key}_s{seed}'), segments)
+        work = osp.join(args.work_dir, f'{key}_s{seed}')
+        runner = _runner(CELLS[key], args, seed, work, segments)
         runner.train()
         res = dict(key=key, seed=seed, config=CELLS[key],
-                   train_s=round(time.time() - tic, 1))
+                   train_s=round(time.time() - tic, 1),
+                   train_last=train_diagnostics(work))
         if args.heldout:
             res['metrics_heldout'] = {k.split('/')[-1]: float(v)
                                       for k, v in runner.val().items()}
@@ -208,6 +233,14 @@ def main():
                             ('metrics', 'test')):
             print(f'{name} AVG mAP 0.1:0.7:\n')
             print(table(results, field) + '\n')
+        return
+    if args.attach_train_logs:
+        from mmtrpn.utils import atomic_write_json
+        saved = json.load(open(args.attach_train_logs))
+        for r in saved['results']:
+            r['train_last'] = train_diagnostics(
+                osp.join(args.work_dir, f'{r["key"]}_s{r["seed"]}'))
+        atomic_write_json(args.attach_train_logs, saved, indent=1)
         return
     if args.worker:
         key, seed, out = args.worker
