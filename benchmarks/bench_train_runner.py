@@ -1,10 +1,10 @@
 """Training throughput through MMEngine's Runner at the THUMOS-14 shape.
 
 Each config (default: DTRP-Loc ``configs/trpn_thumos.py``, CO2-Net,
-ASM-Loc step 0 and step 1 on step 0's pseudo segments) trains ``--iters`` iterations with its own batch size,
-T_train, widths (1024 + 1024) and loader workers on full-width synthetic
-feature files that replay THUMOS-14 video lengths (the committed layout), no
-validation and no checkpoints. Read from the Runner's own log
+ASM-Loc step 0 and step 1 on step 0's pseudo segments) trains ``--iters``
+iterations with its own batch size, T_train, widths (1024 + 1024) and
+loader workers on full-width synthetic feature files that replay THUMOS-14
+video lengths (the committed layout), no validation and no checkpoints. Read from the Runner's own log
 (``vis_data/scalars.json``), after ``--skip`` warm-up iterations:
 iterations per second, the data-loader share (``data_time / time``) and,
 on CUDA, the peak GPU memory. Unlike ``bench_train.py`` (one model step

@@ -190,14 +190,22 @@ def worker(args, key, seed, out):
 
 # ----------------------------------------------------------------- jobs
 def plan(args):
-    """Jobs ``(key, seed, needs)``; ASM-Loc cells need their seed's steps."""
+    """Jobs ``(key, seed, needs)``; ASM-Loc cells need their seed's steps
+    0-2, trained unless ``--work-dir`` already holds their segment file
+    (then shared with the earlier run; delete it to retrain)."""
     keys = args.only or list(CELLS)
     jobs = []
     for seed in args.seeds:
+        prep = None
         if any(k.startswith('asmloc') for k in keys):
-            jobs.append(('asm_prep', seed, None))
-        jobs += [(k, seed, ('asm_prep', seed) if k.startswith('asmloc')
-                  else None) for k in keys]
+            if osp.isfile(asm_segment_file(args, seed)):
+                print(f'seed {seed}: reusing ASM-Loc steps 0-2 of '
+                      f'{asm_segment_file(args, seed)}')
+            else:
+                jobs.append(('asm_prep', seed, None))
+                prep = ('asm_prep', seed)
+        jobs += [(k, seed, prep if k.startswith('asmloc') else None)
+                 for k in keys]
     return jobs
 
 

@@ -303,6 +303,9 @@ def test_losses_of_each_step_and_with_proposals():
     losses = model(inputs, _samples([10, 8]), mode='loss')
     assert {'loss_pseudo_instance', 'loss_mil_proposal', 'loss_kl',
             'loss_ml'} <= set(losses)
+    # the stage's diagnostics, as DTRP-Loc logs them
+    assert 0 <= losses['proposal_ratio'] <= 1
+    assert 0 <= losses['fss_trpn_mean'] <= 1
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     # snippets in no segment attend to nothing: no NaN may reach a weight
     for name, p in model.named_parameters():

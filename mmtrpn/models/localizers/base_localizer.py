@@ -120,14 +120,26 @@ class BaseWSTALLocalizer(BaseModel):
             losses['loss_mil_proposal'] = self.loss_proposal_mil(
                 video, torch.cat([labels, bg], dim=-1),
                 stage.nonempty(mask, valid))
-            with torch.no_grad():
-                losses['proposal_ratio'] = (mask * valid).sum() / \
-                    valid.sum().clamp_min(1)
-                losses['proposal_empty'] = 1 - stage.nonempty(
-                    mask, valid).mean()
         if fss is not None:
             losses.update(stage.loss(fss, fss_cls, tcas, valid))
+        losses.update(self.proposal_diagnostics(mask, fss, valid))
         return losses
+
+    @torch.no_grad()
+    def proposal_diagnostics(self, mask, fss,
+                             valid) -> Dict[str, torch.Tensor]:
+        """Logged values (no ``loss`` in their keys, never summed): the
+        share of real snippets in the training mask, the share of videos
+        with an empty mask, the mean of ``FSS_trpn``."""
+        diag = {}
+        num_valid = valid.sum().clamp_min(1)
+        if mask is not None:
+            diag['proposal_ratio'] = (mask.detach() * valid).sum() / num_valid
+            diag['proposal_empty'] = 1 - self.proposal_stage.nonempty(
+                mask, valid).mean()
+        if fss is not None:
+            diag['fss_trpn_mean'] = (fss.detach() * valid).sum() / num_valid
+        return diag
 
     def test_proposals(self, feat, valid, data_samples):
         """``(mask, fss)`` of the stage at test time; ``(None, None)``."""

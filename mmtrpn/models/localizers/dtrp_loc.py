@@ -270,15 +270,8 @@ class DTRPLoc(BaseWSTALLocalizer):
     @torch.no_grad()
     def _diagnostics(self, mask, fss_trpn, tcas_full, valid, data_samples):
         """Logged values without ``loss`` in their keys (never summed)."""
-        diag = {}
+        diag = self.proposal_diagnostics(mask, fss_trpn, valid)
         num_valid = valid.sum().clamp_min(1)
-        if mask is not None:
-            diag['proposal_ratio'] = (mask.detach() * valid).sum() / num_valid
-            diag['proposal_empty'] = 1 - self.proposal_stage.nonempty(
-                mask, valid).mean()
-        if fss_trpn is not None:
-            diag['fss_trpn_mean'] = (fss_trpn.detach() *
-                                     valid).sum() / num_valid
         if not self.log_gt_diagnostics:
             return diag
         gt = gt_snippet_masks(data_samples, valid)

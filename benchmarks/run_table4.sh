@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every run behind Table 4 in docs/benchmarks.md (docs/table4/*.json), then
+# the table. Regime A data of the ablation (generated if missing), 5 fresh
+# seeds, 600 iterations a cell; about 1.5 h on 2 CPU cores (one torch thread
+# per run, two runs at a time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+PY=${PYTHON:-.venv/bin/python}
+T4="$PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 10 11 12 13 14 --jobs 2"
+save() { cp "work_dirs/$1/table4.json" "docs/table4/$2.json"; }
+
+$T4 --only co2net_none co2net_trpn co2net_trpn-pl co2net_gt \
+    --out-dir work_dirs/t4co2 --work-dir work_dirs/t4co2w
+save t4co2 co2net
+$T4 --only topk_mil dtrploc_none dtrploc_trpn dtrploc_trpn-pl dtrploc_gt \
+    --out-dir work_dirs/t4dtrp --work-dir work_dirs/t4dtrpw
+save t4dtrp dtrploc
+$T4 --only asmloc_none asmloc_trpn asmloc_trpn-pl asmloc_gt \
+    --out-dir work_dirs/t4asm --work-dir work_dirs/t4asmw
+save t4asm asmloc
+# the foreground-norm deviation; ASM-Loc reuses the steps 0-2 just trained
+$T4 --only dtrploc_trpn-pl_fgnorm co2net_trpn-pl_fgnorm asmloc_trpn-pl_fgnorm \
+    --out-dir work_dirs/t4fgn --work-dir work_dirs/t4asmw
+save t4fgn fgnorm
+
+$PY benchmarks/table4.py --render docs/table4/{dtrploc,co2net,asmloc,fgnorm}.json
