@@ -228,6 +228,29 @@ def table(results, field='metrics'):
     return '\n'.join(lines)
 
 
+def diagnostics_table(results):
+    """Markdown: mean over seeds of the last training ``proposal_ratio``
+    and ``proposal_empty`` per cell ('-' where not recorded)."""
+    by = {}
+    for r in results:
+        last = r.get('train_last', {})
+        if 'proposal_ratio' in last:
+            by.setdefault(r['key'], []).append(
+                (last['proposal_ratio'], last['proposal_empty']))
+    if not by:
+        return ''
+    lines = ['| Method | ' + ' | '.join(SOURCES.values()) + ' |',
+             '|---|' + '---|' * len(SOURCES)]
+    for m, name in METHODS.items():
+        cells = []
+        for s in SOURCES:
+            vals = by.get(f'{m}_{s}')
+            cells.append('-' if not vals else '{:.3f} / {:.2f}'.format(
+                *(sum(v[i] for v in vals) / len(vals) for i in (0, 1))))
+        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
 def main():
     args = parse_args()
     os.chdir(ROOT)
@@ -241,6 +264,12 @@ def main():
                             ('metrics', 'test')):
             print(f'{name} AVG mAP 0.1:0.7:\n')
             print(table(results, field) + '\n')
+        diag = diagnostics_table(results)
+        if diag:
+            print('end of training, share of snippets in the training mask '
+                  '/ share of videos with an empty mask (mean over seeds):'
+                  '\n')
+            print(diag + '\n')
         return
     if args.attach_train_logs:
         from mmtrpn.utils import atomic_write_json
