@@ -48,6 +48,11 @@ CELLS = OrderedDict([('topk_mil', 'ablations/t3_01_base.py')] + [
     (f'{m}_{s}', f'ablations/t4_{m}_{s}.py') for m in METHODS
     for s in SOURCES
 ])
+# options measured beside the table (run with --only, listed under it)
+EXTRA_CELLS = OrderedDict([
+    ('asmloc_trpn-pl_embedded', 'ablations/t4_asmloc_trpn-pl_embedded.py'),
+])
+CELLS.update(EXTRA_CELLS)
 ASM_STEPS = ['asm_loc/asm_loc_thumos_step0.py',
              'asm_loc/asm_loc_thumos_step1.py',
              'asm_loc/asm_loc_thumos_step2.py']
@@ -225,6 +230,9 @@ def table(results, field='metrics'):
     if 'topk_mil' in by:
         lines.append('| top-k MIL baseline (`t3_01`) | ' +
                      fmt(by['topk_mil']) + ' |' + ' |' * (len(SOURCES) - 1))
+    extra = [f'- `{CELLS[k]}`: {fmt(by[k])}' for k in EXTRA_CELLS if k in by]
+    if extra:
+        lines += ['', 'Options beside the table:', ''] + extra
     return '\n'.join(lines)
 
 

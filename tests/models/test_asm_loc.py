@@ -290,6 +290,26 @@ def test_shapes_and_batching_does_not_change_a_video(step):
     assert out[1].cas.shape == (7, 2) and out[1].video_scores.shape == (2, )
 
 
+@pytest.mark.parametrize('rpn_input', ['dropped', 'embedded'])
+def test_what_the_trpn_reads_at_training(rpn_input):
+    """'embedded': the T-RPN never sees the snippets that ASM-Loc's snippet
+    dropout zeroes; 'dropped': it reads the classifier's input."""
+    torch.manual_seed(0)
+    model = _model(refine_step=0, rpn_input=rpn_input, proposal_stage=dict(
+        type='TemporalProposalStage', source='trpn_pl',
+        rpn_head=dict(type='TRPNHead', hidden=8))).train()
+    seen = []
+    model.proposal_stage.rpn_head.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].detach()))
+    model([torch.randn(40, 16)], _samples([40], False), mode='loss')
+    rows = seen[0].reshape(40, -1).abs().sum(-1)
+    zero_rows = int((rows == 0).sum())
+    # dropout 0.7 of whole snippets zeroes about 28 of 40 rows
+    assert (zero_rows > 15) == (rpn_input == 'dropped')
+    with pytest.raises(ValueError, match='model.rpn_input'):
+        _model(rpn_input='raw')
+
+
 def test_losses_of_each_step_and_with_proposals():
     torch.manual_seed(0)
     inputs = [torch.randn(10, 16), torch.randn(8, 16)]
@@ -346,7 +366,8 @@ def step0_segments(smoke, smoke_data, tmp_path_factory):
     'asm_loc/asm_loc_thumos.py', 'asm_loc/asm_loc_anet_step0.py',
     'asm_loc/asm_loc_anet.py', 'ablations/t4_asmloc_none.py',
     'ablations/t4_asmloc_trpn.py', 'ablations/t4_asmloc_trpn-pl.py',
-    'ablations/t4_asmloc_gt.py', 'ablations/t4_asmloc_trpn-pl_fgnorm.py'
+    'ablations/t4_asmloc_gt.py', 'ablations/t4_asmloc_trpn-pl_fgnorm.py',
+    'ablations/t4_asmloc_trpn-pl_embedded.py'
 ])
 def test_config_trains_and_tests_on_tiny_data(config, smoke, smoke_data,
                                               step0_segments, tmp_path):

@@ -83,6 +83,11 @@ class ASMLoc(BaseWSTALLocalizer):
         loss_pseudo_instance (dict): ``UncertaintyPseudoInstanceLoss``
             config.
         proposal_stage (dict, optional): See :class:`BaseWSTALLocalizer`.
+        rpn_input (str): What the T-RPN reads at training: ``'dropped'``
+            the classifier's input, after ASM-Loc's whole-snippet dropout
+            (the features it masks), or ``'embedded'`` the same features
+            before that dropout, as the attention branch reads them (at
+            test both are the embedded features).
         test_cfg (dict): ``postprocessor`` and ``fg_source``
             (``'attention'``, or ``'proposal'`` for the stage's curve).
     """
@@ -100,6 +105,7 @@ class ASMLoc(BaseWSTALLocalizer):
                  loss_pseudo_instance: dict = dict(
                      type='UncertaintyPseudoInstanceLoss', beta=0.2),
                  proposal_stage: Optional[dict] = None,
+                 rpn_input: str = 'dropped',
                  loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
                  loss_weights: Optional[dict] = None,
                  test_cfg: Optional[dict] = dict(
@@ -116,6 +122,7 @@ class ASMLoc(BaseWSTALLocalizer):
             test_cfg)
         check_choice('model.test_cfg.fg_source', test_cfg['fg_source'],
                      FG_SOURCES)
+        check_choice('model.rpn_input', rpn_input, ('dropped', 'embedded'))
         if int(refine_step) != refine_step or refine_step < 0:
             raise ValueError('model.refine_step must be an int >= 0, got '
                              f'{refine_step!r}')
@@ -128,6 +135,7 @@ class ASMLoc(BaseWSTALLocalizer):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.test_cfg = test_cfg
+        self.rpn_input = rpn_input
         self.refine_step = int(refine_step)
         self.regularize = regularize
         self.fg_topk_ratio = fg_topk_ratio
@@ -219,6 +227,7 @@ class ASMLoc(BaseWSTALLocalizer):
         if self.with_segments:
             out['uncertainty'] = self.uncertainty_branch(branch_in)[:, 0]
         feat = h.transpose(1, 2)
+        out['embedded'] = feat
         # ASM-Loc drops whole snippets (dropout of a ones vector)
         feat = feat * self.dropout(feat.new_ones(feat.shape[:2] + (1, )))
         out['feat'] = feat
@@ -261,9 +270,10 @@ class ASMLoc(BaseWSTALLocalizer):
         def classify(feat):
             return torch.softmax(self.classify_logits(feat), dim=-1)
 
-        extra = self.proposal_losses(out['feat'], valid, data_samples, labels,
-                                     classify, fss_cls=out['att_fg'],
-                                     tcas=cas)
+        extra = self.proposal_losses(
+            out['feat'], valid, data_samples, labels, classify,
+            fss_cls=out['att_fg'], tcas=cas,
+            rpn_feat=out['embedded'] if self.rpn_input == 'embedded' else None)
         if 'loss_mil_proposal' in extra:
             extra['loss_mil_proposal'] = self.loss_weights['mil_proposal'] * \
                 extra['loss_mil_proposal']

@@ -96,12 +96,15 @@ class BaseWSTALLocalizer(BaseModel):
     # --------------------------------------------------------- proposal stage
     def proposal_losses(self, feat: torch.Tensor, valid: torch.Tensor,
                         data_samples, labels: torch.Tensor, classify,
-                        fss_cls: torch.Tensor, tcas: torch.Tensor
+                        fss_cls: torch.Tensor, tcas: torch.Tensor,
+                        rpn_feat: Optional[torch.Tensor] = None
                         ) -> Dict[str, torch.Tensor]:
         """Masked-branch MIL and the stage's pseudo-label losses.
 
         Args:
             feat (Tensor): (B, T, D) the features the stage masks.
+            rpn_feat (Tensor, optional): (B, T, D) what the T-RPN reads to
+                propose, when not ``feat``.
             classify (callable): ``feat -> (B, T, C + 1)`` class
                 probabilities (background last), the detector's classifier.
             fss_cls (Tensor): (B, T) the detector's foreground curve.
@@ -110,7 +113,8 @@ class BaseWSTALLocalizer(BaseModel):
         if not self.with_proposals:
             return {}
         stage = self.proposal_stage
-        mask, fss = stage.train_proposals(feat, valid, data_samples)
+        mask, fss = stage.train_proposals(
+            feat if rpn_feat is None else rpn_feat, valid, data_samples)
         losses = {}
         if mask is not None:
             probs = classify(feat * mask.unsqueeze(-1))
