@@ -24,4 +24,10 @@ $T4 --only dtrploc_trpn-pl_fgnorm co2net_trpn-pl_fgnorm asmloc_trpn-pl_fgnorm \
     --out-dir work_dirs/t4fgn --work-dir work_dirs/t4asmw
 save t4fgn fgnorm
 
+# the choice of ASM-Loc's T-RPN input (model.rpn_input), held-out only
+$PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
+    --only asmloc_trpn-pl asmloc_trpn-pl_embedded \
+    --out-dir work_dirs/t4sel --work-dir work_dirs/t4selw
+save t4sel selection_asm_rpn_input
+
 $PY benchmarks/table4.py --render docs/table4/{dtrploc,co2net,asmloc,fgnorm}.json
