@@ -61,6 +61,17 @@ def make_data(root, videos):
           f'{time.time() - tic:.0f} s')
 
 
+def data_root_or_temp(data_root, videos, prefix):
+    """``(root, tmp)``: ``data_root`` or else a temporary directory
+    (``tmp``, to clean up), holding the generated videos."""
+    tmp = None
+    if data_root is None:
+        tmp = tempfile.TemporaryDirectory(prefix=prefix)
+        data_root = tmp.name
+    make_data(data_root, videos)
+    return data_root, tmp
+
+
 def pipeline_breakdown(dataset, n=32):
     """Per-transform seconds per video, then collate seconds per batch."""
     from mmengine.dataset import pseudo_collate
@@ -98,12 +109,7 @@ def main():
 
     device = torch.device(args.device or (
         'cuda' if torch.cuda.is_available() else 'cpu'))
-    tmp = None
-    root = args.data_root
-    if root is None:
-        tmp = tempfile.TemporaryDirectory(prefix='bench_train_')
-        root = tmp.name
-    make_data(root, args.videos)
+    root, tmp = data_root_or_temp(args.data_root, args.videos, 'bench_train_')
 
     cfg = Config.fromfile(args.config)
     dl = cfg.train_dataloader

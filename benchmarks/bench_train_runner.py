@@ -28,7 +28,7 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from bench_train import make_data  # noqa: E402
+from bench_train import data_root_or_temp  # noqa: E402
 
 CONFIGS = ['configs/trpn_thumos.py', 'configs/co2net/co2net_thumos.py',
            'configs/asm_loc/asm_loc_thumos_step0.py',
@@ -121,12 +121,8 @@ def main():
     os.chdir(ROOT)
     from mmtrpn.utils import atomic_write_json, register_all_modules
     register_all_modules()
-    tmp = None
-    root = args.data_root
-    if root is None:
-        tmp = tempfile.TemporaryDirectory(prefix='bench_runner_')
-        root = tmp.name
-    make_data(root, args.videos)
+    root, tmp = data_root_or_temp(args.data_root, args.videos,
+                                  'bench_runner_')
     work = args.work_dir or tempfile.mkdtemp(prefix='bench_runner_work_')
     device = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
               else 'cpu')
