@@ -51,6 +51,8 @@ CELLS = OrderedDict([('topk_mil', 'ablations/t3_01_base.py')] + [
 # options measured beside the table (run with --only, listed under it)
 EXTRA_CELLS = OrderedDict([
     ('asmloc_trpn-pl_embedded', 'ablations/t4_asmloc_trpn-pl_embedded.py'),
+    ('asmloc_trpn-pl_embedded-both',
+     'ablations/t4_asmloc_trpn-pl_embedded-both.py'),
 ])
 CELLS.update(EXTRA_CELLS)
 ASM_STEPS = ['asm_loc/asm_loc_thumos_step0.py',

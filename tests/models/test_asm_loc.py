@@ -308,6 +308,36 @@ def test_what_the_trpn_reads_at_training(rpn_input):
     assert (zero_rows > 15) == (rpn_input == 'dropped')
     with pytest.raises(ValueError, match='model.rpn_input'):
         _model(rpn_input='raw')
+    with pytest.raises(ValueError, match='model.masked_input'):
+        _model(masked_input='raw')
+
+
+@pytest.mark.parametrize('masked_input', ['dropped', 'embedded'])
+def test_what_the_masked_branch_classifies(masked_input):
+    torch.manual_seed(0)
+    model = _model(refine_step=0, masked_input=masked_input,
+                   proposal_stage=dict(type='TemporalProposalStage',
+                                       source='gt')).train()
+    model.dropout.p = 0.0  # only the snippet dropout below, checked
+    seen = []
+    model.snippet_cls.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].detach()))
+    model._network = _zero_rows_1_2(model._network)
+    model([torch.randn(40, 16)], _samples([40], False), mode='loss')
+    # calls: the detector's classifier, then the masked branch on GT rows
+    masked = seen[-1].reshape(40, -1)[1:3]  # GT [1, 3) s -> rows 1, 2
+    assert (masked.abs().sum(-1) > 0).all() == (masked_input == 'embedded')
+
+
+def _zero_rows_1_2(network):
+    """ASM-Loc's snippet dropout, forced to drop rows 1 and 2."""
+    def run(x, valid, data_samples=None):
+        out = network(x, valid, data_samples)
+        keep = torch.ones_like(out['feat'][..., :1])
+        keep[:, 1:3] = 0
+        out['feat'] = out['embedded'] * keep
+        return out
+    return run
 
 
 def test_losses_of_each_step_and_with_proposals():
@@ -367,7 +397,8 @@ def step0_segments(smoke, smoke_data, tmp_path_factory):
     'asm_loc/asm_loc_anet.py', 'ablations/t4_asmloc_none.py',
     'ablations/t4_asmloc_trpn.py', 'ablations/t4_asmloc_trpn-pl.py',
     'ablations/t4_asmloc_gt.py', 'ablations/t4_asmloc_trpn-pl_fgnorm.py',
-    'ablations/t4_asmloc_trpn-pl_embedded.py'
+    'ablations/t4_asmloc_trpn-pl_embedded.py',
+    'ablations/t4_asmloc_trpn-pl_embedded-both.py'
 ])
 def test_config_trains_and_tests_on_tiny_data(config, smoke, smoke_data,
                                               step0_segments, tmp_path):

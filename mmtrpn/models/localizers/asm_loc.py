@@ -88,6 +88,9 @@ class ASMLoc(BaseWSTALLocalizer):
             (the features it masks), or ``'embedded'`` the same features
             before that dropout, as the attention branch reads them (at
             test both are the embedded features).
+        masked_input (str): What the masked branch classifies, the same
+            choice: ``'dropped'`` (default) or ``'embedded'`` (the
+            classifier's own feature dropout still applies).
         test_cfg (dict): ``postprocessor`` and ``fg_source``
             (``'attention'``, or ``'proposal'`` for the stage's curve).
     """
@@ -106,6 +109,7 @@ class ASMLoc(BaseWSTALLocalizer):
                      type='UncertaintyPseudoInstanceLoss', beta=0.2),
                  proposal_stage: Optional[dict] = None,
                  rpn_input: str = 'dropped',
+                 masked_input: str = 'dropped',
                  loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
                  loss_weights: Optional[dict] = None,
                  test_cfg: Optional[dict] = dict(
@@ -123,6 +127,8 @@ class ASMLoc(BaseWSTALLocalizer):
         check_choice('model.test_cfg.fg_source', test_cfg['fg_source'],
                      FG_SOURCES)
         check_choice('model.rpn_input', rpn_input, ('dropped', 'embedded'))
+        check_choice('model.masked_input', masked_input,
+                     ('dropped', 'embedded'))
         if int(refine_step) != refine_step or refine_step < 0:
             raise ValueError('model.refine_step must be an int >= 0, got '
                              f'{refine_step!r}')
@@ -136,6 +142,7 @@ class ASMLoc(BaseWSTALLocalizer):
             init_cfg=init_cfg)
         self.test_cfg = test_cfg
         self.rpn_input = rpn_input
+        self.masked_input = masked_input
         self.refine_step = int(refine_step)
         self.regularize = regularize
         self.fg_topk_ratio = fg_topk_ratio
@@ -270,10 +277,13 @@ class ASMLoc(BaseWSTALLocalizer):
         def classify(feat):
             return torch.softmax(self.classify_logits(feat), dim=-1)
 
+        def features(choice):
+            return out['embedded'] if choice == 'embedded' else out['feat']
+
         extra = self.proposal_losses(
-            out['feat'], valid, data_samples, labels, classify,
-            fss_cls=out['att_fg'], tcas=cas,
-            rpn_feat=out['embedded'] if self.rpn_input == 'embedded' else None)
+            features(self.masked_input), valid, data_samples, labels,
+            classify, fss_cls=out['att_fg'], tcas=cas,
+            rpn_feat=features(self.rpn_input))
         if 'loss_mil_proposal' in extra:
             extra['loss_mil_proposal'] = self.loss_weights['mil_proposal'] * \
                 extra['loss_mil_proposal']
