@@ -29,5 +29,9 @@ $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
     --only asmloc_trpn-pl asmloc_trpn-pl_embedded \
     --out-dir work_dirs/t4sel --work-dir work_dirs/t4selw
 save t4sel selection_asm_rpn_input
+$PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
+    --only asmloc_trpn-pl_embedded-both \
+    --out-dir work_dirs/t4sel2 --work-dir work_dirs/t4selw
+save t4sel2 selection_asm_masked_input
 
 $PY benchmarks/table4.py --render docs/table4/{dtrploc,co2net,asmloc,fgnorm}.json
