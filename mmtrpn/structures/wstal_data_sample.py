@@ -106,7 +106,9 @@ for _name in FIELDS:
 del _name
 
 
-def _numpy(value) -> np.ndarray:
+def as_numpy(value) -> np.ndarray:
+    """A numpy array of ``value``; a tensor is first brought to the CPU
+    (data samples keep theirs on the model's device)."""
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
     return np.asarray(value)
@@ -126,7 +128,7 @@ def to_detections(sample: Union[BaseDataElement, dict]) -> dict:
         value = sample.get(key)
         if value is None:
             continue
-        arr = _numpy(value)
+        arr = as_numpy(value)
         if key in _NUMPY_DTYPES:
             arr = arr.astype(_NUMPY_DTYPES[key], copy=False)
         tail = FIELDS[key][1]

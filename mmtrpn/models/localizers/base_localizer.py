@@ -16,6 +16,7 @@ from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
 from mmtrpn.registry import MODELS, TASK_UTILS
+from mmtrpn.structures.wstal_data_sample import as_numpy
 from ..heads.masked_cls_head import masked_avg_pool
 
 
@@ -219,9 +220,7 @@ def rows_to_seconds(segments: np.ndarray, positions: Sequence[float],
     linear interpolation.
     """
     segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
-    if isinstance(positions, torch.Tensor):  # on the model's device
-        positions = positions.detach().cpu().numpy()
-    pos = np.asarray(positions, dtype=np.float64).reshape(-1)
+    pos = as_numpy(positions).astype(np.float64).reshape(-1)
     if segments.size == 0 or pos.size == 0:
         return segments
     step = pos[-1] - pos[-2] if pos.size > 1 else 1.0
