@@ -42,7 +42,7 @@ def segment_blocks(member: torch.Tensor):
     b, t, _ = member.shape
     order = torch.arange(t, device=member.device)[None, :, None]
     present = member.any(1)  # (B, K)
-    first = torch.where(member, order, t).amin(1).clamp(max=t)
+    first = torch.where(member, order, t).amin(1)
     last = torch.where(member, order, -1).amax(1)
     edges = torch.zeros(b, t + 1, dtype=torch.long, device=member.device)
     edges.scatter_add_(1, first, present.long())
