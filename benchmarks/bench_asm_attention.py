@@ -88,14 +88,10 @@ def main():
         y.sum().backward()
         return y.detach()
 
-    def full_grid(attend):
+    def full_grid(attention):
         def run():
-            b, c, t = x.shape
-            q, k, v = (conv(x).view(b, args.heads, -1, t).transpose(2, 3)
-                       for conv in (module.query, module.key, module.value))
-            out = attend(q, k, v, together.unsqueeze(1))
-            y = module._residual(x, out.transpose(2, 3).reshape(b, c, t),
-                                 valid)
+            y = module._residual(
+                x, module._attend(x, together, attention), valid)
             y.sum().backward()
             return y.detach()
         return run

@@ -189,15 +189,6 @@ def test_intra_segment_attention_by_hand():
     assert torch.allclose(fresh(x, member, torch.ones(1, 3)), x)
 
 
-def full_grid_attention(module, x, allowed):
-    """The module's heads over the whole (T, T) grid, plain softmax."""
-    b, c, t = x.shape
-    q, k, v = (conv(x).view(b, module.heads, module.head_dim, t).transpose(
-        2, 3) for conv in (module.query, module.key, module.value))
-    out = reference_masked_attention(q, k, v, allowed.unsqueeze(1))
-    return out.transpose(2, 3).reshape(b, c, t)
-
-
 def test_fused_masked_attention_equals_plain_softmax():
     torch.manual_seed(0)
     q, k, v = (torch.randn(2, 3, 6, 4, requires_grad=True) for _ in 'qkv')
@@ -245,8 +236,9 @@ def test_intra_segment_attention_blocks_equal_full_grid():
     fast = module(x, member, valid)
     (g_fast, ) = torch.autograd.grad((fast * fast.detach()).sum(), x)
     together = torch.einsum('bik,bjk->bij', member, member) > 0
-    full = module._residual(x, full_grid_attention(module, x, together),
-                            valid)
+    # the module's heads over the whole (T, T) grid, plain softmax
+    full = module._residual(
+        x, module._attend(x, together, reference_masked_attention), valid)
     (g_full, ) = torch.autograd.grad((full * full.detach()).sum(), x)
     assert torch.allclose(fast, full, atol=1e-5)
     assert torch.allclose(g_fast, g_full, atol=1e-5)
