@@ -64,7 +64,7 @@ def _fake_data_root(root, cfg):
         json.dumps(dict(classes=classes, database=database)))
     (root / 'Ambiguous_test.txt').write_text('test_0 5.0 6.0\n')
     # a previous refinement step's output, for ASM-Loc's step configs
-    segments = dict(classes=classes, results={
+    segments = dict(classes=classes, snippet_duration=16 / 25, results={
         name: [dict(segment=[0.5, 2.5], label=i % num_classes, score=0.9)]
         for i, name in enumerate(sorted(database))})
     (root / 'pseudo_segments.json').write_text(json.dumps(segments))

@@ -5,3 +5,4 @@ from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .postprocessors import *  # noqa: F401,F403
 from .proposals import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403

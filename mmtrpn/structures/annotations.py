@@ -576,3 +576,99 @@ def load_results_file(path: str,
         segments=np.asarray(segs, dtype=np.float64).reshape(-1, 2),
         labels=np.asarray(labels, dtype=np.int64),
         scores=np.asarray(scores, dtype=np.float64))
+
+
+# ---------------------------------------------------------------------------
+# The pseudo-segment file: one refinement step's segments for the next
+# (ASM-Loc), ``{"classes": [...], "snippet_duration": d, "step": k,
+# "results": {video: [{"segment": [s, e], "label": i, "score": x}]}}`` in
+# seconds and class indices.
+
+PSEUDO_SEGMENT_HINT = (
+    ' It is written by the previous refinement step (PseudoSegmentExportHook '
+    'in that step\'s custom_hooks): train that step first, or point '
+    'segment_file at its output.')
+
+
+def write_pseudo_segments(path: str, results: Dict[str, List[dict]],
+                          classes: Sequence[str], snippet_duration: float,
+                          step: Optional[int] = None) -> None:
+    """Write ``{video: [{segment, label, score}]}`` with the class list and
+    snippet duration they were made for, atomically."""
+    atomic_write_json(path, dict(
+        classes=list(classes), snippet_duration=float(snippet_duration),
+        step=step, results=results))
+
+
+def _pseudo_segment_rows(rows, where: str, num_classes: int):
+    """(N, 2) seconds, (N,) int64 labels, (N,) float64 scores of one video's
+    entries."""
+    if not isinstance(rows, list):
+        raise ValueError(f'{where}: expected a list of segments')
+    segments, labels, scores = [], [], []
+    for k, row in enumerate(rows):
+        at = f'{where}, segment {k}'
+        if not isinstance(row, dict) or not {'segment', 'label',
+                                              'score'} <= row.keys():
+            raise ValueError(f'{at}: needs "segment", "label", "score"')
+        label, score = row['label'], row['score']
+        if not is_number(label) or int(label) != label or \
+                not 0 <= label < num_classes:
+            raise ValueError(f'{at}: label {label!r} is not a class index '
+                             f'below {num_classes}')
+        if not is_number(score) or not np.isfinite(score):
+            raise ValueError(f'{at}: bad score {score!r}')
+        segments.append(_result_segment(row['segment'], at))
+        labels.append(int(label))
+        scores.append(float(score))
+    return (np.asarray(segments, np.float64).reshape(-1, 2),
+            np.asarray(labels, np.int64), np.asarray(scores, np.float64))
+
+
+def load_pseudo_segments(path: str,
+                         classes: Optional[Sequence[str]] = None,
+                         snippet_duration: Optional[float] = None) -> dict:
+    """Read and check a pseudo-segment file.
+
+    Its ``classes`` must be a list of names (equal to ``classes`` when
+    given) and its ``snippet_duration`` a positive number (equal to
+    ``snippet_duration`` when given); every error names the file (and the
+    video).
+
+    Returns:
+        dict: ``classes`` (list), ``snippet_duration`` (float), ``step``,
+        ``results`` ``{video: (segments (N, 2) seconds, labels (N,) int64,
+        scores (N,) float64)}``.
+    """
+    data = load_json(path, 'pseudo-segment file', PSEUDO_SEGMENT_HINT)
+    source = f'pseudo-segment file {path}'
+    if not isinstance(data.get('results'), dict):
+        raise ValueError(f'{source} has no "results" object of videos')
+    names = check_classes(data.get('classes'), source)
+    if classes is not None and list(classes) != names:
+        raise ValueError(
+            f'{source} was written for classes {names}, the dataset has '
+            f'{list(classes)}: it belongs to another dataset or class order')
+    duration = data.get('snippet_duration')
+    if not is_number(duration) or not np.isfinite(duration) or \
+            duration <= 0:
+        raise ValueError(f'{source} has snippet_duration {duration!r}: '
+                         'expected the seconds per snippet it was made with')
+    check_snippet_duration(float(duration), snippet_duration, source)
+    results = {
+        video: _pseudo_segment_rows(rows, f'{source}: video {video}',
+                                    len(names))
+        for video, rows in data['results'].items()
+    }
+    return dict(classes=names, snippet_duration=float(duration),
+                step=data.get('step'), results=results)
+
+
+def check_snippet_duration(written: float, expected: Optional[float],
+                           source: str, video: str = '') -> None:
+    """ValueError unless a file's snippet duration equals the data's."""
+    if expected is not None and not np.isclose(written, float(expected)):
+        of = f' (video {video})' if video else ''
+        raise ValueError(
+            f'{source} was made with snippet_duration {written}, the '
+            f'data{of} has {float(expected)}')

@@ -1,4 +1,5 @@
-"""Segments on the snippet grid: runs, masks, seconds <-> snippets, tIoU.
+"""Segments on the snippet grid: runs, masks, seconds <-> snippets <->
+resampled rows, tIoU.
 
 A video's features are ``T`` snippets; snippet ``s`` spans
 ``[s * d, (s + 1) * d)`` seconds for the snippet duration ``d``. Segments in
@@ -9,6 +10,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+
+from .wstal_data_sample import as_numpy
 
 # I3D features: one snippet per 16 frames at 25 fps. The one fallback for a
 # video whose snippet duration is not given.
@@ -83,6 +86,53 @@ def segments_to_snippet_mask(segments: torch.Tensor,
     hit = (start[:, None] < segments[None, :, 1]) & (
         end[:, None] > segments[None, :, 0])
     return hit.any(dim=1).float()
+
+
+def row_positions(data_sample, length: int, device=None) -> torch.Tensor:
+    """Original-snippet position of each input row, (length,) float64.
+
+    Dynamic sampling gives fractional ``snippet_positions``; uniform
+    sampling gives ``snippet_indices``; a full video is ``0 ... T - 1``.
+    """
+    for key in ('snippet_positions', 'snippet_indices'):
+        if key in data_sample:
+            pos = torch.as_tensor(data_sample.get(key), device=device)
+            return pos.double().reshape(-1)[:length]
+    return torch.arange(length, device=device, dtype=torch.float64)
+
+
+def segment_membership(positions: torch.Tensor, segments,
+                       snippet_duration: float) -> torch.Tensor:
+    """(T, K) bool: row ``t`` (snippet ``[p_t, p_t + 1)``) overlaps segment
+    ``k`` (``[s, e]`` seconds)."""
+    seg = torch.as_tensor(segments, dtype=torch.float64,
+                          device=positions.device).reshape(-1, 2)
+    seg = seg / snippet_duration
+    p = positions.double()[:, None]
+    return (p < seg[None, :, 1]) & (p + 1 > seg[None, :, 0])
+
+
+def rows_to_seconds(segments: np.ndarray, positions,
+                    snippet_duration: float,
+                    duration: Optional[float] = None) -> np.ndarray:
+    """Map segments on resampled rows back to seconds of the video.
+
+    ``segments`` are ``rows * snippet_duration`` (the post-processor's
+    units); row ``t`` starts at original snippet ``positions[t]`` (fractional
+    after dynamic sampling), and a row edge between two rows is placed by
+    linear interpolation.
+    """
+    segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+    pos = as_numpy(positions).astype(np.float64).reshape(-1)
+    if segments.size == 0 or pos.size == 0:
+        return segments
+    step = pos[-1] - pos[-2] if pos.size > 1 else 1.0
+    edges = np.append(pos, pos[-1] + max(step, 1e-6))
+    rows = segments / snippet_duration
+    out = np.interp(rows, np.arange(edges.size), edges) * snippet_duration
+    if duration is not None:
+        out = np.minimum(out, float(duration))
+    return out
 
 
 def pair_tiou(ps, pe, gs, ge):

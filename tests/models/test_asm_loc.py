@@ -11,13 +11,12 @@ from mmtrpn.datasets.transforms import LoadPseudoSegments
 from mmtrpn.datasets.transforms.pseudo_segments import (
     DynamicSegmentSampling, dynamic_positions, dynamic_segment_weights,
     expand_segments, interpolate_rows, remove_nested)
-from mmtrpn.models.localizers.asm_loc import segment_membership
-from mmtrpn.models.localizers.base_localizer import rows_to_seconds
 from mmtrpn.models.losses import ASMLocMILLoss, UncertaintyPseudoInstanceLoss
 from mmtrpn.models.necks import InterSegmentAttention, IntraSegmentAttention
 from mmtrpn.models.necks.asm_attention import (masked_attention,
                                                segment_blocks)
 from mmtrpn.registry import MODELS
+from mmtrpn.structures.segments import rows_to_seconds, segment_membership
 from mmtrpn.testing import reference_masked_attention
 from mmtrpn.utils import register_all_modules
 
@@ -108,7 +107,8 @@ def test_rows_to_seconds_undoes_the_resampling():
 
 def _segment_file(tmp_path, results):
     path = tmp_path / 'segments.json'
-    path.write_text(json.dumps(dict(classes=['a', 'b'], results=results)))
+    path.write_text(json.dumps(dict(classes=['a', 'b'], snippet_duration=1.0,
+                                    results=results)))
     return str(path)
 
 
@@ -273,9 +273,11 @@ def test_shapes_and_batching_does_not_change_a_video(step):
     model = _model(refine_step=step).eval()
     short, long = torch.randn(7, 16), torch.randn(12, 16)
     samples = _samples([12, 7])
-    logits, att, valid = model._forward([long, short], samples)
+    out = model._forward([long, short], samples)
+    logits, att = out['logits'], out['att_fg']
     assert logits.shape == (2, 12, 3) and att.shape == (2, 12)
-    alone, att_alone, _ = model._forward([short], samples[1:])
+    out = model._forward([short], samples[1:])
+    alone, att_alone = out['logits'], out['att_fg']
     assert torch.allclose(logits[1, :7], alone[0], atol=1e-5)
     assert torch.allclose(att[1, :7], att_alone[0], atol=1e-6)
     out = model([long, short], samples, mode='predict')
@@ -314,20 +316,24 @@ def test_what_the_masked_branch_classifies(masked_input):
     seen = []
     model.snippet_cls.register_forward_pre_hook(
         lambda module, args: seen.append(args[0].detach()))
-    model._network = _zero_rows_1_2(model._network)
+    model.extract_feat = _zero_rows_1_2(model)
     model([torch.randn(40, 16)], _samples([40], False), mode='loss')
     # calls: the detector's classifier, then the masked branch on GT rows
     masked = seen[-1].reshape(40, -1)[1:3]  # GT [1, 3) s -> rows 1, 2
     assert (masked.abs().sum(-1) > 0).all() == (masked_input == 'embedded')
 
 
-def _zero_rows_1_2(network):
-    """ASM-Loc's snippet dropout, forced to drop rows 1 and 2."""
+def _zero_rows_1_2(model):
+    """ASM-Loc's snippet dropout, forced to drop rows 1 and 2 (the
+    classifier's own input is left as it was)."""
+    network = model.extract_feat
+
     def run(x, valid, data_samples=None):
         out = network(x, valid, data_samples)
-        keep = torch.ones_like(out['feat'][..., :1])
+        keep = torch.ones_like(out['dropped'][..., :1])
         keep[:, 1:3] = 0
-        out['feat'] = out['embedded'] * keep
+        out['dropped'] = out['embedded'] * keep
+        out['feat'] = out[model.masked_input]
         return out
     return run
 

@@ -122,9 +122,11 @@ def test_shapes_and_batching_does_not_change_a_video():
     for smooth in (None, 3):
         model = _model(smooth_kernel=smooth).eval()
         short, long = torch.randn(7, 14), torch.randn(12, 14)
-        logits, attn, valid = model._forward([long, short])
+        out = model._forward([long, short])
+        logits, attn, valid = out['logits'], out['attn'], out['valid']
         assert logits.shape == (2, 12, 4) and attn.shape == (2, 12)
-        alone, attn_alone, _ = model._forward([short])
+        out = model._forward([short])
+        alone, attn_alone = out['logits'], out['attn']
         assert torch.allclose(logits[1, :7], alone[0], atol=1e-5)
         assert torch.allclose(attn[1, :7], attn_alone[0], atol=1e-6)
         assert torch.all(attn[1, 7:] == 0)
@@ -142,7 +144,8 @@ def test_loss_terms_and_inference_formula():
     assert model.cls_head.cls.weight.grad is not None
     model.eval()
     out = model(inputs, samples, mode='predict')
-    logits, attn, valid = model._forward(inputs)
+    raw = model._forward(inputs)
+    logits, attn = raw['logits'], raw['attn']
     # video scores: softmax of the top-(T // 10) mean of logits * attention
     s = logits[0, :10] * attn[0, :10, None]
     expected = torch.softmax(s.max(0).values, -1)[:3]

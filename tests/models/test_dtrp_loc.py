@@ -6,7 +6,8 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
-from mmtrpn.models.localizers import DTRPLoc, pad_inputs
+from mmtrpn.models.localizers import DTRPLoc
+from mmtrpn.models.utils import pad_inputs
 from mmtrpn.registry import MODELS, TASK_UTILS
 from mmtrpn.structures.segments import segments_to_snippet_mask
 from mmtrpn.utils.setup_env import register_all_modules
@@ -58,7 +59,7 @@ BASE = dict(
     cls_head=dict(type='MaskedClassifierHead', hidden=12),
     test_cfg=dict(
         postprocessor=dict(type='StubPostProcessorForModelTests'),
-        fg_source='trpn',
+        fg_source='proposal',
         topk_ratio=8))
 
 
@@ -154,9 +155,15 @@ def test_every_switch_combination(with_neck, source, with_acol, pl_source):
         assert torch.equal(pred.gt_segments, ds.gt_segments)
 
 
-@pytest.mark.parametrize('stage', [None, dict(source='none')])
-def test_baseline_without_proposals(stage):
-    model = build(proposal_stage=stage)
+def tcas_full(model, inputs):
+    """T-CAS of the full sequence, from the tensor-mode outputs."""
+    out = model._forward(inputs)
+    return model.cls_head(out['feat'], out['valid'])
+
+
+def test_baseline_without_proposals():
+    model = build(proposal_stage=dict(type='TemporalProposalStage',
+                                      source='none'))
     assert model.proposal_source == 'none' and not model.with_plg
     assert model.rpn_head is None
     inputs, samples = batch()
@@ -165,8 +172,8 @@ def test_baseline_without_proposals(stage):
     model.eval()
     pred = model(inputs, samples, mode='predict')[0]
     # no T-RPN: foreground is 1 - background and every snippet is proposed
-    tcas_full = model._forward(inputs)[0]
-    assert torch.allclose(pred.fg_curve, 1 - tcas_full[0, :9, -1])
+    tcas = tcas_full(model, inputs)
+    assert torch.allclose(pred.fg_curve, 1 - tcas[0, :9, -1])
     assert torch.all(pred.proposal_mask == 1)
 
 
@@ -180,7 +187,11 @@ def test_config_errors_name_the_key():
     with pytest.raises(KeyError, match='model.loss_weights'):
         build(loss_weights=dict(kl=0.8))  # kl belongs to the stage
     with pytest.raises(KeyError, match='model.test_cfg'):
-        build(test_cfg=dict(fg_sorce='cls'))
+        build(test_cfg=dict(fg_sorce='detector'))
+    with pytest.raises(ValueError, match="'trpn' is now 'proposal'"):
+        build(test_cfg=dict(fg_source='trpn'))
+    with pytest.raises(TypeError, match="source='none'"):
+        build(proposal_stage=None)
     with pytest.raises(ValueError, match='cas_source'):
         build(test_cfg=dict(cas_source='proposal'))
     with pytest.raises(ValueError, match='pseudo_label_source'):
@@ -194,7 +205,7 @@ def test_partial_test_cfg_keeps_the_postprocessor():
     # post-processor (the defaults are stated once and merged)
     model = MODELS.build(dict(type='DTRPLoc', num_classes=3,
                               feature_dims=(4, 4), neck=None,
-                              test_cfg=dict(fg_source='cls')))
+                              test_cfg=dict(fg_source='detector')))
     assert type(model.postprocessor).__name__ == 'WSTALPostProcessor'
     assert model.test_cfg['cas_source'] == 'full'
 
@@ -250,11 +261,13 @@ def test_batching_does_not_change_a_video():
     model = build().eval()
     torch.manual_seed(1)
     short, long = torch.randn(7, 14), torch.randn(20, 14)
-    tcas_a, fg_a, _ = model([short])
-    tcas_b, fg_b, valid = model([short, long])
+    feat_a = model([short])['feat']
+    out = model([short, long])
+    feat_b, valid = out['feat'], out['valid']
     assert valid[0].sum() == 7 and valid[1].sum() == 20
-    assert torch.allclose(tcas_a[0], tcas_b[0, :7], atol=1e-5)
-    assert torch.allclose(fg_a[0], fg_b[0, :7], atol=1e-5)
+    assert torch.allclose(feat_a[0], feat_b[0, :7], atol=1e-5)
+    assert torch.allclose(tcas_full(model, [short])[0],
+                          tcas_full(model, [short, long])[0, :7], atol=1e-5)
     pa = model.predict([short], [sample(7)])[0]
     pb = model.predict([short, long], [sample(7), sample(20)])[0]
     for key in ('cas', 'fg_curve', 'video_scores', 'proposal_mask'):
@@ -264,9 +277,10 @@ def test_batching_does_not_change_a_video():
 def test_stacked_tensor_input_and_batch_one_odd_length():
     model = build().eval()
     x = torch.randn(1, 5, 14)
-    tcas, fg, valid = model(x)
-    assert tcas.shape == (1, 5, NUM_CLASSES + 1) and fg.shape == (1, 5)
-    assert torch.all(valid == 1)
+    out = model(x)
+    assert out['feat'].shape == (1, 5, 14)
+    assert tcas_full(model, x).shape == (1, 5, NUM_CLASSES + 1)
+    assert torch.all(out['valid'] == 1)
     model.train()
     losses = model(x, [sample(5)], mode='loss')
     assert torch.isfinite(sum(v for k, v in losses.items() if 'loss' in k))
@@ -290,12 +304,13 @@ def test_predict_calls_postprocessor_per_video():
                        (preds[1].fg_curve > 0.5).float())
 
 
-def test_fg_source_cls():
-    model = build(test_cfg=dict(postprocessor=None, fg_source='cls')).eval()
+def test_fg_source_detector():
+    model = build(test_cfg=dict(postprocessor=None,
+                                fg_source='detector')).eval()
     inputs, samples = batch()
-    tcas, fg, _ = model(inputs)
-    assert torch.allclose(fg[0, :9], 1 - tcas[0, :9, -1])
+    tcas = tcas_full(model, inputs)
     pred = model.predict(inputs, samples)[0]
+    assert torch.allclose(pred.fg_curve, 1 - tcas[0, :9, -1])
     assert pred.pred_segments.shape == (0, 2)
 
 
@@ -372,7 +387,7 @@ def test_gt_oracle_uses_ground_truth_at_test():
     # 'gt_train': no proposals at test; the classifier's foreground
     model = build(source='gt_train').eval()
     preds = model.predict(inputs, samples)
-    tcas = model._forward(inputs)[0]
+    tcas = tcas_full(model, inputs)
     assert torch.all(preds[1].proposal_mask == 1)
     assert torch.allclose(preds[1].fg_curve, 1 - tcas[1, :12, -1])
 
@@ -384,7 +399,7 @@ def test_two_stage_inference_classifies_the_proposals():
     inputs, samples = batch((9, 16))
     pred = model.predict(inputs, samples)[1]
     x, valid = pad_inputs(inputs)
-    feat = model.extract_feat(x, valid)
+    feat = model.extract_feat(x, valid)['feat']
     mask = model.rpn_head.predict_mask(model.rpn_head(feat, valid), valid)
     want = model.cls_head(feat * mask.unsqueeze(-1), valid)[1, :16, :3]
     want = want * mask[1, :16, None]

@@ -1,11 +1,8 @@
 """Pseudo action segments of a previous training stage (ASM-Loc refinement).
 
-A stage's ``PseudoSegmentExportHook`` writes one JSON file::
-
-    {"classes": [...], "snippet_duration": d,
-     "results": {video: [{"segment": [s, e], "label": i, "score": x}, ...]}}
-
-(seconds, class indices). The next stage's pipelines load it with
+A stage's ``PseudoSegmentExportHook`` writes one JSON file (format and
+checks: ``structures.annotations.load_pseudo_segments``). The next stage's
+pipelines load it with
 :class:`LoadPseudoSegments` and may resample the video with
 :class:`DynamicSegmentSampling`.
 """
@@ -16,12 +13,10 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmtrpn.registry import TRANSFORMS
-from mmtrpn.utils.fileio import load_json
+from mmtrpn.structures.annotations import (PSEUDO_SEGMENT_HINT,
+                                           check_snippet_duration,
+                                           load_pseudo_segments)
 from .sampling import uniform_bin_indices
-
-_HINT = (' It is written by the previous refinement step '
-         '(PseudoSegmentExportHook in that step\'s custom_hooks): train that '
-         'step first, or point segment_file at its output.')
 
 
 def remove_nested(segments: np.ndarray) -> np.ndarray:
@@ -59,7 +54,8 @@ class LoadPseudoSegments(BaseTransform):
     previous stage predicted, test videos), best first per class; and
     ``attention_segments`` (M, 2) seconds: the unique, non-nested ones grown
     by ``delta`` of their length per side (the segments of the intra- and
-    inter-segment attention), at most ``max_segments``.
+    inter-segment attention), at most ``max_segments``. The file's class
+    count and snippet duration must be the video's.
 
     Args:
         segment_file (str): The previous stage's JSON file.
@@ -78,36 +74,35 @@ class LoadPseudoSegments(BaseTransform):
         if not segment_file:
             raise ValueError(
                 'LoadPseudoSegments needs segment_file: the pseudo segments '
-                'of the previous refinement step.' + _HINT)
-        data = load_json(segment_file, 'pseudo-segment file', _HINT)
-        if not isinstance(data.get('results'), dict):
-            raise ValueError(f'pseudo-segment file {segment_file} has no '
-                             '"results" object of videos')
+                'of the previous refinement step.' + PSEUDO_SEGMENT_HINT)
+        data = load_pseudo_segments(segment_file)
         self.segment_file = segment_file
+        self.classes = data['classes']
+        self.snippet_duration = data['snippet_duration']
         self.results = data['results']
         self.use_gt_labels = use_gt_labels
         self.delta = float(delta)
         self.max_segments = int(max_segments)
 
-    def _video_segments(self, video: str):
+    def _video_segments(self, results: dict):
+        video = results.get('video_name', '?')
+        source = f'pseudo-segment file {self.segment_file}'
         if video not in self.results:
-            raise KeyError(f'video {video} has no entry in pseudo-segment '
-                           f'file {self.segment_file}: was it written for '
-                           'this dataset and subset?')
-        rows = self.results[video]
-        try:
-            seg = np.asarray([r['segment'] for r in rows],
-                             np.float64).reshape(-1, 2)
-            lab = np.asarray([int(r['label']) for r in rows], np.int64)
-            score = np.asarray([float(r['score']) for r in rows], np.float64)
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f'malformed entry of video {video} in '
-                             f'{self.segment_file}: {e}') from e
-        return seg, lab, score
+            raise KeyError(f'video {video} has no entry in {source}: was it '
+                           'written for this dataset and subset?')
+        if 'label' in results and len(results['label']) != len(
+                self.classes):
+            raise ValueError(
+                f'{source} has {len(self.classes)} classes, video {video} '
+                f'has labels of {len(results["label"])}')
+        if 'snippet_duration' in results:
+            check_snippet_duration(self.snippet_duration,
+                                   results['snippet_duration'], source,
+                                   video)
+        return self.results[video]
 
     def transform(self, results: dict) -> dict:
-        video = results.get('video_name', '?')
-        seg, lab, score = self._video_segments(video)
+        seg, lab, score = self._video_segments(results)
         if self.use_gt_labels:
             keep = np.asarray(results['label'])[lab] > 0 if len(lab) else \
                 np.zeros(0, bool)

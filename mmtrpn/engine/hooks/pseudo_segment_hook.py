@@ -9,7 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmtrpn.registry import HOOKS, TASK_UTILS
-from mmtrpn.utils.fileio import atomic_write_json
+from mmtrpn.structures.annotations import write_pseudo_segments
 
 # ASM-Loc generates pseudo segments from the foreground attention only,
 # thresholds 0.4 ... 0.9, hard NMS at 0.45, OIC margin 0.2 without the
@@ -34,11 +34,10 @@ class PseudoSegmentExportHook(Hook):
     The training videos are read with the test pipeline (full sequences) and
     ``LoadPseudoSegments`` (if present) keeps the segments of their
     ground-truth classes, as ASM-Loc does; validation and test videos use
-    their own pipelines. The file is written
-    atomically by the main process::
-
-        {"classes": [...], "snippet_duration": d, "step": k,
-         "results": {video: [{"segment": [s, e], "label": i, "score": x}]}}
+    their own pipelines. The main process writes the file with
+    ``structures.annotations.write_pseudo_segments`` (atomically), the
+    format ``load_pseudo_segments`` reads and checks. Any localizer serves:
+    ``predict`` takes a ``postprocessor`` by the contract.
 
     Args:
         out_file (str): Output path, relative to the work dir.
@@ -82,7 +81,7 @@ class PseudoSegmentExportHook(Hook):
             model = getattr(runner.model, 'module', runner.model)
             was_training = model.training
             model.eval()
-            results, classes, duration = {}, None, None
+            results, classes, durations = {}, None, {}
             for loader in self._loaders(runner):
                 classes = list(loader.dataset.metainfo['classes'])
                 for batch in loader:
@@ -91,7 +90,8 @@ class PseudoSegmentExportHook(Hook):
                             data['inputs'], data['data_samples'],
                             postprocessor=self.postprocessor):
                         meta = out.metainfo
-                        duration = float(meta['snippet_duration'])
+                        durations[meta['video_name']] = float(
+                            meta['snippet_duration'])
                         results[meta['video_name']] = [
                             dict(segment=[float(s), float(e)], label=int(c),
                                  score=float(x)) for (s, e), c, x in zip(
@@ -99,11 +99,20 @@ class PseudoSegmentExportHook(Hook):
                                      out.pred_labels.tolist(),
                                      out.pred_scores.tolist())
                         ]
-            atomic_write_json(
-                path, dict(classes=classes, snippet_duration=duration,
-                           step=getattr(model, 'refine_step', None),
-                           results=results))
+            write_pseudo_segments(path, results, classes,
+                                  one_snippet_duration(durations),
+                                  step=getattr(model, 'refine_step', None))
             runner.logger.info(
                 f'pseudo segments of {len(results)} videos written to {path}')
             model.train(was_training)
         barrier()
+
+
+def one_snippet_duration(durations: dict) -> float:
+    """The snippet duration all videos share (the file records one)."""
+    values = sorted(set(durations.values()))
+    if len(values) != 1:
+        raise ValueError('pseudo segments need one snippet duration for all '
+                         f'videos, got {values[:5]} (e.g. video '
+                         f'{next(iter(durations), None)})')
+    return values[0]

@@ -6,7 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
-from ..necks.co2_neck import CO2_INIT
+from ..utils import CO2_INIT
 
 
 @MODELS.register_module()

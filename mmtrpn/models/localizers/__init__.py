@@ -1,5 +1,6 @@
 from .asm_loc import ASMLoc
+from .base_localizer import BaseWSTALLocalizer
 from .co2net import CO2Net
-from .dtrp_loc import DTRPLoc, pad_inputs
+from .dtrp_loc import DTRPLoc
 
-__all__ = ['DTRPLoc', 'pad_inputs', 'CO2Net', 'ASMLoc']
+__all__ = ['BaseWSTALLocalizer', 'DTRPLoc', 'CO2Net', 'ASMLoc']

@@ -1,14 +1,13 @@
 """ASM-Loc: action-aware segment modeling (He et al., CVPR 2022)."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
 from mmtrpn.registry import MODELS
-from ..heads.masked_cls_head import topk_pool
-from .base_localizer import BaseWSTALLocalizer
-from .co2net import FG_SOURCES
-from .dtrp_loc import check_choice, merge_defaults, pad_inputs
+from mmtrpn.structures.segments import row_positions, segment_membership
+from ..utils import check_choice, topk_pool
+from .base_localizer import NO_PROPOSALS, BaseWSTALLocalizer
 
 _REFINE_HINT = (
     'a refinement step (model.refine_step >= 1) needs the previous step\'s '
@@ -16,30 +15,7 @@ _REFINE_HINT = (
     '<previous step work_dir>/pseudo_segments.json) to the train and test '
     'pipelines (train_dataloader.dataset.pipeline, '
     'test_dataloader.dataset.pipeline)')
-
-
-def row_positions(data_sample, length: int, device) -> torch.Tensor:
-    """Original-snippet position of each input row, (length,) float64.
-
-    Dynamic sampling gives fractional ``snippet_positions``; uniform
-    sampling gives ``snippet_indices``; a full video is ``0 ... T - 1``.
-    """
-    for key in ('snippet_positions', 'snippet_indices'):
-        if key in data_sample:
-            pos = torch.as_tensor(data_sample.get(key), device=device)
-            return pos.double().reshape(-1)[:length]
-    return torch.arange(length, device=device, dtype=torch.float64)
-
-
-def segment_membership(positions: torch.Tensor, segments: torch.Tensor,
-                       snippet_duration: float) -> torch.Tensor:
-    """(T, K) bool: row ``t`` (snippet ``[p_t, p_t + 1)``) overlaps segment
-    ``k`` (``[s, e]`` seconds)."""
-    seg = torch.as_tensor(segments, dtype=torch.float64,
-                          device=positions.device).reshape(-1, 2)
-    seg = seg / snippet_duration
-    p = positions.double()[:, None]
-    return (p < seg[None, :, 1]) & (p + 1 > seg[None, :, 0])
+FEATURE_CHOICES = ('dropped', 'embedded')
 
 
 @MODELS.register_module()
@@ -62,7 +38,8 @@ class ASMLoc(BaseWSTALLocalizer):
     ``DynamicSegmentSampling`` in the pipelines upsamples short segments.
     Each step trains a fresh model, as the public code does.
 
-    With ``proposal_stage`` the stage masks the embedded snippet features;
+    With a proposal stage (``source`` other than ``'none'``) the stage
+    masks the embedded snippet features;
     the snippet classifier on the masked features gives
     ``loss_mil_proposal`` (average over proposal snippets, background 0),
     and the stage's pseudo-label losses use the foreground attention as
@@ -82,7 +59,7 @@ class ASMLoc(BaseWSTALLocalizer):
         loss_mil (dict): ``ASMLocMILLoss`` config.
         loss_pseudo_instance (dict): ``UncertaintyPseudoInstanceLoss``
             config.
-        proposal_stage (dict, optional): See :class:`BaseWSTALLocalizer`.
+        proposal_stage (dict): See :class:`BaseWSTALLocalizer`.
         rpn_input (str): What the T-RPN reads at training: ``'dropped'``
             the classifier's input, after ASM-Loc's whole-snippet dropout
             (the features it masks), or ``'embedded'`` the same features
@@ -91,9 +68,17 @@ class ASMLoc(BaseWSTALLocalizer):
         masked_input (str): What the masked branch classifies, the same
             choice: ``'dropped'`` (default) or ``'embedded'`` (the
             classifier's own feature dropout still applies).
-        test_cfg (dict): ``postprocessor`` and ``fg_source``
-            (``'attention'``, or ``'proposal'`` for the stage's curve).
+        loss_proposal_mil (dict): Video-level loss of the masked branch.
+        loss_weights (dict): ``mil_proposal`` (1) and ``pseudo_instance``
+            (1).
+        test_cfg (dict): Merged over :attr:`DEFAULT_TEST_CFG`:
+            ``postprocessor`` and ``fg_source`` (``'detector'``: the
+            foreground attention, or ``'proposal'`` for the stage's curve).
     """
+
+    DEFAULT_TEST_CFG = dict(
+        postprocessor=dict(type='WSTALPostProcessor'), fg_source='detector')
+    DEFAULT_LOSS_WEIGHTS = dict(mil_proposal=1.0, pseudo_instance=1.0)
 
     def __init__(self,
                  num_classes: int,
@@ -107,40 +92,32 @@ class ASMLoc(BaseWSTALLocalizer):
                  loss_mil: dict = dict(type='ASMLocMILLoss'),
                  loss_pseudo_instance: dict = dict(
                      type='UncertaintyPseudoInstanceLoss', beta=0.2),
-                 proposal_stage: Optional[dict] = None,
+                 proposal_stage: dict = NO_PROPOSALS,
                  rpn_input: str = 'dropped',
                  masked_input: str = 'dropped',
                  loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
                  loss_weights: Optional[dict] = None,
-                 test_cfg: Optional[dict] = dict(
-                     postprocessor=dict(type='WSTALPostProcessor'),
-                     fg_source='attention'),
+                 test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = dict(
                      type='BaseDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
-        self.feature_dims = tuple(int(d) for d in feature_dims)
-        assert len(self.feature_dims) == 2, 'feature_dims is (D_rgb, D_flow)'
-        width = sum(self.feature_dims)
-        test_cfg = merge_defaults(
-            'model.test_cfg', dict(postprocessor=None, fg_source='attention'),
-            test_cfg)
-        check_choice('model.test_cfg.fg_source', test_cfg['fg_source'],
-                     FG_SOURCES)
-        check_choice('model.rpn_input', rpn_input, ('dropped', 'embedded'))
-        check_choice('model.masked_input', masked_input,
-                     ('dropped', 'embedded'))
+        super().__init__(
+            num_classes,
+            feature_dims=feature_dims,
+            proposal_stage=proposal_stage,
+            loss_proposal_mil=loss_proposal_mil,
+            loss_weights=loss_weights,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        check_choice('model.rpn_input', rpn_input, FEATURE_CHOICES)
+        check_choice('model.masked_input', masked_input, FEATURE_CHOICES)
         if int(refine_step) != refine_step or refine_step < 0:
             raise ValueError('model.refine_step must be an int >= 0, got '
                              f'{refine_step!r}')
-        super().__init__(
-            num_classes,
-            proposal_stage=proposal_stage,
-            proposal_in_channels=width,
-            loss_proposal_mil=loss_proposal_mil,
-            postprocessor=test_cfg['postprocessor'],
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self.test_cfg = test_cfg
+        # the stage first: the order of the random initialisation
+        self.init_proposal_stage()
+        width = sum(self.feature_dims)
         self.rpn_input = rpn_input
         self.masked_input = masked_input
         self.refine_step = int(refine_step)
@@ -163,9 +140,6 @@ class ASMLoc(BaseWSTALLocalizer):
             nn.init.normal_(self.uncertainty_branch.weight, 0.0, 1e-4)
             self.loss_pseudo_instance = MODELS.build(loss_pseudo_instance)
         self.loss_mil = MODELS.build(loss_mil)
-        self.loss_weights = merge_defaults(
-            'model.loss_weights', dict(mil_proposal=1.0, pseudo_instance=1.0),
-            loss_weights)
 
     @property
     def with_segments(self) -> bool:
@@ -212,11 +186,13 @@ class ASMLoc(BaseWSTALLocalizer):
         return target / target.sum(-1, keepdim=True).clamp_min(1e-6)
 
     # ---------------------------------------------------------------- network
-    def _network(self, x: torch.Tensor, valid: torch.Tensor,
-                 data_samples=None) -> dict:
-        assert x.shape[-1] == sum(self.feature_dims), (
-            f'inputs have {x.shape[-1]} columns, model.feature_dims say '
-            f'{self.feature_dims}')
+    def extract_feat(self, x: torch.Tensor, valid: torch.Tensor,
+                     data_samples=None) -> dict:
+        """``embedded`` (B, T, D) snippet features, ``dropped`` the same
+        after the whole-snippet dropout, ``logits`` (B, T, C + 1) of the
+        latter, ``att_fg``, ``att_bg`` (and ``uncertainty``) (B, T);
+        ``feat`` and ``rpn_feat`` are the ``masked_input`` and
+        ``rpn_input`` choices."""
         v = valid.to(x.dtype).unsqueeze(1)  # (B, 1, T)
         h = x.transpose(1, 2) * v
         if self.regularize:
@@ -237,12 +213,18 @@ class ASMLoc(BaseWSTALLocalizer):
         out['embedded'] = feat
         # ASM-Loc drops whole snippets (dropout of a ones vector)
         feat = feat * self.dropout(feat.new_ones(feat.shape[:2] + (1, )))
-        out['feat'] = feat
+        out['dropped'] = feat
         out['logits'] = self.classify_logits(feat)
+        out['feat'] = out[self.masked_input]
+        out['rpn_feat'] = out[self.rpn_input]
         return out
 
     def classify_logits(self, feat: torch.Tensor) -> torch.Tensor:
         return self.snippet_cls(self.dropout(feat))
+
+    def classify(self, feat: torch.Tensor,
+                 valid: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.classify_logits(feat), dim=-1)
 
     def _video_scores(self, out, valid):
         fg_cas = out['logits'] * out['att_fg'].unsqueeze(-1)
@@ -253,63 +235,36 @@ class ASMLoc(BaseWSTALLocalizer):
             topk_pool(bg_cas, valid, self.bg_topk_ratio), dim=-1)
         return fg_cas, fg_cls, bg_cls
 
-    def _forward(self, inputs, data_samples=None):
-        """Raw outputs ``(logits (B, T, C+1), fg attention (B, T), valid)``."""
-        x, valid = pad_inputs(inputs)
-        out = self._network(x, valid, data_samples)
-        return out['logits'], out['att_fg'], valid
-
     # ------------------------------------------------------------------- loss
-    def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
-        x, valid = pad_inputs(inputs)
-        labels = self._labels(data_samples, x.device, x.dtype)
-        out = self._network(x, valid, data_samples)
+    def loss_by_feat(self, out: dict, labels: torch.Tensor,
+                     valid: torch.Tensor, data_samples
+                     ) -> Dict[str, torch.Tensor]:
+        """``loss_fg``, ``loss_bg``, ``loss_abg`` and, from step 1,
+        ``loss_pseudo_instance``; the snippet T-CAS is kept in ``out`` as
+        ``cas``."""
         _, fg_cls, bg_cls = self._video_scores(out, valid)
         losses = self.loss_mil(fg_cls, bg_cls, labels)
         cas = torch.softmax(out['logits'], dim=-1)
+        out['cas'] = cas
         if self.with_segments:
             target = self.pseudo_instance_target(data_samples, valid)
             losses['loss_pseudo_instance'] = \
                 self.loss_weights['pseudo_instance'] * \
                 self.loss_pseudo_instance(cas, target, out['uncertainty'],
                                           valid)
-
-        def classify(feat):
-            return torch.softmax(self.classify_logits(feat), dim=-1)
-
-        def features(choice):
-            return out['embedded'] if choice == 'embedded' else out['feat']
-
-        extra = self.proposal_losses(
-            features(self.masked_input), valid, data_samples, labels,
-            classify, fss_cls=out['att_fg'], tcas=cas,
-            rpn_feat=features(self.rpn_input))
-        if 'loss_mil_proposal' in extra:
-            extra['loss_mil_proposal'] = self.loss_weights['mil_proposal'] * \
-                extra['loss_mil_proposal']
-        losses.update(extra)
-        losses['att_fg_mean'] = (out['att_fg'].detach() * valid).sum() / \
-            valid.sum().clamp_min(1)
         return losses
 
-    # ---------------------------------------------------------------- predict
-    @torch.no_grad()
-    def predict(self, inputs, data_samples=None, postprocessor=None
-                ) -> List:
-        """Localize actions; outputs as documented in ``DTRPLoc.predict``.
+    def training_foreground(self, out: dict, valid: torch.Tensor):
+        """The foreground attention and the snippet T-CAS."""
+        return out['att_fg'], out['cas']
 
-        Class scores are ``softmax(logits * a_fg)``, video scores the
-        foreground video scores, the foreground curve ``a_fg``. Segments on
-        dynamically resampled rows are mapped back to seconds.
-        """
-        x, valid = pad_inputs(inputs)
-        out = self._network(x, valid, data_samples)
+    # ---------------------------------------------------------------- predict
+    def predict_by_feat(self, out: dict, valid: torch.Tensor,
+                        proposal: Optional[torch.Tensor]):
+        """Class scores ``softmax(logits * a_fg)``, the foreground video
+        scores and the foreground attention ``a_fg``. Segments on
+        dynamically resampled rows are mapped back to seconds by
+        :meth:`pack_predictions`."""
         fg_cas, fg_cls, _ = self._video_scores(out, valid)
         cas = torch.softmax(fg_cas, dim=-1)[..., :self.num_classes]
-        mask, fss = self.test_proposals(out['feat'], valid, data_samples)
-        fg = out['att_fg']
-        if fss is not None and self.test_cfg['fg_source'] == 'proposal':
-            fg = fss
-        return self.pack_predictions(
-            data_samples, valid, cas, fg_cls[..., :self.num_classes], fg,
-            mask, postprocessor)
+        return cas, fg_cls[..., :self.num_classes], out['att_fg']

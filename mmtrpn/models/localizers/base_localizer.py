@@ -1,14 +1,22 @@
-"""What every snippet-feature WSTAL localizer shares with its siblings.
+"""The one contract of every snippet-feature WSTAL localizer.
 
-Forward dispatch, label stacking, prediction packing and post-processing,
-and the optional plug-in proposal stage (``proposal_stage=None | dict``):
-the detector builds it with ``in_channels`` set to the width of the features
-it masks, trains a masked branch on ``feat * mask`` (average-pooled MIL,
-background target 0) beside its own losses, and adds the stage's
-pseudo-label losses computed from its own foreground curve.
+As mmdet's ``TwoStageDetector`` composes its RPN and RoI heads, the base
+owns what all localizers share: input padding and the width check, the
+default ``test_cfg`` merged with the user's, the proposal stage (Table 4's
+switch) with its masked branch and pseudo-label losses, the diagnostics,
+and the packing of predictions. A detector implements only its network and
+its own losses:
+
+==========================  ==============================================
+``extract_feat``            network outputs (dict) of padded inputs
+``classify``                class probabilities of (masked) features
+``loss_by_feat``            the detector's own losses
+``training_foreground``     its foreground curve and T-CAS (PLG teacher)
+``predict_by_feat``         class scores, video scores, foreground curve
+==========================  ==============================================
 """
 import copy
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -16,64 +24,155 @@ from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
 from mmtrpn.registry import MODELS, TASK_UTILS
-from mmtrpn.structures.wstal_data_sample import as_numpy
-from ..heads.masked_cls_head import masked_avg_pool
+from mmtrpn.structures.segments import rows_to_seconds
+from ..utils import (append_background, check_choice, masked_avg_pool,
+                     masked_mean, merge_defaults, pad_inputs)
+
+# Where the foreground curve of the predictions comes from: the detector's
+# own ('detector') or the proposal stage's FSS_trpn where it has one
+# ('proposal'); the former names map to these.
+FG_SOURCES = ('detector', 'proposal')
+FG_SOURCES_RENAMED = dict(trpn='proposal', cls='detector',
+                          attention='detector')
+NO_PROPOSALS = dict(type='TemporalProposalStage', source='none')
 
 
 class BaseWSTALLocalizer(BaseModel):
-    """Base of :class:`DTRPLoc`, :class:`CO2Net` and :class:`ASMLoc`.
+    """Base of every WSTAL localizer (``DTRPLoc``, ``CO2Net``, ``ASMLoc``,
+    ``TopkMIL``).
 
-    Subclasses implement ``loss``, ``predict`` and ``_forward`` on padded
-    ``(B, T, D)`` inputs with a ``(B, T)`` ``valid`` mask.
+    ``inputs`` are a list of (T_i, D_rgb + D_flow) tensors (RGB columns
+    first) or a stacked (B, T, D) tensor; lists are zero-padded with a
+    (B, T) ``valid`` mask that every module respects.
+
+    Training (``loss``)::
+
+        out    = extract_feat(x, valid, data_samples)       # the network
+        losses = loss_by_feat(out, labels, valid, ...)      # its own losses
+               + loss_mil_proposal                          # masked branch
+               + stage.loss(FSS_trpn, *training_foreground(out, valid))
+               + diagnostics (no 'loss' in their keys, never summed)
+
+    The masked branch classifies ``out['feat'] * mask`` with ``classify``,
+    average-pools it over the training mask (background target 0) and
+    weighs it by ``loss_weights.mil_proposal``. ``out['rpn_feat']``, when
+    present, is what the T-RPN reads at training instead of
+    ``out['feat']``. A detector whose own losses read the training mask
+    (``out['proposal_mask']``) sets ``base_losses_after_proposals``.
+
+    Inference (``predict``): ``predict_by_feat`` gives class scores
+    (B, T, C), video scores (B, C) and the detector's foreground curve
+    (B, T); ``test_cfg.fg_source='proposal'`` takes the stage's curve where
+    it has one; ``test_cfg.postprocessor`` turns them into segments.
+
+    A subclass calls ``super().__init__`` first and
+    :meth:`init_proposal_stage` where its parameters' initialisation order
+    wants it (the seeds fix the random numbers each layer draws).
 
     Args:
         num_classes (int): Number of action classes C.
-        proposal_stage (dict, optional): Config of a proposal stage
-            (``TemporalProposalStage``); ``in_channels`` defaults to
-            ``proposal_in_channels`` of the subclass. None: no proposals.
+        feature_dims (Sequence[int]): ``(D_rgb, D_flow)``.
+        proposal_stage (dict): ``TemporalProposalStage`` config;
+            ``source='none'`` means no proposals. ``in_channels`` defaults
+            to ``D_rgb + D_flow``.
         loss_proposal_mil (dict): Video-level loss of the masked branch.
-        postprocessor (dict | callable, optional): Segment generator; None
-            skips segment generation.
+        loss_weights (dict, optional): Merged over the class's
+            ``DEFAULT_LOSS_WEIGHTS`` (every detector has ``mil_proposal``).
+        test_cfg (dict, optional): Merged over the class's
+            ``DEFAULT_TEST_CFG``: ``postprocessor`` (config of a callable,
+            None to skip segment generation), ``fg_source`` (one of
+            :data:`FG_SOURCES`) and the detector's own keys.
         data_preprocessor (dict): Defaults to ``BaseDataPreprocessor``.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
+    DEFAULT_TEST_CFG: dict = dict(
+        postprocessor=dict(type='WSTALPostProcessor'), fg_source='detector')
+    DEFAULT_LOSS_WEIGHTS: dict = dict(mil_proposal=1.0)
+    base_losses_after_proposals: bool = False
+
     def __init__(self,
                  num_classes: int,
-                 proposal_stage: Optional[dict] = None,
-                 proposal_in_channels: Optional[int] = None,
+                 feature_dims: Sequence[int] = (1024, 1024),
+                 proposal_stage: dict = NO_PROPOSALS,
                  loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
-                 postprocessor=None,
+                 loss_weights: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = dict(
                      type='BaseDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.num_classes = int(num_classes)
-        self.proposal_stage = None
-        if proposal_stage is not None:
-            self.build_proposal_stage(proposal_stage, proposal_in_channels,
-                                      loss_proposal_mil)
-        self.postprocessor = TASK_UTILS.build(postprocessor) if isinstance(
-            postprocessor, dict) else postprocessor
+        feature_dims = tuple(int(d) for d in feature_dims)
+        if len(feature_dims) != 2:
+            raise ValueError('model.feature_dims is (D_rgb, D_flow), got '
+                             f'{feature_dims}')
+        self.feature_dims = feature_dims
+        self.test_cfg = merge_defaults('model.test_cfg',
+                                       self.DEFAULT_TEST_CFG, test_cfg)
+        check_choice('model.test_cfg.fg_source', self.test_cfg['fg_source'],
+                     FG_SOURCES, FG_SOURCES_RENAMED)
+        self.loss_weights = merge_defaults(
+            'model.loss_weights', self.DEFAULT_LOSS_WEIGHTS, loss_weights)
+        post = self.test_cfg['postprocessor']
+        self.postprocessor = TASK_UTILS.build(post) if isinstance(
+            post, dict) else post
+        if not isinstance(proposal_stage, dict):
+            raise TypeError(
+                'model.proposal_stage must be a config dict; say '
+                "dict(type='TemporalProposalStage', source='none') for no "
+                f'proposals, got {proposal_stage!r}')
+        self._proposal_stage_cfg = copy.deepcopy(proposal_stage)
+        self.loss_proposal_mil = MODELS.build(loss_proposal_mil)
 
-    def build_proposal_stage(self, cfg: dict, in_channels: Optional[int],
-                             loss_proposal_mil: Optional[dict] = None):
-        """Build ``self.proposal_stage`` (and the masked-branch loss) from
-        ``cfg``, with ``in_channels`` the width of the features it masks."""
-        if not isinstance(cfg, dict):
-            raise TypeError('model.proposal_stage must be None or a '
-                            f'config dict, got {type(cfg)}')
-        cfg = copy.deepcopy(cfg)
+    def init_proposal_stage(self) -> None:
+        """Build ``self.proposal_stage`` from the config, reading features
+        ``D_rgb + D_flow`` wide unless it says otherwise."""
+        cfg = copy.deepcopy(self._proposal_stage_cfg)
         cfg.setdefault('type', 'TemporalProposalStage')
-        cfg.setdefault('in_channels', in_channels)
+        cfg.setdefault('in_channels', sum(self.feature_dims))
         self.proposal_stage = MODELS.build(cfg)
-        if loss_proposal_mil is not None:
-            self.loss_proposal_mil = MODELS.build(loss_proposal_mil)
 
     @property
     def with_proposals(self) -> bool:
-        return self.proposal_stage is not None
+        return self.proposal_stage.with_proposals
+
+    # ------------------------------------------------------ detector's part
+    def extract_feat(self, x: torch.Tensor, valid: torch.Tensor,
+                     data_samples=None) -> dict:
+        """Network outputs of padded ``x`` (B, T, D); ``feat`` (B, T, D')
+        is what the proposal stage reads and masks."""
+        raise NotImplementedError
+
+    def classify(self, feat: torch.Tensor,
+                 valid: torch.Tensor) -> torch.Tensor:
+        """(B, T, D') features -> (B, T, C + 1) class probabilities,
+        background last (the masked branch)."""
+        raise NotImplementedError
+
+    def loss_by_feat(self, out: dict, labels: torch.Tensor,
+                     valid: torch.Tensor, data_samples
+                     ) -> Dict[str, torch.Tensor]:
+        """The detector's own loss terms; ``labels`` (B, C)."""
+        raise NotImplementedError
+
+    def training_foreground(self, out: dict, valid: torch.Tensor
+                            ) -> Optional[Tuple[torch.Tensor,
+                                                torch.Tensor]]:
+        """The detector's foreground curve (B, T) and the class
+        probabilities (B, T, C + 1) behind it, which teach the T-RPN
+        (PLG); None where the detector computed none this step."""
+        raise NotImplementedError
+
+    def predict_by_feat(self, out: dict, valid: torch.Tensor,
+                        proposal: Optional[torch.Tensor]
+                        ) -> Tuple[torch.Tensor, torch.Tensor,
+                                   torch.Tensor]:
+        """Class scores (B, T, C), video scores (B, C) and the detector's
+        foreground curve (B, T); ``proposal`` (B, T) is the stage's test
+        mask (None without one)."""
+        raise NotImplementedError
 
     # ---------------------------------------------------------------- forward
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
@@ -87,78 +186,129 @@ class BaseWSTALLocalizer(BaseModel):
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
                            'predict and tensor mode')
 
+    def prepare_inputs(self, inputs) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Padded (B, T, D) inputs and their (B, T) mask; ValueError when
+        D is not ``D_rgb + D_flow``."""
+        x, valid = pad_inputs(inputs)
+        if x.shape[-1] != sum(self.feature_dims):
+            raise ValueError(
+                f'inputs have {x.shape[-1]} columns, model.feature_dims '
+                f'say {self.feature_dims} (D_rgb + D_flow = '
+                f'{sum(self.feature_dims)})')
+        return x, valid
+
+    def _forward(self, inputs, data_samples=None) -> dict:
+        """The raw network outputs of :meth:`extract_feat` and ``valid``."""
+        x, valid = self.prepare_inputs(inputs)
+        out = self.extract_feat(x, valid, data_samples)
+        out['valid'] = valid
+        return out
+
     @staticmethod
-    def _labels(data_samples, device, dtype) -> torch.Tensor:
+    def stack_labels(data_samples, like: torch.Tensor) -> torch.Tensor:
+        """(B, C) video labels on the device and dtype of ``like``."""
         return torch.stack([
-            torch.as_tensor(ds.gt_label, device=device).to(dtype).reshape(-1)
-            for ds in data_samples
+            torch.as_tensor(ds.gt_label, device=like.device).to(
+                like.dtype).reshape(-1) for ds in data_samples
         ])
 
-    # --------------------------------------------------------- proposal stage
-    def proposal_losses(self, feat: torch.Tensor, valid: torch.Tensor,
-                        data_samples, labels: torch.Tensor, classify,
-                        fss_cls: torch.Tensor, tcas: torch.Tensor,
-                        rpn_feat: Optional[torch.Tensor] = None
-                        ) -> Dict[str, torch.Tensor]:
-        """Masked-branch MIL and the stage's pseudo-label losses.
-
-        Args:
-            feat (Tensor): (B, T, D) the features the stage masks.
-            rpn_feat (Tensor, optional): (B, T, D) what the T-RPN reads to
-                propose, when not ``feat``.
-            classify (callable): ``feat -> (B, T, C + 1)`` class
-                probabilities (background last), the detector's classifier.
-            fss_cls (Tensor): (B, T) the detector's foreground curve.
-            tcas (Tensor): (B, T, C + 1) its class probabilities.
-        """
-        if not self.with_proposals:
-            return {}
-        stage = self.proposal_stage
-        mask, fss = stage.train_proposals(
-            feat if rpn_feat is None else rpn_feat, valid, data_samples)
+    # ------------------------------------------------------------------- loss
+    def loss(self, inputs, data_samples: List[BaseDataElement]
+             ) -> Dict[str, torch.Tensor]:
+        """Loss terms (keys with ``loss``) and diagnostics (without)."""
+        x, valid = self.prepare_inputs(inputs)
+        labels = self.stack_labels(data_samples, x)
+        out = self.extract_feat(x, valid, data_samples)
         losses = {}
-        if mask is not None:
-            probs = classify(feat * mask.unsqueeze(-1))
-            video = masked_avg_pool(probs, mask, valid)
-            bg = labels.new_zeros((labels.shape[0], 1))
-            # a video whose mask is empty has no proposals to learn from
-            losses['loss_mil_proposal'] = self.loss_proposal_mil(
-                video, torch.cat([labels, bg], dim=-1),
-                stage.nonempty(mask, valid))
-        if fss is not None:
-            losses.update(stage.loss(fss, fss_cls, tcas, valid))
-        losses.update(self.proposal_diagnostics(mask, fss, valid))
+        if not self.base_losses_after_proposals:
+            losses.update(self.loss_by_feat(out, labels, valid, data_samples))
+        add_losses(losses, self.proposal_branch_loss(out, labels, valid,
+                                                     data_samples))
+        if self.base_losses_after_proposals:
+            add_losses(losses, self.loss_by_feat(out, labels, valid,
+                                                 data_samples))
+        teacher = None
+        if self.proposal_stage.with_plg:
+            teacher = self.training_foreground(out, valid)
+            add_losses(losses, self.proposal_stage.loss(
+                out['fss_trpn'], *teacher, valid))
+        add_losses(losses, self.diagnostics(out, valid, data_samples,
+                                            teacher))
         return losses
 
+    def proposal_branch_loss(self, out: dict, labels: torch.Tensor,
+                             valid: torch.Tensor, data_samples
+                             ) -> Dict[str, torch.Tensor]:
+        """The stage's training mask and ``FSS_trpn`` (kept in ``out`` as
+        ``proposal_mask``, ``fss_trpn``), and the masked branch's
+        ``loss_mil_proposal``: ``classify(feat * mask)`` averaged over the
+        mask (``masked_probs`` in ``out``), background target 0; videos with
+        an empty mask do not count."""
+        stage = self.proposal_stage
+        mask, fss = stage.train_proposals(
+            out.get('rpn_feat', out['feat']), valid, data_samples)
+        out['proposal_mask'], out['fss_trpn'] = mask, fss
+        if mask is None:
+            return {}
+        probs = self.classify(out['feat'] * mask.unsqueeze(-1), valid)
+        out['masked_probs'] = probs
+        video = masked_avg_pool(probs, mask, valid)
+        loss = self.loss_proposal_mil(video, append_background(labels, 0.),
+                                      stage.nonempty(mask, valid))
+        return dict(loss_mil_proposal=self.loss_weights['mil_proposal'] *
+                    loss)
+
     @torch.no_grad()
-    def proposal_diagnostics(self, mask, fss,
-                             valid) -> Dict[str, torch.Tensor]:
+    def diagnostics(self, out: dict, valid: torch.Tensor, data_samples,
+                    teacher=None) -> Dict[str, torch.Tensor]:
         """Logged values (no ``loss`` in their keys, never summed): the
-        share of real snippets in the training mask, the share of videos
-        with an empty mask, the mean of ``FSS_trpn``."""
+        share of real snippets in the training mask (``proposal_ratio``),
+        the share of videos with an empty mask (``proposal_empty``), the
+        mean of ``FSS_trpn`` (``fss_trpn_mean``) and of the detector's own
+        foreground curve (``fg_mean``)."""
+        mask, fss = out.get('proposal_mask'), out.get('fss_trpn')
         diag = {}
-        num_valid = valid.sum().clamp_min(1)
         if mask is not None:
-            diag['proposal_ratio'] = (mask.detach() * valid).sum() / num_valid
+            diag['proposal_ratio'] = masked_mean(mask.detach(), valid)
             diag['proposal_empty'] = 1 - self.proposal_stage.nonempty(
                 mask, valid).mean()
         if fss is not None:
-            diag['fss_trpn_mean'] = (fss.detach() * valid).sum() / num_valid
+            diag['fss_trpn_mean'] = masked_mean(fss.detach(), valid)
+        if teacher is None:
+            teacher = self.training_foreground(out, valid)
+        if teacher is not None:
+            diag['fg_mean'] = masked_mean(teacher[0].detach(), valid)
         return diag
 
-    def test_proposals(self, feat, valid, data_samples):
-        """``(mask, fss)`` of the stage at test time; ``(None, None)``."""
-        if not self.with_proposals:
-            return None, None
-        return self.proposal_stage.test_proposals(feat, valid, data_samples)
-
     # ---------------------------------------------------------------- predict
+    @torch.no_grad()
+    def predict(self, inputs, data_samples: Optional[List] = None,
+                postprocessor=None) -> List[BaseDataElement]:
+        """Localize actions in each (full) video.
+
+        Returns one data sample per video, a copy of the input one with
+        ``pred_segments`` (K, 2) seconds, ``pred_labels`` (K,),
+        ``pred_scores`` (K,), ``video_scores`` (C,), ``fg_curve`` (T,),
+        ``cas`` (T, C) and ``proposal_mask`` (T,). ``postprocessor``
+        replaces the model's own (e.g. the pseudo-segment generator of
+        ``PseudoSegmentExportHook``).
+        """
+        x, valid = self.prepare_inputs(inputs)
+        out = self.extract_feat(x, valid, data_samples)
+        mask, fss = self.proposal_stage.test_proposals(
+            out['feat'], valid, data_samples)
+        cas, video_scores, fg = self.predict_by_feat(out, valid, mask)
+        if fss is not None and self.test_cfg['fg_source'] == 'proposal':
+            fg = fss
+        return self.pack_predictions(data_samples, valid, cas, video_scores,
+                                     fg, mask, postprocessor)
+
     def pack_predictions(self, data_samples: Optional[List[BaseDataElement]],
                          valid: torch.Tensor, cas: torch.Tensor,
                          video_scores: torch.Tensor, fg: torch.Tensor,
                          proposal: Optional[torch.Tensor] = None,
                          postprocessor=None) -> List[BaseDataElement]:
-        """One output sample per video, as ``DTRPLoc.predict`` documents.
+        """One output sample per video, as :meth:`predict` documents.
 
         ``cas`` (B, T, C), ``video_scores`` (B, C), ``fg`` (B, T) and
         ``proposal`` (B, T) are cut to each video's real length before
@@ -209,24 +359,12 @@ class BaseWSTALLocalizer(BaseModel):
         return pred
 
 
-def rows_to_seconds(segments: np.ndarray, positions: Sequence[float],
-                    snippet_duration: float,
-                    duration: Optional[float] = None) -> np.ndarray:
-    """Map segments on resampled rows back to seconds of the video.
-
-    ``segments`` are ``rows * snippet_duration`` (the post-processor's
-    units); row ``t`` starts at original snippet ``positions[t]`` (fractional
-    after dynamic sampling), and a row edge between two rows is placed by
-    linear interpolation.
-    """
-    segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
-    pos = as_numpy(positions).astype(np.float64).reshape(-1)
-    if segments.size == 0 or pos.size == 0:
-        return segments
-    step = pos[-1] - pos[-2] if pos.size > 1 else 1.0
-    edges = np.append(pos, pos[-1] + max(step, 1e-6))
-    rows = segments / snippet_duration
-    out = np.interp(rows, np.arange(edges.size), edges) * snippet_duration
-    if duration is not None:
-        out = np.minimum(out, float(duration))
-    return out
+def add_losses(losses: Dict[str, torch.Tensor],
+               more: Dict[str, torch.Tensor]) -> None:
+    """``losses.update(more)``, refusing to overwrite a key: two terms of
+    one name would silently drop one of them."""
+    clash = set(losses) & set(more)
+    if clash:
+        raise KeyError(f'loss terms {sorted(clash)} are computed twice '
+                       '(by the detector and its proposal stage)')
+    losses.update(more)

@@ -1,23 +1,14 @@
 """CO2-Net: cross-modal consensus network (Hong et al., ACM MM 2021)."""
 import copy
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 
 from mmtrpn.registry import MODELS
-from ..heads.masked_cls_head import topk_pool
 from ..losses.co2_losses import attention_suppress
-from .base_localizer import BaseWSTALLocalizer
-from .dtrp_loc import check_choice, merge_defaults, pad_inputs
-
-# CO2-Net's alpha1 (norm), alpha2 (guide), alpha3 (co-activity), alpha4
-# (mutual learning); the two MIL terms weigh 1.
-_DEFAULT_LOSS_WEIGHTS = dict(
-    mil_orig=1.0, mil_supp=1.0, co_activity=1.0, mutual=1.0, norm=0.8,
-    guide=0.8, mil_proposal=1.0)
-# 'proposal': the proposal stage's foreground curve where it has one
-FG_SOURCES = ('attention', 'proposal')
+from ..utils import topk_pool
+from .base_localizer import NO_PROPOSALS, BaseWSTALLocalizer
 
 
 @MODELS.register_module()
@@ -37,7 +28,8 @@ class CO2Net(BaseWSTALLocalizer):
     - ``loss_norm``, ``loss_guide``: mean of the fused, RGB and flow
       attention norm / guide losses.
 
-    With ``proposal_stage`` the stage masks the fused features; the
+    With a proposal stage (``source`` other than ``'none'``) the stage
+    masks the fused features; the
     classifier on the masked features gives ``loss_mil_proposal`` (average
     over proposal snippets, background 0), and the stage's pseudo-label
     losses use the fused attention as the classifier foreground.
@@ -57,15 +49,26 @@ class CO2Net(BaseWSTALLocalizer):
             ``k``); the background target is 1 / 0 per branch.
         loss_co_activity, loss_mutual, loss_norm, loss_guide (dict): Loss
             configs.
-        loss_weights (dict): Weights, keys of ``_DEFAULT_LOSS_WEIGHTS``.
+        loss_weights (dict): Weights, keys of :attr:`DEFAULT_LOSS_WEIGHTS`.
         smooth_kernel (int, optional): CO2-Net on ActivityNet (``ANT_CO2``)
             average-pools logits and attentions over time with this kernel
             (zero padding counted). None: off.
-        proposal_stage (dict, optional): See :class:`BaseWSTALLocalizer`.
-        test_cfg (dict): ``postprocessor``, ``topk_ratio`` (10) and
-            ``fg_source`` (``'attention'``, or ``'proposal'`` for the
+        proposal_stage (dict): See :class:`BaseWSTALLocalizer`.
+        loss_proposal_mil (dict): Video-level loss of the masked branch.
+        test_cfg (dict): Merged over :attr:`DEFAULT_TEST_CFG`:
+            ``postprocessor``, ``topk_ratio`` (10) and ``fg_source``
+            (``'detector'``: the attention, or ``'proposal'`` for the
             proposal stage's foreground curve when it has one).
     """
+
+    DEFAULT_TEST_CFG = dict(
+        postprocessor=dict(type='WSTALPostProcessor'), topk_ratio=10,
+        fg_source='detector')
+    # CO2-Net's alpha1 (norm), alpha2 (guide), alpha3 (co-activity), alpha4
+    # (mutual learning); the two MIL terms weigh 1.
+    DEFAULT_LOSS_WEIGHTS = dict(
+        mil_orig=1.0, mil_supp=1.0, co_activity=1.0, mutual=1.0, norm=0.8,
+        guide=0.8, mil_proposal=1.0)
 
     def __init__(self,
                  num_classes: int,
@@ -81,31 +84,23 @@ class CO2Net(BaseWSTALLocalizer):
                  loss_guide: dict = dict(type='AttentionGuideLoss'),
                  loss_weights: Optional[dict] = None,
                  smooth_kernel: Optional[int] = None,
-                 proposal_stage: Optional[dict] = None,
+                 proposal_stage: dict = NO_PROPOSALS,
                  loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
-                 test_cfg: Optional[dict] = dict(
-                     postprocessor=dict(type='WSTALPostProcessor'),
-                     topk_ratio=10, fg_source='attention'),
+                 test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = dict(
                      type='BaseDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
-        self.feature_dims = tuple(int(d) for d in feature_dims)
-        assert len(self.feature_dims) == 2, 'feature_dims is (D_rgb, D_flow)'
-        test_cfg = merge_defaults(
-            'model.test_cfg',
-            dict(postprocessor=None, topk_ratio=10, fg_source='attention'),
-            test_cfg)
-        check_choice('model.test_cfg.fg_source', test_cfg['fg_source'],
-                     FG_SOURCES)
         super().__init__(
             num_classes,
+            feature_dims=feature_dims,
             proposal_stage=proposal_stage,
-            proposal_in_channels=sum(self.feature_dims),
             loss_proposal_mil=loss_proposal_mil,
-            postprocessor=test_cfg['postprocessor'],
+            loss_weights=loss_weights,
+            test_cfg=test_cfg,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.test_cfg = test_cfg
+        # the stage first: the order of the random initialisation
+        self.init_proposal_stage()
 
         neck = copy.deepcopy(neck)
         neck.setdefault('rgb_channels', self.feature_dims[0])
@@ -121,8 +116,6 @@ class CO2Net(BaseWSTALLocalizer):
         self.loss_mutual = MODELS.build(loss_mutual)
         self.loss_norm = MODELS.build(loss_norm)
         self.loss_guide = MODELS.build(loss_guide)
-        self.loss_weights = merge_defaults(
-            'model.loss_weights', _DEFAULT_LOSS_WEIGHTS, loss_weights)
         if smooth_kernel is not None and (smooth_kernel < 1
                                           or smooth_kernel % 2 == 0):
             raise ValueError('model.smooth_kernel must be an odd positive '
@@ -144,27 +137,24 @@ class CO2Net(BaseWSTALLocalizer):
         y = y * valid.to(y.dtype).unsqueeze(-1)
         return y.squeeze(-1) if squeeze else y
 
-    def _network(self, x: torch.Tensor, valid: torch.Tensor) -> dict:
-        assert x.shape[-1] == sum(self.feature_dims), (
-            f'inputs have {x.shape[-1]} columns, model.feature_dims say '
-            f'{self.feature_dims}')
+    def extract_feat(self, x: torch.Tensor, valid: torch.Tensor,
+                     data_samples=None) -> dict:
+        """``feat`` (B, T, D) fused features, ``logits`` (B, T, C + 1),
+        ``attn``, ``attn_rgb``, ``attn_flow`` (B, T)."""
         out = self.neck(x, valid)
         out['logits'] = self._smooth(self.cls_head(out['feat'], valid), valid)
         for key in ('attn', 'attn_rgb', 'attn_flow'):
             out[key] = self._smooth(out[key], valid)
         return out
 
-    def _forward(self, inputs, data_samples=None):
-        """Raw outputs ``(logits (B, T, C+1), attn (B, T), valid)``."""
-        x, valid = pad_inputs(inputs)
-        out = self._network(x, valid)
-        return out['logits'], out['attn'], valid
+    def classify(self, feat: torch.Tensor,
+                 valid: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.cls_head(feat, valid), dim=-1)
 
     # ------------------------------------------------------------------- loss
-    def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
-        x, valid = pad_inputs(inputs)
-        labels = self._labels(data_samples, x.device, x.dtype)
-        out = self._network(x, valid)
+    def loss_by_feat(self, out: dict, labels: torch.Tensor,
+                     valid: torch.Tensor, data_samples
+                     ) -> Dict[str, torch.Tensor]:
         logits, attn = out['logits'], out['attn']
         w = self.loss_weights
         supp = attention_suppress(logits, attn)
@@ -183,36 +173,19 @@ class CO2Net(BaseWSTALLocalizer):
             self.loss_norm(a, valid) for a in attns) / 3
         losses['loss_guide'] = w['guide'] * sum(
             self.loss_guide(a, bg, valid) for a in attns) / 3
-
-        def classify(feat):
-            return torch.softmax(self.cls_head(feat, valid), dim=-1)
-
-        extra = self.proposal_losses(
-            out['feat'], valid, data_samples, labels, classify,
-            fss_cls=attn, tcas=torch.softmax(logits, dim=-1))
-        if 'loss_mil_proposal' in extra:
-            extra['loss_mil_proposal'] = w['mil_proposal'] * \
-                extra['loss_mil_proposal']
-        losses.update(extra)
-        losses['attn_mean'] = (attn.detach() * valid).sum() / \
-            valid.sum().clamp_min(1)
         return losses
 
+    def training_foreground(self, out: dict, valid: torch.Tensor):
+        """The fused attention and the softmax of the logits."""
+        return out['attn'], torch.softmax(out['logits'], dim=-1)
+
     # ---------------------------------------------------------------- predict
-    @torch.no_grad()
-    def predict(self, inputs, data_samples=None, postprocessor=None
-                ) -> List:
-        """Localize actions; outputs as documented in ``DTRPLoc.predict``."""
-        x, valid = pad_inputs(inputs)
-        out = self._network(x, valid)
+    def predict_by_feat(self, out: dict, valid: torch.Tensor,
+                        proposal: Optional[torch.Tensor]):
+        """``s = logits * attn``; video scores the softmax of its top-k
+        mean; foreground curve ``attn``."""
         scores = out['logits'] * out['attn'].unsqueeze(-1)
         video = torch.softmax(
             topk_pool(scores, valid, self.test_cfg['topk_ratio']), dim=-1)
-        video_scores = video[..., :self.num_classes]
-        mask, fss = self.test_proposals(out['feat'], valid, data_samples)
-        fg = out['attn']
-        if fss is not None and self.test_cfg['fg_source'] == 'proposal':
-            fg = fss
-        return self.pack_predictions(
-            data_samples, valid, scores[..., :self.num_classes],
-            video_scores, fg, mask, postprocessor)
+        return (scores[..., :self.num_classes],
+                video[..., :self.num_classes], out['attn'])

@@ -1,63 +1,16 @@
 """DTRP-Loc: two-stage weakly-supervised localizer with a temporal RPN."""
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence
 
 import torch
-from mmengine.structures import BaseDataElement
 
 from mmtrpn.registry import MODELS
-from ..heads.masked_cls_head import topk_pool
-from ..proposals import (gt_snippet_masks,
-                         masked_mean_over)
+from ..proposals import gt_snippet_masks
+from ..utils import append_background, check_choice, masked_mean, topk_pool
 from .base_localizer import BaseWSTALLocalizer
 
-# The one statement of each default; a partial config dict is merged over it.
-DEFAULT_TEST_CFG = dict(
-    postprocessor=dict(type='WSTALPostProcessor'),
-    fg_source='trpn',
-    cas_source='full',
-    topk_ratio=8)
-DEFAULT_LOSS_WEIGHTS = dict(mil_proposal=1.0, mil_full=1.0)
-FG_SOURCES = ('trpn', 'cls')
 CAS_SOURCES = ('full', 'masked')
 PSEUDO_LABEL_SOURCES = ('full', 'masked')
-
-
-def merge_defaults(name: str, defaults: dict, cfg: Optional[dict]) -> dict:
-    """``defaults`` updated by ``cfg``; a key ``defaults`` lacks is an error
-    (a typo would otherwise silently keep the default)."""
-    cfg = dict(cfg or {})
-    unknown = set(cfg) - set(defaults)
-    if unknown:
-        raise KeyError(f'unknown {name} keys {sorted(unknown)}; '
-                       f'expected a subset of {sorted(defaults)}')
-    return dict(copy.deepcopy(defaults), **cfg)
-
-
-def check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f'{name} must be one of {choices}, got {value!r}')
-
-
-def pad_inputs(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
-               ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Zero-pad a list of (T_i, D) tensors to (B, T_max, D) with a (B, T) mask.
-
-    A stacked (B, T, D) tensor is returned as is with an all-ones mask.
-    """
-    if isinstance(inputs, torch.Tensor):
-        if inputs.dim() == 2:
-            inputs = inputs.unsqueeze(0)
-        valid = inputs.new_ones(inputs.shape[:2])
-        return inputs, valid
-    lengths = [int(x.shape[0]) for x in inputs]
-    ref = inputs[0]
-    x = ref.new_zeros((len(inputs), max(lengths), ref.shape[-1]))
-    valid = ref.new_zeros((len(inputs), max(lengths)))
-    for i, (feat, length) in enumerate(zip(inputs, lengths)):
-        x[i, :length] = feat
-        valid[i, :length] = 1
-    return x, valid
 
 
 @MODELS.register_module()
@@ -88,20 +41,25 @@ class DTRPLoc(BaseWSTALLocalizer):
         neck (dict, optional): DMF neck config; None concatenates the
             modalities unchanged. ``rgb_channels``/``flow_channels`` default
             to ``feature_dims``.
-        proposal_stage (dict, optional): Proposal stage config; None means
-            ``source='none'``. ``in_channels`` defaults to the fused width.
+        proposal_stage (dict): Proposal stage config (see
+            :class:`BaseWSTALLocalizer`); ``in_channels`` defaults to the
+            fused width.
         cls_head (dict): Classifier head config; ``in_channels`` and
             ``num_classes`` default from the model.
+        loss_mil (dict): Video-level loss of the full-sequence branch
+            (top-k pooled, background target 1).
+        loss_proposal_mil (dict): Video-level loss of the masked branch.
         with_acol (bool): Add the full-sequence top-k MIL loss when a
             proposal mask exists. Defaults to True.
         pseudo_label_source (str): T-CAS behind ``FSS_cls``: ``'full'``
             (the unmasked sequence) or ``'masked'`` (the proposal branch).
             Defaults to 'full'.
         loss_weights (dict): ``mil_proposal`` (1) and ``mil_full`` (1).
-        test_cfg (dict): Merged over :data:`DEFAULT_TEST_CFG`:
+        test_cfg (dict): Merged over :attr:`DEFAULT_TEST_CFG`:
             ``postprocessor`` (config of a callable, or None to skip segment
-            generation), ``fg_source`` ``'trpn'`` (the stage's foreground)
-            or ``'cls'`` (1 - background of T-CAS_full), ``cas_source``
+            generation), ``fg_source`` ``'proposal'`` (the stage's
+            ``FSS_trpn``) or ``'detector'`` (1 - background of T-CAS_full),
+            ``cas_source``
             ``'full'`` (classifier on the unmasked input) or ``'masked'``
             (two-stage: the classifier on the features masked by the
             inference proposals, zero outside them), ``topk_ratio`` (8) for
@@ -114,13 +72,23 @@ class DTRPLoc(BaseWSTALLocalizer):
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
+    DEFAULT_TEST_CFG = dict(
+        postprocessor=dict(type='WSTALPostProcessor'),
+        fg_source='proposal',
+        cas_source='full',
+        topk_ratio=8)
+    DEFAULT_LOSS_WEIGHTS = dict(mil_proposal=1.0, mil_full=1.0)
+    # the full-branch MIL is added beside a training mask only with ACoL
+    base_losses_after_proposals = True
+
     def __init__(self,
                  num_classes: int,
                  feature_dims: Sequence[int] = (1024, 1024),
                  neck: Optional[dict] = dict(type='DMFNeck'),
-                 proposal_stage: Optional[dict] = dict(
-                     type='TemporalProposalStage'),
+                 proposal_stage: dict = dict(type='TemporalProposalStage'),
                  cls_head: dict = dict(type='MaskedClassifierHead'),
+                 loss_mil: dict = dict(type='BalancedMILLoss'),
+                 loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
                  with_acol: bool = True,
                  pseudo_label_source: str = 'full',
                  loss_weights: Optional[dict] = None,
@@ -129,45 +97,34 @@ class DTRPLoc(BaseWSTALLocalizer):
                  data_preprocessor: Optional[dict] = dict(
                      type='BaseDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
-        feature_dims = tuple(int(d) for d in feature_dims)
-        if len(feature_dims) != 2:
-            raise ValueError('model.feature_dims is (D_rgb, D_flow), got '
-                             f'{feature_dims}')
-        in_channels = sum(feature_dims)
-        check_choice('model.pseudo_label_source', pseudo_label_source,
-                     PSEUDO_LABEL_SOURCES)
-        test_cfg = merge_defaults('model.test_cfg', DEFAULT_TEST_CFG,
-                                  test_cfg)
-        check_choice('model.test_cfg.fg_source', test_cfg['fg_source'],
-                     FG_SOURCES)
-        check_choice('model.test_cfg.cas_source', test_cfg['cas_source'],
-                     CAS_SOURCES)
         super().__init__(
             num_classes=num_classes,
-            postprocessor=test_cfg['postprocessor'],
+            feature_dims=feature_dims,
+            proposal_stage=proposal_stage,
+            loss_proposal_mil=loss_proposal_mil,
+            loss_weights=loss_weights,
+            test_cfg=test_cfg,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.feature_dims = feature_dims
+        check_choice('model.pseudo_label_source', pseudo_label_source,
+                     PSEUDO_LABEL_SOURCES)
+        check_choice('model.test_cfg.cas_source',
+                     self.test_cfg['cas_source'], CAS_SOURCES)
         self.with_acol = with_acol
         self.pseudo_label_source = pseudo_label_source
         self.log_gt_diagnostics = log_gt_diagnostics
-        self.test_cfg = test_cfg
-        self.loss_weights = merge_defaults('model.loss_weights',
-                                           DEFAULT_LOSS_WEIGHTS, loss_weights)
+        in_channels = sum(self.feature_dims)
 
         if neck is not None:
             neck = copy.deepcopy(neck)
-            neck.setdefault('rgb_channels', feature_dims[0])
-            neck.setdefault('flow_channels', feature_dims[1])
+            neck.setdefault('rgb_channels', self.feature_dims[0])
+            neck.setdefault('flow_channels', self.feature_dims[1])
             self.neck = MODELS.build(neck)
         else:
             self.neck = None
         # built after the neck and before the classifier: the order of the
         # parameters' random initialisation, which the benchmarks' seeds fix
-        # (without proposals the stage answers with source 'none')
-        self.build_proposal_stage(
-            proposal_stage or dict(type='TemporalProposalStage',
-                                   source='none'), in_channels)
+        self.init_proposal_stage()
 
         cls_head = copy.deepcopy(cls_head)
         cls_head.setdefault('in_channels', in_channels)
@@ -177,6 +134,7 @@ class DTRPLoc(BaseWSTALLocalizer):
                 f'model.cls_head.num_classes={cls_head["num_classes"]} '
                 f'differs from model.num_classes={num_classes}')
         self.cls_head = MODELS.build(cls_head)
+        self.loss_mil = MODELS.build(loss_mil)
 
     @property
     def proposal_source(self) -> str:
@@ -198,135 +156,95 @@ class DTRPLoc(BaseWSTALLocalizer):
     def rpn_head(self):
         return self.proposal_stage.rpn_head
 
-    # ------------------------------------------------------------------ utils
-    def extract_feat(self, x: torch.Tensor,
-                     valid: torch.Tensor) -> torch.Tensor:
-        """Fused features ``X+`` (B, T, D_rgb + D_flow), zero at padding."""
-        if x.shape[-1] != sum(self.feature_dims):
-            raise ValueError(
-                f'inputs have {x.shape[-1]} columns, model.feature_dims '
-                f'say {self.feature_dims}')
+    # ---------------------------------------------------------------- network
+    def extract_feat(self, x: torch.Tensor, valid: torch.Tensor,
+                     data_samples=None) -> dict:
+        """``feat``: the fused features ``X+`` (B, T, D_rgb + D_flow), zero
+        at padding."""
         if self.with_neck:
-            return self.neck(x, valid)
-        return x * valid.unsqueeze(-1)
+            return dict(feat=self.neck(x, valid))
+        return dict(feat=x * valid.unsqueeze(-1))
+
+    def classify(self, feat: torch.Tensor,
+                 valid: torch.Tensor) -> torch.Tensor:
+        return self.cls_head(feat, valid)
 
     def gt_proposal_mask(self, data_samples, valid: torch.Tensor
                          ) -> torch.Tensor:
         """(B, T) oracle mask from each sample's ``gt_segments`` (seconds)."""
         return gt_snippet_masks(data_samples, valid)
 
-    # ---------------------------------------------------------------- forward
-    def _forward(self, inputs, data_samples=None):
-        """Raw outputs ``(T-CAS (B,T,C+1), fg_curve (B,T), valid)``."""
-        x, valid = pad_inputs(inputs)
-        out = self._inference(self.extract_feat(x, valid), valid,
-                              data_samples)
-        return out['tcas'], out['fg'], valid
-
     # ------------------------------------------------------------------- loss
-    def loss(self, inputs, data_samples: List[BaseDataElement]
-             ) -> Dict[str, torch.Tensor]:
-        """Loss terms (keys with ``loss``) and diagnostics (without)."""
-        x, valid = pad_inputs(inputs)
-        feat = self.extract_feat(x, valid)
-        labels = self._labels(data_samples, x.device, x.dtype)
-        w = self.loss_weights
-        stage = self.proposal_stage
-        losses = {}
-
-        mask, fss_trpn = stage.train_proposals(feat, valid, data_samples)
-        tcas_masked = None
-        if mask is not None:
-            tcas_masked = self.cls_head(feat * mask.unsqueeze(-1), valid)
-            video_probs = self.cls_head.masked_avg_pool(
-                tcas_masked, mask, valid)
-            # a video whose mask is empty has no proposals to learn from
-            losses['loss_mil_proposal'] = w['mil_proposal'] * \
-                self.cls_head.loss(video_probs, labels, background=0.,
-                                   video_weight=stage.nonempty(mask, valid))
-
-        # the full branch is the MIL of the baseline, the ACoL branch, and
-        # the default source of the pseudo-label
-        mil_full = mask is None or self.with_acol
-        need_full = mil_full or (stage.with_plg
+    def loss_by_feat(self, out: dict, labels: torch.Tensor,
+                     valid: torch.Tensor, data_samples
+                     ) -> Dict[str, torch.Tensor]:
+        """``loss_mil_full``: the classifier on the full sequence (the MIL
+        of the baseline without a mask, the ACoL branch beside one), top-k
+        pooled, background target 1. T-CAS_full (``tcas_full`` in ``out``)
+        is also the default source of the pseudo-label."""
+        mil_full = out['proposal_mask'] is None or self.with_acol
+        need_full = mil_full or (self.with_plg
                                  and self.pseudo_label_source == 'full')
-        tcas_full = self.cls_head(feat, valid) if need_full else None
-        if mil_full:
-            video_probs = self.cls_head.topk_pool(tcas_full, valid)
-            losses['loss_mil_full'] = w['mil_full'] * \
-                self.cls_head.loss(video_probs, labels, background=1.)
+        tcas_full = self.cls_head(out['feat'], valid) if need_full else None
+        out['tcas_full'] = tcas_full
+        if not mil_full:
+            return {}
+        video_probs = topk_pool(tcas_full, valid, self.cls_head.topk_ratio)
+        return dict(loss_mil_full=self.loss_weights['mil_full'] *
+                    self.loss_mil(video_probs,
+                                  append_background(labels, 1.)))
 
-        if stage.with_plg:
-            tcas_src = (
-                tcas_full
-                if self.pseudo_label_source == 'full' else tcas_masked)
-            fss_cls = (1 - tcas_src[..., -1]) * valid
-            losses.update(stage.loss(fss_trpn, fss_cls, tcas_src, valid))
-
-        losses.update(self._diagnostics(mask, fss_trpn, tcas_full, valid,
-                                        data_samples))
-        return losses
+    def training_foreground(self, out: dict, valid: torch.Tensor):
+        """``FSS_cls = 1 - background`` of T-CAS_full, or of the masked
+        branch's T-CAS with ``pseudo_label_source='masked'``."""
+        tcas = out.get('tcas_full') if self.pseudo_label_source == 'full' \
+            else out.get('masked_probs')
+        if tcas is None:
+            return None
+        return (1 - tcas[..., -1]) * valid, tcas
 
     @torch.no_grad()
-    def _diagnostics(self, mask, fss_trpn, tcas_full, valid, data_samples):
-        """Logged values without ``loss`` in their keys (never summed)."""
-        diag = self.proposal_diagnostics(mask, fss_trpn, valid)
-        num_valid = valid.sum().clamp_min(1)
+    def diagnostics(self, out: dict, valid: torch.Tensor, data_samples,
+                    teacher=None) -> Dict[str, torch.Tensor]:
+        """The base's, and with ``log_gt_diagnostics`` how the training
+        mask, the pseudo-label and the classifier's background column
+        compare with the ground-truth segments (never used for training)."""
+        diag = super().diagnostics(out, valid, data_samples, teacher)
         if not self.log_gt_diagnostics:
             return diag
+        mask, fss = out['proposal_mask'], out['fss_trpn']
         gt = gt_snippet_masks(data_samples, valid)
-        diag['gt_ratio'] = gt.sum() / num_valid
-        diag.update(self.proposal_stage.diagnostics(mask, fss_trpn, gt,
-                                                    valid))
+        diag['gt_ratio'] = masked_mean(gt, valid)
+        diag.update(self.proposal_stage.diagnostics(mask, fss, gt, valid))
+        tcas_full = out.get('tcas_full')
         if tcas_full is not None:
             bg = tcas_full[..., -1].detach()
-            diag['bg_in_gt'] = masked_mean_over(bg, gt)
-            diag['bg_out_gt'] = masked_mean_over(bg, valid - gt)
-            if self.proposal_stage.with_plg:
+            diag['bg_in_gt'] = masked_mean(bg, gt)
+            diag['bg_out_gt'] = masked_mean(bg, valid - gt)
+            if self.with_plg:
                 target = self.proposal_stage.loss_pseudo_label.target(
                     (1 - bg) * valid, valid)
-                diag['pl_in_gt'] = masked_mean_over(target, gt)
-                diag['pl_out_gt'] = masked_mean_over(target, valid - gt)
+                diag['pl_in_gt'] = masked_mean(target, gt)
+                diag['pl_out_gt'] = masked_mean(target, valid - gt)
         return diag
 
     # ---------------------------------------------------------------- predict
-    def _inference(self, feat, valid, data_samples=None) -> dict:
-        """T-CAS, foreground curve, video scores and proposal mask."""
+    def predict_by_feat(self, out: dict, valid: torch.Tensor,
+                        proposal: Optional[torch.Tensor]):
+        """T-CAS of the full sequence (or, with ``cas_source='masked'``,
+        of the features masked by the test proposals, zero outside them:
+        the two-stage inference), its top-k video scores and
+        ``1 - background`` as the foreground curve."""
+        feat = out['feat']
         tcas_full = self.cls_head(feat, valid)
         video_scores = topk_pool(tcas_full[..., :self.num_classes], valid,
                                  self.test_cfg['topk_ratio'])
-        proposal, fss = self.proposal_stage.test_proposals(
-            feat, valid, data_samples)
         tcas = tcas_full
         if proposal is not None and self.test_cfg['cas_source'] == 'masked':
-            # stage 2 of the two-stage inference: classify the proposals
             tcas = self.cls_head(feat * proposal.unsqueeze(-1), valid) * \
                 proposal.unsqueeze(-1)
-        if fss is not None and self.test_cfg['fg_source'] == 'trpn':
-            fg = fss
-        else:
-            fg = (1 - tcas_full[..., -1]) * valid
-        if proposal is None:
-            proposal = valid.clone()
-        return dict(tcas=tcas, fg=fg, video_scores=video_scores,
-                    proposal=proposal)
-
-    @torch.no_grad()
-    def predict(self, inputs, data_samples: Optional[List[BaseDataElement]]
-                ) -> List[BaseDataElement]:
-        """Localize actions in each (full) video.
-
-        Returns one data sample per video, a copy of the input one with
-        ``pred_segments`` (K, 2) seconds, ``pred_labels`` (K,),
-        ``pred_scores`` (K,), ``video_scores`` (C,), ``fg_curve`` (T,),
-        ``cas`` (T, C) and ``proposal_mask`` (T,).
-        """
-        x, valid = pad_inputs(inputs)
-        out = self._inference(self.extract_feat(x, valid), valid,
-                              data_samples)
-        return self.pack_predictions(
-            data_samples, valid, out['tcas'][..., :self.num_classes],
-            out['video_scores'], out['fg'], out['proposal'])
+        fg = (1 - tcas_full[..., -1]) * valid
+        return tcas[..., :self.num_classes], video_scores, fg
 
 
-__all__ = ['DTRPLoc', 'pad_inputs', 'merge_defaults', 'check_choice']
+__all__ = ['DTRPLoc']

@@ -4,13 +4,12 @@ from .co2_losses import (AttentionGuideLoss, AttentionNormLoss,
 from .mil_loss import BalancedMILLoss
 from .pseudo_label_loss import (ForegroundNormLoss, MutualLearningLoss,
                                 PseudoLabelLoss, bernoulli_kl,
-                                gaussian_smooth, masked_time_mean,
-                                snippet_uncertainty)
+                                gaussian_smooth, snippet_uncertainty)
 
 __all__ = [
     'BalancedMILLoss', 'PseudoLabelLoss', 'MutualLearningLoss',
     'ForegroundNormLoss', 'bernoulli_kl', 'gaussian_smooth',
-    'masked_time_mean', 'snippet_uncertainty', 'TopkSoftmaxMILLoss',
+    'snippet_uncertainty', 'TopkSoftmaxMILLoss',
     'CoActivitySimilarityLoss', 'AttentionNormLoss', 'AttentionGuideLoss',
     'ASMLocMILLoss', 'UncertaintyPseudoInstanceLoss'
 ]

@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 
 from mmtrpn.registry import MODELS
+from ..utils import append_background, masked_mean
 
 
 def soft_cross_entropy(probs: torch.Tensor, target: torch.Tensor,
@@ -38,10 +39,9 @@ class ASMLocMILLoss(nn.Module):
     def forward(self, fg_cls: torch.Tensor, bg_cls: torch.Tensor,
                 labels: torch.Tensor) -> Dict[str, torch.Tensor]:
         labels = labels.to(fg_cls.dtype)
-        zero = labels.new_zeros((labels.shape[0], 1))
-        fg = torch.cat([labels, zero], -1)
+        fg = append_background(labels, 0.)
         fg = fg / fg.sum(-1, keepdim=True).clamp_min(1e-6)
-        bg = torch.cat([torch.zeros_like(labels), zero + 1], -1)
+        bg = append_background(torch.zeros_like(labels), 1.)
         terms = dict(fg=soft_cross_entropy(fg_cls, fg).mean(),
                      bg=soft_cross_entropy(bg_cls, bg).mean(),
                      abg=soft_cross_entropy(bg_cls, fg).mean())
@@ -70,7 +70,5 @@ class UncertaintyPseudoInstanceLoss(nn.Module):
                 uncertainty: torch.Tensor, valid: torch.Tensor
                 ) -> torch.Tensor:
         """cas, target (B, T, C + 1); uncertainty, valid (B, T)."""
-        v = valid.to(cas.dtype)
-        count = v.sum().clamp_min(1)
         ce = soft_cross_entropy(cas, target) * torch.exp(-uncertainty)
-        return ((ce + self.beta * uncertainty) * v).sum() / count
+        return masked_mean(ce + self.beta * uncertainty, valid)

@@ -3,7 +3,7 @@ import torch
 import torch.nn as nn
 
 from mmtrpn.registry import MODELS
-from ..heads.masked_cls_head import topk_pool
+from ..utils import append_background, masked_mean, topk_pool
 
 
 def attention_suppress(logits: torch.Tensor, attn: torch.Tensor
@@ -15,12 +15,6 @@ def attention_suppress(logits: torch.Tensor, attn: torch.Tensor
     """
     low = logits.min(dim=-1, keepdim=True).values
     return attn.unsqueeze(-1) * (logits - low) + low
-
-
-def labels_with_background(labels: torch.Tensor, background: float
-                           ) -> torch.Tensor:
-    bg = labels.new_full((labels.shape[0], 1), float(background))
-    return torch.cat([labels, bg], dim=-1)
 
 
 @MODELS.register_module()
@@ -48,7 +42,7 @@ class TopkSoftmaxMILLoss(nn.Module):
         """logits (B, T, C + 1), labels (B, C); ``background`` overrides
         the configured target."""
         video = topk_pool(logits, valid, self.ratio)
-        target = labels_with_background(
+        target = append_background(
             labels.to(logits.dtype),
             self.background if background is None else background)
         target = target / (target.sum(-1, keepdim=True) + 1e-4)
@@ -117,8 +111,7 @@ class AttentionNormLoss(nn.Module):
 
     def forward(self, attn: torch.Tensor, valid: torch.Tensor
                 ) -> torch.Tensor:
-        v = valid.to(attn.dtype)
-        return (attn * v).sum() / v.sum().clamp_min(1)
+        return masked_mean(attn, valid)
 
 
 @MODELS.register_module()
@@ -129,5 +122,4 @@ class AttentionGuideLoss(nn.Module):
 
     def forward(self, attn: torch.Tensor, bg_prob: torch.Tensor,
                 valid: torch.Tensor) -> torch.Tensor:
-        v = valid.to(attn.dtype)
-        return ((1 - attn - bg_prob).abs() * v).sum() / v.sum().clamp_min(1)
+        return masked_mean((1 - attn - bg_prob).abs(), valid)

@@ -12,6 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmtrpn.registry import MODELS
+from ..utils import masked_mean
 
 # Finite stand-in for -inf at padded snippets: an infinite logit would turn
 # 0 * inf into NaN in the backward pass.
@@ -51,11 +52,6 @@ def gaussian_smooth(x: torch.Tensor, valid: torch.Tensor,
 def snippet_uncertainty(tcas: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Eq. 10: ``eps_t = -sum_j log T-CAS_t,j`` over the C+1 classes."""
     return -tcas.clamp(eps, 1 - eps).log().sum(dim=-1)
-
-
-def masked_time_mean(x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """(B, T) -> (B,) mean over each video's valid snippets."""
-    return (x * valid).sum(-1) / valid.sum(-1).clamp_min(1)
 
 
 def bernoulli_kl(target: torch.Tensor, prob: torch.Tensor,
@@ -149,7 +145,7 @@ class PseudoLabelLoss(nn.Module):
         if not self.use_weights:
             return valid.clone()
         unc = snippet_uncertainty(tcas.detach(), self.eps) * valid
-        mean = masked_time_mean(unc, valid).unsqueeze(-1)
+        mean = masked_mean(unc, valid, dim=-1).unsqueeze(-1)
         return unc / mean.clamp_min(self.eps)
 
     def forward(self, fss_trpn: torch.Tensor, fss_cls: torch.Tensor,
@@ -174,7 +170,7 @@ class PseudoLabelLoss(nn.Module):
             log_q = F.log_softmax(logits, dim=-1)
             p = fss_trpn.clamp(self.eps, 1 - self.eps)
             per_snippet = p * (p.log() - log_q)
-        return masked_time_mean(weight * per_snippet, valid).mean()
+        return masked_mean(weight * per_snippet, valid, dim=-1).mean()
 
 
 @MODELS.register_module()
@@ -197,14 +193,8 @@ class MutualLearningLoss(nn.Module):
 
     def forward(self, fss_trpn: torch.Tensor, fss_cls: torch.Tensor,
                 valid: torch.Tensor) -> torch.Tensor:
-        valid = valid.to(fss_trpn.dtype)
-        count = valid.sum().clamp_min(1)
-
-        def masked_mse(a, b):
-            return (((a - b)**2) * valid).sum() / count
-
-        stage1 = masked_mse(fss_trpn, fss_cls.detach())
-        stage2 = masked_mse(fss_cls, fss_trpn.detach())
+        stage1 = masked_mean((fss_trpn - fss_cls.detach())**2, valid)
+        stage2 = masked_mean((fss_cls - fss_trpn.detach())**2, valid)
         return self.alpha[0] * stage1 + self.alpha[1] * stage2
 
 
@@ -218,5 +208,4 @@ class ForegroundNormLoss(nn.Module):
     """
 
     def forward(self, fss: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        valid = valid.to(fss.dtype)
-        return masked_time_mean(fss, valid).mean()
+        return masked_mean(fss, valid, dim=-1).mean()

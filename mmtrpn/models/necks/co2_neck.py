@@ -6,17 +6,8 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
+from ..utils import CO2_INIT, masked_mean
 
-# CO2-Net's weights_init: Kaiming-uniform (fan in, a = 0), zero bias
-CO2_INIT = dict(type='Kaiming', layer=['Conv1d', 'Linear'], mode='fan_in',
-                nonlinearity='leaky_relu', a=0, distribution='uniform',
-                bias=0.)
-
-
-def masked_temporal_mean(x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """(B, D, T) -> (B, D, 1): mean over the real snippets only."""
-    v = valid.to(x.dtype).unsqueeze(1)
-    return (x * v).sum(-1, keepdim=True) / v.sum(-1, keepdim=True).clamp_min(1)
 
 
 @MODELS.register_module()
@@ -67,7 +58,7 @@ class CrossModalConsensus(BaseModule):
         v = valid.to(main.dtype).unsqueeze(1)
         main, other = main * v, other * v
         context = self.dropout(self.act(self.global_conv(
-            masked_temporal_mean(main, valid))))
+            masked_mean(main, valid.unsqueeze(1), dim=-1, keepdim=True))))
         local = self.dropout(self.act(self.local_conv(other)))
         filtered = torch.sigmoid(local * context) * main
         # re-zero padding before every k3 conv: batching must not change

@@ -6,12 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
-
-
-def masked_mean_time(x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """Mean over the valid snippets: (B, T, D), (B, T) -> (B, D)."""
-    valid = valid.to(x.dtype).unsqueeze(-1)
-    return (x * valid).sum(1) / valid.sum(1).clamp_min(1)
+from ..utils import masked_mean
 
 
 @MODELS.register_module()
@@ -71,7 +66,8 @@ class DMFNeck(BaseModule):
     def attentions(self, x_rgb: torch.Tensor, x_flow: torch.Tensor,
                    valid: torch.Tensor):
         """Return ``(a_c (B, 1, D_flow), a_t (B, T, 1))``."""
-        a_c = torch.sigmoid(self.channel_mlp(masked_mean_time(x_rgb, valid)))
+        a_c = torch.sigmoid(self.channel_mlp(
+            masked_mean(x_rgb, valid.unsqueeze(-1), dim=1)))
         v = valid.to(x_flow.dtype).unsqueeze(1)  # (B, 1, T)
         # zero padding before each temporal conv so it cannot leak into the
         # last real snippets

@@ -1,7 +1,4 @@
 from .proposal_stage import (PROPOSAL_SOURCES, TemporalProposalStage,
-                             gt_snippet_masks, masked_mean_over)
+                             gt_snippet_masks)
 
-__all__ = [
-    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks',
-    'masked_mean_over'
-]
+__all__ = ['TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks']

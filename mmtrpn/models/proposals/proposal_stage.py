@@ -14,6 +14,7 @@ from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
 from mmtrpn.structures.segments import segments_to_snippet_mask
+from ..utils import check_choice, masked_mean, merge_defaults
 
 # 'none': no proposals; 'trpn': T-RPN trained end to end only; 'trpn_pl':
 # T-RPN* (end to end + pseudo labels); 'gt': ground-truth proposals at
@@ -21,7 +22,8 @@ from mmtrpn.structures.segments import segments_to_snippet_mask
 # only (the test then has no proposals).
 PROPOSAL_SOURCES = ('none', 'trpn', 'trpn_pl', 'gt', 'gt_train')
 EMPTY_MASK_RULES = ('skip', 'top1')
-_LOSS_WEIGHT_KEYS = ('kl', 'ml', 'norm')
+# lambda2 (kl) = 0.8, lambda1 (ml) = 1; the norm term is an option
+DEFAULT_LOSS_WEIGHTS = dict(kl=0.8, ml=1.0, norm=0.0)
 
 
 def gt_snippet_masks(data_samples: Sequence, valid: torch.Tensor
@@ -77,24 +79,13 @@ class TemporalProposalStage(BaseModule):
                  empty_mask: str = 'skip',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
-        if source not in PROPOSAL_SOURCES:
-            raise ValueError(
-                f'proposal_stage.source must be one of {PROPOSAL_SOURCES}, '
-                f'got {source!r}')
-        if empty_mask not in EMPTY_MASK_RULES:
-            raise ValueError(
-                f'proposal_stage.empty_mask must be one of '
-                f'{EMPTY_MASK_RULES}, got {empty_mask!r}')
-        weights = dict(kl=0.8, ml=1.0, norm=0.0)
-        unknown = set(loss_weights or {}) - set(_LOSS_WEIGHT_KEYS)
-        if unknown:
-            raise KeyError(f'unknown proposal_stage.loss_weights keys '
-                           f'{sorted(unknown)}; expected a subset of '
-                           f'{list(_LOSS_WEIGHT_KEYS)}')
-        weights.update(loss_weights or {})
+        check_choice('proposal_stage.source', source, PROPOSAL_SOURCES)
+        check_choice('proposal_stage.empty_mask', empty_mask,
+                     EMPTY_MASK_RULES)
         self.source = source
         self.empty_mask = empty_mask
-        self.loss_weights = weights
+        self.loss_weights = merge_defaults('proposal_stage.loss_weights',
+                                           DEFAULT_LOSS_WEIGHTS, loss_weights)
         if self.with_rpn:
             if rpn_head is None:
                 raise ValueError(f'proposal_stage.source={source!r} needs '
@@ -109,6 +100,10 @@ class TemporalProposalStage(BaseModule):
             self.loss_pseudo_label = MODELS.build(loss_pseudo_label)
             self.loss_mutual = MODELS.build(loss_mutual)
             self.loss_norm = MODELS.build(loss_norm)
+
+    @property
+    def with_proposals(self) -> bool:
+        return self.source != 'none'
 
     @property
     def with_rpn(self) -> bool:
@@ -172,7 +167,7 @@ class TemporalProposalStage(BaseModule):
     def loss(self, fss: Optional[torch.Tensor], fss_cls: torch.Tensor,
              tcas: torch.Tensor, valid: torch.Tensor
              ) -> Dict[str, torch.Tensor]:
-        """PLG losses ``loss_kl`` and ``loss_ml`` (and ``loss_norm`` when
+        """PLG losses ``loss_kl`` and ``loss_ml`` (and ``loss_fss_norm`` when
         weighted) that teach the T-RPN from the classifier; {} without PLG.
 
         Args:
@@ -191,7 +186,8 @@ class TemporalProposalStage(BaseModule):
                                                      valid),
             loss_ml=w['ml'] * self.loss_mutual(fss, fss_cls, valid))
         if w['norm'] > 0:
-            losses['loss_norm'] = w['norm'] * self.loss_norm(fss, valid)
+            # not 'loss_norm': CO2-Net has an attention-norm term of that name
+            losses['loss_fss_norm'] = w['norm'] * self.loss_norm(fss, valid)
         return losses
 
     @staticmethod
@@ -210,25 +206,16 @@ class TemporalProposalStage(BaseModule):
         """
         out = {}
         gt = gt * valid
-        num_gt = gt.sum().clamp_min(1)
         if mask is not None:
             m = mask.detach() * valid
-            hit = (m * gt).sum()
-            out[f'{prefix}_precision'] = hit / m.sum().clamp_min(1)
-            out[f'{prefix}_recall'] = hit / num_gt
+            out[f'{prefix}_precision'] = masked_mean(gt, m)
+            out[f'{prefix}_recall'] = masked_mean(m, gt)
         if fss is not None:
-            out['fss_in_gt'] = (fss.detach() * gt).sum() / num_gt
-            out['fss_out_gt'] = (fss.detach() * (valid - gt)).sum() / (
-                valid - gt).sum().clamp_min(1)
+            out['fss_in_gt'] = masked_mean(fss.detach(), gt)
+            out['fss_out_gt'] = masked_mean(fss.detach(), valid - gt)
         return out
 
 
-def masked_mean_over(x: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
-    """Mean of (B, T) ``x`` over the snippets where ``where`` is 1."""
-    return (x * where).sum() / where.sum().clamp_min(1)
-
-
 __all__: List[str] = [
-    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks',
-    'masked_mean_over'
+    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks'
 ]
