@@ -3,4 +3,4 @@
 _base_ = ['../asm_loc/asm_loc_thumos.py']
 model = dict(
     proposal_stage=dict(type='TemporalProposalStage', source='none'),
-    test_cfg=dict(fg_source='attention'))
+    test_cfg=dict(fg_source='detector'))

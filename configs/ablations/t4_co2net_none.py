@@ -2,4 +2,4 @@
 _base_ = ['../co2net/co2net_thumos.py']
 model = dict(
     proposal_stage=dict(type='TemporalProposalStage', source='none'),
-    test_cfg=dict(fg_source='attention'))
+    test_cfg=dict(fg_source='detector'))

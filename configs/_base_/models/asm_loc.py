@@ -18,7 +18,7 @@ model = dict(
     # 'trpn_pl' | 'gt' | 'gt_train'; T-RPN settings are the stage's defaults
     proposal_stage=dict(type='TemporalProposalStage', source='none'),
     test_cfg=dict(
-        fg_source='attention',
+        fg_source='detector',
         # ASM-Loc's attention-threshold proposals: 0.1 ... 0.9 step 0.025,
         # OIC margin 0.2 without the video-score term, hard NMS at 0.45
         postprocessor=dict(

@@ -20,7 +20,7 @@ model = dict(
     proposal_stage=dict(type='TemporalProposalStage', source='none'),
     test_cfg=dict(
         topk_ratio=10,
-        fg_source='attention',
+        fg_source='detector',
         postprocessor=dict(
             type='WSTALPostProcessor',
             class_threshold=0.2,

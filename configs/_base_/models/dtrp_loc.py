@@ -27,7 +27,7 @@ model = dict(
     pseudo_label_source='full',
     loss_weights=dict(mil_proposal=1.0, mil_full=1.0),
     test_cfg=dict(
-        fg_source='trpn',
+        fg_source='proposal',
         cas_source='full',
         topk_ratio=8,
         postprocessor=dict(
