@@ -7,7 +7,7 @@ import torch.nn as nn
 from mmtrpn.registry import MODELS
 from mmtrpn.structures.segments import row_positions, segment_membership
 from ..utils import check_choice, topk_pool
-from .base_localizer import NO_PROPOSALS, BaseWSTALLocalizer
+from .base_localizer import BaseWSTALLocalizer
 
 _REFINE_HINT = (
     'a refinement step (model.refine_step >= 1) needs the previous step\'s '
@@ -59,7 +59,6 @@ class ASMLoc(BaseWSTALLocalizer):
         loss_mil (dict): ``ASMLocMILLoss`` config.
         loss_pseudo_instance (dict): ``UncertaintyPseudoInstanceLoss``
             config.
-        proposal_stage (dict): See :class:`BaseWSTALLocalizer`.
         rpn_input (str): What the T-RPN reads at training: ``'dropped'``
             the classifier's input, after ASM-Loc's whole-snippet dropout
             (the features it masks), or ``'embedded'`` the same features
@@ -68,12 +67,13 @@ class ASMLoc(BaseWSTALLocalizer):
         masked_input (str): What the masked branch classifies, the same
             choice: ``'dropped'`` (default) or ``'embedded'`` (the
             classifier's own feature dropout still applies).
-        loss_proposal_mil (dict): Video-level loss of the masked branch.
-        loss_weights (dict): ``mil_proposal`` (1) and ``pseudo_instance``
-            (1).
-        test_cfg (dict): Merged over :attr:`DEFAULT_TEST_CFG`:
-            ``postprocessor`` and ``fg_source`` (``'detector'``: the
-            foreground attention, or ``'proposal'`` for the stage's curve).
+        **kwargs: The contract's arguments (:class:`BaseWSTALLocalizer`):
+            ``proposal_stage``, ``loss_proposal_mil``, ``loss_weights``
+            (``mil_proposal`` 1, ``pseudo_instance`` 1), ``test_cfg``
+            (merged over :attr:`DEFAULT_TEST_CFG`: ``postprocessor`` and
+            ``fg_source``: ``'detector'`` the foreground attention, or
+            ``'proposal'`` the stage's curve), ``data_preprocessor``,
+            ``init_cfg``.
     """
 
     DEFAULT_TEST_CFG = dict(
@@ -92,24 +92,10 @@ class ASMLoc(BaseWSTALLocalizer):
                  loss_mil: dict = dict(type='ASMLocMILLoss'),
                  loss_pseudo_instance: dict = dict(
                      type='UncertaintyPseudoInstanceLoss', beta=0.2),
-                 proposal_stage: dict = NO_PROPOSALS,
                  rpn_input: str = 'dropped',
                  masked_input: str = 'dropped',
-                 loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
-                 loss_weights: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = dict(
-                     type='BaseDataPreprocessor'),
-                 init_cfg: Optional[dict] = None):
-        super().__init__(
-            num_classes,
-            feature_dims=feature_dims,
-            proposal_stage=proposal_stage,
-            loss_proposal_mil=loss_proposal_mil,
-            loss_weights=loss_weights,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+                 **kwargs):
+        super().__init__(num_classes, feature_dims, **kwargs)
         check_choice('model.rpn_input', rpn_input, FEATURE_CHOICES)
         check_choice('model.masked_input', masked_input, FEATURE_CHOICES)
         if int(refine_step) != refine_step or refine_step < 0:

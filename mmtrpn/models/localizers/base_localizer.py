@@ -25,8 +25,9 @@ from mmengine.structures import BaseDataElement
 
 from mmtrpn.registry import MODELS, TASK_UTILS
 from mmtrpn.structures.segments import rows_to_seconds
-from ..utils import (append_background, check_choice, masked_avg_pool,
-                     masked_mean, merge_defaults, pad_inputs)
+from ..utils import (append_background, build_with_defaults, check_choice,
+                     masked_avg_pool, masked_mean, merge_defaults,
+                     pad_inputs)
 
 # Where the foreground curve of the predictions comes from: the detector's
 # own ('detector') or the proposal stage's FSS_trpn where it has one
@@ -65,7 +66,8 @@ class BaseWSTALLocalizer(BaseModel):
     (B, T); ``test_cfg.fg_source='proposal'`` takes the stage's curve where
     it has one; ``test_cfg.postprocessor`` turns them into segments.
 
-    A subclass calls ``super().__init__`` first and
+    A subclass takes its own arguments and passes the others
+    (``**kwargs``) to ``super().__init__``, first, then calls
     :meth:`init_proposal_stage` where its parameters' initialisation order
     wants it (the seeds fix the random numbers each layer draws).
 
@@ -129,10 +131,9 @@ class BaseWSTALLocalizer(BaseModel):
     def init_proposal_stage(self) -> None:
         """Build ``self.proposal_stage`` from the config, reading features
         ``D_rgb + D_flow`` wide unless it says otherwise."""
-        cfg = copy.deepcopy(self._proposal_stage_cfg)
-        cfg.setdefault('type', 'TemporalProposalStage')
-        cfg.setdefault('in_channels', sum(self.feature_dims))
-        self.proposal_stage = MODELS.build(cfg)
+        self.proposal_stage = build_with_defaults(
+            self._proposal_stage_cfg, type='TemporalProposalStage',
+            in_channels=sum(self.feature_dims))
 
     @property
     def with_proposals(self) -> bool:

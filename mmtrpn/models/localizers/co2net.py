@@ -7,8 +7,8 @@ import torch.nn.functional as F
 
 from mmtrpn.registry import MODELS
 from ..losses.co2_losses import attention_suppress
-from ..utils import topk_pool
-from .base_localizer import NO_PROPOSALS, BaseWSTALLocalizer
+from ..utils import build_with_defaults, topk_pool
+from .base_localizer import BaseWSTALLocalizer
 
 
 @MODELS.register_module()
@@ -53,12 +53,12 @@ class CO2Net(BaseWSTALLocalizer):
         smooth_kernel (int, optional): CO2-Net on ActivityNet (``ANT_CO2``)
             average-pools logits and attentions over time with this kernel
             (zero padding counted). None: off.
-        proposal_stage (dict): See :class:`BaseWSTALLocalizer`.
-        loss_proposal_mil (dict): Video-level loss of the masked branch.
-        test_cfg (dict): Merged over :attr:`DEFAULT_TEST_CFG`:
-            ``postprocessor``, ``topk_ratio`` (10) and ``fg_source``
-            (``'detector'``: the attention, or ``'proposal'`` for the
-            proposal stage's foreground curve when it has one).
+        **kwargs: The contract's arguments (:class:`BaseWSTALLocalizer`):
+            ``proposal_stage``, ``loss_proposal_mil``, ``test_cfg`` (merged
+            over :attr:`DEFAULT_TEST_CFG`: ``postprocessor``, ``topk_ratio``
+            (10) and ``fg_source``: ``'detector'`` the attention, or
+            ``'proposal'`` the stage's curve where it has one),
+            ``data_preprocessor``, ``init_cfg``.
     """
 
     DEFAULT_TEST_CFG = dict(
@@ -84,32 +84,17 @@ class CO2Net(BaseWSTALLocalizer):
                  loss_guide: dict = dict(type='AttentionGuideLoss'),
                  loss_weights: Optional[dict] = None,
                  smooth_kernel: Optional[int] = None,
-                 proposal_stage: dict = NO_PROPOSALS,
-                 loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = dict(
-                     type='BaseDataPreprocessor'),
-                 init_cfg: Optional[dict] = None):
-        super().__init__(
-            num_classes,
-            feature_dims=feature_dims,
-            proposal_stage=proposal_stage,
-            loss_proposal_mil=loss_proposal_mil,
-            loss_weights=loss_weights,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+                 **kwargs):
+        super().__init__(num_classes, feature_dims, loss_weights=loss_weights,
+                         **kwargs)
         # the stage first: the order of the random initialisation
         self.init_proposal_stage()
-
-        neck = copy.deepcopy(neck)
-        neck.setdefault('rgb_channels', self.feature_dims[0])
-        neck.setdefault('flow_channels', self.feature_dims[1])
-        self.neck = MODELS.build(neck)
-        cls_head = copy.deepcopy(cls_head)
-        cls_head.setdefault('in_channels', self.neck.out_channels)
-        cls_head.setdefault('num_classes', num_classes)
-        self.cls_head = MODELS.build(cls_head)
+        self.neck = build_with_defaults(
+            neck, rgb_channels=self.feature_dims[0],
+            flow_channels=self.feature_dims[1])
+        self.cls_head = build_with_defaults(
+            cls_head, in_channels=self.neck.out_channels,
+            num_classes=num_classes)
 
         self.loss_mil = MODELS.build(loss_mil)
         self.loss_co_activity = MODELS.build(loss_co_activity)

@@ -1,12 +1,12 @@
 """DTRP-Loc: two-stage weakly-supervised localizer with a temporal RPN."""
-import copy
 from typing import Dict, Optional, Sequence
 
 import torch
 
 from mmtrpn.registry import MODELS
 from ..proposals import gt_snippet_masks
-from ..utils import append_background, check_choice, masked_mean, topk_pool
+from ..utils import (append_background, build_with_defaults, check_choice,
+                     masked_mean, topk_pool)
 from .base_localizer import BaseWSTALLocalizer
 
 CAS_SOURCES = ('full', 'masked')
@@ -48,13 +48,15 @@ class DTRPLoc(BaseWSTALLocalizer):
             ``num_classes`` default from the model.
         loss_mil (dict): Video-level loss of the full-sequence branch
             (top-k pooled, background target 1).
-        loss_proposal_mil (dict): Video-level loss of the masked branch.
         with_acol (bool): Add the full-sequence top-k MIL loss when a
             proposal mask exists. Defaults to True.
         pseudo_label_source (str): T-CAS behind ``FSS_cls``: ``'full'``
             (the unmasked sequence) or ``'masked'`` (the proposal branch).
             Defaults to 'full'.
-        loss_weights (dict): ``mil_proposal`` (1) and ``mil_full`` (1).
+        **kwargs: The contract's arguments (:class:`BaseWSTALLocalizer`):
+            ``loss_proposal_mil`` (the masked branch's loss),
+            ``loss_weights`` (``mil_proposal`` 1 and ``mil_full`` 1),
+            ``test_cfg``, ``data_preprocessor``, ``init_cfg``.
         test_cfg (dict): Merged over :attr:`DEFAULT_TEST_CFG`:
             ``postprocessor`` (config of a callable, or None to skip segment
             generation), ``fg_source`` ``'proposal'`` (the stage's
@@ -68,8 +70,6 @@ class DTRPLoc(BaseWSTALLocalizer):
             pseudo-label and the classifier's background column compare
             with the ground-truth segments (never used for training).
             Defaults to False.
-        data_preprocessor (dict): Defaults to ``BaseDataPreprocessor``.
-        init_cfg (dict, optional): MMEngine initialisation config.
     """
 
     DEFAULT_TEST_CFG = dict(
@@ -88,24 +88,12 @@ class DTRPLoc(BaseWSTALLocalizer):
                  proposal_stage: dict = dict(type='TemporalProposalStage'),
                  cls_head: dict = dict(type='MaskedClassifierHead'),
                  loss_mil: dict = dict(type='BalancedMILLoss'),
-                 loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
                  with_acol: bool = True,
                  pseudo_label_source: str = 'full',
-                 loss_weights: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None,
                  log_gt_diagnostics: bool = False,
-                 data_preprocessor: Optional[dict] = dict(
-                     type='BaseDataPreprocessor'),
-                 init_cfg: Optional[dict] = None):
-        super().__init__(
-            num_classes=num_classes,
-            feature_dims=feature_dims,
-            proposal_stage=proposal_stage,
-            loss_proposal_mil=loss_proposal_mil,
-            loss_weights=loss_weights,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+                 **kwargs):
+        super().__init__(num_classes, feature_dims,
+                         proposal_stage=proposal_stage, **kwargs)
         check_choice('model.pseudo_label_source', pseudo_label_source,
                      PSEUDO_LABEL_SOURCES)
         check_choice('model.test_cfg.cas_source',
@@ -113,27 +101,21 @@ class DTRPLoc(BaseWSTALLocalizer):
         self.with_acol = with_acol
         self.pseudo_label_source = pseudo_label_source
         self.log_gt_diagnostics = log_gt_diagnostics
-        in_channels = sum(self.feature_dims)
 
-        if neck is not None:
-            neck = copy.deepcopy(neck)
-            neck.setdefault('rgb_channels', self.feature_dims[0])
-            neck.setdefault('flow_channels', self.feature_dims[1])
-            self.neck = MODELS.build(neck)
-        else:
-            self.neck = None
+        self.neck = None if neck is None else build_with_defaults(
+            neck, rgb_channels=self.feature_dims[0],
+            flow_channels=self.feature_dims[1])
         # built after the neck and before the classifier: the order of the
         # parameters' random initialisation, which the benchmarks' seeds fix
         self.init_proposal_stage()
 
-        cls_head = copy.deepcopy(cls_head)
-        cls_head.setdefault('in_channels', in_channels)
-        cls_head.setdefault('num_classes', num_classes)
-        if cls_head['num_classes'] != num_classes:
+        if cls_head.get('num_classes', num_classes) != num_classes:
             raise ValueError(
                 f'model.cls_head.num_classes={cls_head["num_classes"]} '
                 f'differs from model.num_classes={num_classes}')
-        self.cls_head = MODELS.build(cls_head)
+        self.cls_head = build_with_defaults(
+            cls_head, in_channels=sum(self.feature_dims),
+            num_classes=num_classes)
         self.loss_mil = MODELS.build(loss_mil)
 
     @property

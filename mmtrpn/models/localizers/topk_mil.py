@@ -5,14 +5,13 @@ example of docs/add_detector.md: it holds its network (one snippet
 classifier) and its own loss, and inherits padding, the proposal stage,
 diagnostics and prediction packing from the base.
 """
-import copy
 from typing import Dict, Optional, Sequence
 
 import torch
 
 from mmtrpn.registry import MODELS
-from ..utils import append_background, topk_pool
-from .base_localizer import NO_PROPOSALS, BaseWSTALLocalizer
+from ..utils import append_background, build_with_defaults, topk_pool
+from .base_localizer import BaseWSTALLocalizer
 
 
 @MODELS.register_module()
@@ -36,10 +35,11 @@ class TopkMIL(BaseWSTALLocalizer):
             its ``topk_ratio`` is the training ``r``); ``in_channels`` and
             ``num_classes`` default from the model.
         loss_mil (dict): Video-level loss (``BalancedMILLoss``).
-        proposal_stage (dict): See :class:`BaseWSTALLocalizer`.
-        test_cfg (dict): Merged over :attr:`DEFAULT_TEST_CFG`:
-            ``postprocessor``, ``fg_source``, ``topk_ratio`` (8) of the
-            video scores.
+        **kwargs: The contract's arguments (:class:`BaseWSTALLocalizer`):
+            ``proposal_stage``, ``loss_proposal_mil``, ``loss_weights``,
+            ``test_cfg`` (merged over :attr:`DEFAULT_TEST_CFG`:
+            ``postprocessor``, ``fg_source``, ``topk_ratio`` (8) of the video
+            scores), ``data_preprocessor``, ``init_cfg``.
     """
 
     DEFAULT_TEST_CFG = dict(
@@ -52,27 +52,12 @@ class TopkMIL(BaseWSTALLocalizer):
                  feature_dims: Sequence[int] = (1024, 1024),
                  cls_head: dict = dict(type='MaskedClassifierHead'),
                  loss_mil: dict = dict(type='BalancedMILLoss'),
-                 proposal_stage: dict = NO_PROPOSALS,
-                 loss_proposal_mil: dict = dict(type='BalancedMILLoss'),
-                 loss_weights: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = dict(
-                     type='BaseDataPreprocessor'),
-                 init_cfg: Optional[dict] = None):
-        super().__init__(
-            num_classes,
-            feature_dims=feature_dims,
-            proposal_stage=proposal_stage,
-            loss_proposal_mil=loss_proposal_mil,
-            loss_weights=loss_weights,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+                 **kwargs):
+        super().__init__(num_classes, feature_dims, **kwargs)
         self.init_proposal_stage()
-        cls_head = copy.deepcopy(cls_head)
-        cls_head.setdefault('in_channels', sum(self.feature_dims))
-        cls_head.setdefault('num_classes', self.num_classes)
-        self.cls_head = MODELS.build(cls_head)
+        self.cls_head = build_with_defaults(
+            cls_head, in_channels=sum(self.feature_dims),
+            num_classes=self.num_classes)
         self.loss_mil = MODELS.build(loss_mil)
 
     def extract_feat(self, x: torch.Tensor, valid: torch.Tensor,

@@ -2,6 +2,8 @@
 import copy
 from typing import Mapping, Optional, Sequence
 
+from mmtrpn.registry import MODELS
+
 
 def check_choice(name: str, value, choices: Sequence,
                  renamed: Optional[Mapping] = None) -> None:
@@ -33,3 +35,12 @@ def merge_defaults(name: str, defaults: Mapping,
 CO2_INIT = dict(type='Kaiming', layer=['Conv1d', 'Linear'], mode='fan_in',
                 nonlinearity='leaky_relu', a=0, distribution='uniform',
                 bias=0.)
+
+
+def build_with_defaults(cfg: Mapping, **defaults):
+    """Build a ``MODELS`` component from ``cfg``, filling the keys it does
+    not set from ``defaults`` (e.g. widths the model knows)."""
+    cfg = copy.deepcopy(dict(cfg))
+    for key, value in defaults.items():
+        cfg.setdefault(key, value)
+    return MODELS.build(cfg)
