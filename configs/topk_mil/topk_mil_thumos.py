@@ -19,16 +19,12 @@ model = dict(
     # Table 4's switch, as for every detector: 'none' | 'trpn' | 'trpn_pl'
     # | 'gt' | 'gt_train'
     proposal_stage=dict(type='TemporalProposalStage', source='none'),
+    # the post-processor's defaults are DTRP-Loc's settings (CO2-Net/DELU
+    # procedure, soft-NMS)
     test_cfg=dict(
         fg_source='detector',
         topk_ratio=8,
-        postprocessor=dict(
-            type='WSTALPostProcessor',
-            class_threshold=0.2,
-            oic_margin=0.25,
-            oic_video_weight=0.2,
-            nms='soft',
-            soft_nms_sigma=0.3)),
+        postprocessor=dict(type='WSTALPostProcessor')),
     data_preprocessor=dict(type='BaseDataPreprocessor'))
 train_dataloader = dict(dataset=dict(feature_dims=feature_dims))
 val_dataloader = dict(dataset=dict(feature_dims=feature_dims))
