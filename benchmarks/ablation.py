@@ -251,7 +251,7 @@ def worker(args, key, seed, out):
         # the same trained model with the classifier's foreground curve
         # (diagnostic) and with two-stage inference (cas_source='masked')
         res['metrics_fg_cls'] = _score(runner.test_loop, model,
-                                       fg_source='cls')
+                                       fg_source='detector')
         res['metrics_masked'] = _score(runner.test_loop, model,
                                        cas_source='masked')
         if args.heldout:

@@ -25,7 +25,7 @@ try:
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmtrpn.models.localizers.asm_loc import segment_membership  # noqa
+from mmtrpn.structures.segments import segment_membership  # noqa
 from mmtrpn.models.necks import IntraSegmentAttention  # noqa: E402
 from mmtrpn.models.necks.asm_attention import masked_attention  # noqa
 from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION  # noqa

@@ -141,7 +141,7 @@ def asm_segment_file(args, seed):
 
 # logged by the detectors and the proposal stage during training
 TRAIN_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean',
-              'att_fg_mean', 'loss_mil_proposal')
+              'fg_mean', 'loss_mil_proposal')
 
 
 def train_diagnostics(cell_work_dir):
