@@ -25,10 +25,10 @@ try:
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmtrpn.structures.segments import segment_membership  # noqa
 from mmtrpn.models.necks import IntraSegmentAttention  # noqa: E402
 from mmtrpn.models.necks.asm_attention import masked_attention  # noqa
-from mmtrpn.structures.segments import DEFAULT_SNIPPET_DURATION  # noqa
+from mmtrpn.structures.segments import (  # noqa: E402
+    DEFAULT_SNIPPET_DURATION, segment_membership)
 from mmtrpn.testing import reference_masked_attention  # noqa: E402
 from mmtrpn.utils import atomic_write_json  # noqa: E402
 
