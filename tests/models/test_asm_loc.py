@@ -16,7 +16,6 @@ from mmtrpn.models.necks import InterSegmentAttention, IntraSegmentAttention
 from mmtrpn.models.necks.asm_attention import (masked_attention,
                                                segment_blocks)
 from mmtrpn.registry import MODELS
-from mmtrpn.structures.segments import rows_to_seconds, segment_membership
 from mmtrpn.testing import reference_masked_attention
 from mmtrpn.utils import register_all_modules
 
@@ -94,17 +93,6 @@ def test_dynamic_weights_and_positions_by_hand():
     ) == [5.0, 12.5, 20.0]
 
 
-def test_rows_to_seconds_undoes_the_resampling():
-    pos = [0, 1, 1 + 2 / 3, 2 + 1 / 3, 3, 4]
-    # rows [2, 4) at 0.5 s per snippet start at 1.667 and end at 3 snippets
-    out = rows_to_seconds(np.array([[1.0, 2.0]]), pos, 0.5)
-    assert np.allclose(out, [[(1 + 2 / 3) * 0.5, 1.5]])
-    # positions as the data preprocessor leaves them: a tensor on the
-    # model's device (a CUDA run of the export hook failed on np.asarray)
-    on_device = torch.tensor(pos, requires_grad=True)
-    assert np.allclose(rows_to_seconds([[1.0, 2.0]], on_device, 0.5), out)
-
-
 def _segment_file(tmp_path, results):
     path = tmp_path / 'segments.json'
     path.write_text(json.dumps(dict(classes=['a', 'b'], snippet_duration=1.0,
@@ -156,12 +144,6 @@ def test_dynamic_sampling_transform_records_positions(tmp_path):
 
 
 # ------------------------------------------------------------------ modules
-def test_segment_membership_by_hand():
-    pos = torch.arange(4.)
-    member = segment_membership(pos, torch.tensor([[0.9, 2.1]]), 1.0)
-    assert member[:, 0].tolist() == [True, True, True, False]
-
-
 def _identity_attention(cls):
     module = cls(2, heads=1)
     for conv in (module.query, module.key, module.value, module.out):

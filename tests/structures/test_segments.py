@@ -1,10 +1,13 @@
-"""structures.segments: runs, masks, seconds <-> snippets (hand-computed)."""
+"""structures.segments: runs, masks, seconds <-> snippets <-> rows
+(hand-computed)."""
 import numpy as np
 import torch
 
 from mmtrpn.structures.segments import (DEFAULT_SNIPPET_DURATION, find_runs,
-                                        mask_runs, seconds_to_snippets,
-                                        segment_tiou, segments_array,
+                                        mask_runs, row_positions,
+                                        rows_to_seconds, seconds_to_snippets,
+                                        segment_membership, segment_tiou,
+                                        segments_array,
                                         segments_to_snippet_mask,
                                         snippets_to_seconds)
 
@@ -44,3 +47,32 @@ def test_snippet_mask_and_tiou():
     np.testing.assert_allclose(
         segment_tiou([[0, 2], [4, 4]], [[1, 3], [5, 6], [4, 4]]),
         [[1 / 3, 0, 0], [0, 0, 0]])
+
+
+def test_rows_to_seconds_undoes_the_resampling():
+    pos = [0, 1, 1 + 2 / 3, 2 + 1 / 3, 3, 4]
+    # rows [2, 4) at 0.5 s per snippet start at 1.667 and end at 3 snippets
+    out = rows_to_seconds(np.array([[1.0, 2.0]]), pos, 0.5)
+    assert np.allclose(out, [[(1 + 2 / 3) * 0.5, 1.5]])
+    # positions as the data preprocessor leaves them: a tensor on the
+    # model's device (a CUDA run of the export hook failed on np.asarray)
+    on_device = torch.tensor(pos, requires_grad=True)
+    assert np.allclose(rows_to_seconds([[1.0, 2.0]], on_device, 0.5), out)
+
+
+def test_segment_membership_by_hand():
+    pos = torch.arange(4.)
+    member = segment_membership(pos, torch.tensor([[0.9, 2.1]]), 1.0)
+    assert member[:, 0].tolist() == [True, True, True, False]
+
+
+def test_row_positions_of_each_sampling():
+    from mmengine.structures import BaseDataElement
+    full = BaseDataElement()
+    assert row_positions(full, 3).tolist() == [0.0, 1.0, 2.0]
+    uniform = BaseDataElement(snippet_indices=torch.tensor([0, 4, 9]))
+    assert row_positions(uniform, 3).tolist() == [0.0, 4.0, 9.0]
+    dynamic = BaseDataElement(snippet_positions=torch.tensor([0., 0.5, 2.]),
+                              snippet_indices=torch.tensor([0, 1, 2]))
+    # fractional positions of dynamic sampling win; cut to the rows given
+    assert row_positions(dynamic, 2).tolist() == [0.0, 0.5]
