@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 
 from mmtrpn.registry import MODELS
+from ..utils import masked_mean
 
 
 @MODELS.register_module()
@@ -52,5 +53,4 @@ class BalancedMILLoss(nn.Module):
         per_video = -(pos + neg).sum(dim=-1)
         if video_weight is None:
             return per_video.mean()
-        video_weight = video_weight.to(per_video.dtype)
-        return (per_video * video_weight).sum() / video_weight.sum().clamp_min(1)
+        return masked_mean(per_video, video_weight)
