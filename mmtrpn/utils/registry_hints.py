@@ -106,12 +106,22 @@ def check_config_types(cfg):
 
 
 def accepts_argument(cls, name: str) -> bool:
-    """Whether ``cls.__init__`` names the argument ``name``."""
+    """Whether ``cls.__init__`` names the argument ``name``, itself or
+    through the ``**kwargs`` it passes to a base class's ``__init__``."""
     import inspect
-    try:
-        return name in inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):
-        return False
+    for klass in getattr(cls, '__mro__', ()):
+        init = vars(klass).get('__init__')
+        if init is None:
+            continue
+        try:
+            params = inspect.signature(init).parameters
+        except (TypeError, ValueError):
+            return False
+        if name in params:
+            return True
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return False
+    return False
 
 
 def explain_unsupported_proposal_stage(error, registry, cfg):

@@ -165,3 +165,13 @@ def test_topk_mil_config_builds():
     assert type(model).__name__ == 'TopkMIL'
     assert model.cls_head.f.in_channels == 2048
     assert model.proposal_stage.source == 'none'
+
+
+def test_proposal_stage_on_a_module_without_one_lists_the_localizers():
+    # the contract's arguments reach the base through **kwargs; the hint
+    # still finds every localizer that takes a proposal stage
+    with pytest.raises(TypeError, match='model.proposal_stage: DMFNeck '
+                       'cannot take a proposal stage.*ASMLoc, CO2Net, '
+                       'DTRPLoc, TopkMIL'):
+        MODELS.build(dict(type='DMFNeck', rgb_channels=4, flow_channels=4,
+                          proposal_stage=dict(source='gt')))
