@@ -1,0 +1,323 @@
+"""Record what a refactor must not change: the demo's mAP table and one
+Table 4 cell per detector, with a digest of every final state_dict.
+
+Runs, with a fixed seed, in the repository given by ``--root`` (the
+checkout whose ``mmtrpn`` is on ``PYTHONPATH``):
+
+1. the README demo: ``tools/data/make_synthetic.py --seed 0``,
+   ``tools/train.py configs/trpn_synthetic.py``, ``tools/test.py`` on the
+   last checkpoint (the printed mAP table is kept, and the checkpoint's
+   state_dict digest);
+2. the T-RPN* cell of Table 4 for DTRP-Loc, CO2-Net and ASM-Loc (ASM-Loc
+   after its steps 0-2, which write the pseudo segments through
+   ``PseudoSegmentExportHook``), on the synthetic features over the
+   committed THUMOS-14 layout, trained ``--iters`` iterations and scored
+   on the test split.
+
+Writes one JSON (``--out``); run it before and after a change and compare
+the two files with ``--compare``. Example::
+
+    python benchmarks/check_identity.py --out before.json
+    ...change the code...
+    python benchmarks/check_identity.py --out after.json
+    python benchmarks/check_identity.py --compare before.json after.json
+"""
+import argparse
+import hashlib
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+
+HERE = osp.dirname(osp.dirname(osp.abspath(__file__)))
+LAYOUT = 'benchmarks/data/thumos14_layout.json'
+DEMO_CONFIG = 'configs/trpn_synthetic.py'
+CELLS = {
+    'dtrploc_trpn-pl': 'configs/ablations/t4_dtrploc_trpn-pl.py',
+    'co2net_trpn-pl': 'configs/ablations/t4_co2net_trpn-pl.py',
+    'asmloc_trpn-pl': 'configs/ablations/t4_asmloc_trpn-pl.py',
+}
+ASM_STEPS = ['configs/asm_loc/asm_loc_thumos_step0.py',
+             'configs/asm_loc/asm_loc_thumos_step1.py',
+             'configs/asm_loc/asm_loc_thumos_step2.py']
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--root', default=HERE,
+                   help='repository whose configs and tools are run')
+    p.add_argument('--out', help='JSON to write')
+    p.add_argument('--work-dir', default='work_dirs/check_identity')
+    p.add_argument('--only', nargs='+',
+                   help="parts to run: 'demo' and/or cell keys")
+    p.add_argument('--dim', type=int, default=32, help='width per modality')
+    p.add_argument('--max-videos', type=int, default=60)
+    p.add_argument('--iters', type=int, default=60,
+                   help='iterations of every Table 4 cell')
+    p.add_argument('--asm-step-iters', type=int, default=20,
+                   help='iterations of ASM-Loc steps 0-2')
+    p.add_argument('--hidden', type=int, default=64)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--compare', nargs=2, metavar=('BEFORE', 'AFTER'),
+                   help='compare two written JSON files, run nothing')
+    p.add_argument('--cell', help=argparse.SUPPRESS)
+    p.add_argument('--cell-out', help=argparse.SUPPRESS)
+    return p.parse_args()
+
+
+def state_digest(state_dict):
+    """sha256 over every (key, dtype, shape, bytes) of a state_dict, keys
+    sorted: equal digests mean bit-identical parameters and buffers."""
+    h = hashlib.sha256()
+    for key in sorted(state_dict):
+        t = state_dict[key].detach().cpu().contiguous()
+        h.update(key.encode())
+        h.update(str(t.dtype).encode())
+        h.update(str(tuple(t.shape)).encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+
+def run(cmd, root, log):
+    """Run ``cmd`` in ``root`` with its output in ``log``; a step that
+    finished in an earlier, interrupted call (``log.done``) is not rerun."""
+    if osp.isfile(log + '.done'):
+        return open(log).read()
+    env = dict(os.environ, PYTHONPATH=root)
+    with open(log, 'w') as f:
+        proc = subprocess.run(cmd, cwd=root, env=env, stdout=f,
+                              stderr=subprocess.STDOUT, text=True)
+    text = open(log).read()
+    if proc.returncode:
+        sys.exit(f'{" ".join(cmd)} failed ({proc.returncode}); see {log}\n'
+                 + text[-3000:])
+    open(log + '.done', 'w').close()
+    return text
+
+
+def demo(args, work):
+    import torch
+    data = osp.join(work, 'demo_data')
+    wd = osp.join(work, 'demo')
+    py = sys.executable
+    make = [py, 'tools/data/make_synthetic.py', '--out', data, '--seed', '0']
+    data_opt = ['--cfg-options', *(
+        f'{k}.dataset.data_root={data}'
+        for k in ('train_dataloader', 'val_dataloader', 'test_dataloader'))]
+    train = [py, 'tools/train.py', DEMO_CONFIG, '--work-dir', wd, *data_opt]
+    tic = time.time()
+    run(make, args.root, osp.join(work, 'demo_make.log'))
+    run(train, args.root, osp.join(work, 'demo_train.log'))
+    ckpts = sorted((f for f in os.listdir(wd) if re.match(r'iter_\d+\.pth',
+                                                          f)),
+                   key=lambda f: int(re.findall(r'\d+', f)[0]))
+    ckpt = osp.join(wd, ckpts[-1])
+    test = [py, 'tools/test.py', DEMO_CONFIG, ckpt, '--work-dir',
+            osp.join(work, 'demo_test'), *data_opt]
+    out = run(test, args.root, osp.join(work, 'demo_test.log'))
+    metrics = dict(re.findall(r'wstal/(\S+): (-?[\d.]+)', out))
+    # our own checkpoint: it holds MMEngine's message hub besides tensors
+    state = torch.load(ckpt, map_location='cpu',
+                       weights_only=False)['state_dict']
+    return dict(checkpoint=osp.basename(ckpt),
+                metrics={k: float(v) for k, v in metrics.items()},
+                state_digest=state_digest(state),
+                seconds=round(time.time() - tic, 1))
+
+
+# ---------------------------------------------------------- Table 4 cells
+def table4_data(args, work):
+    """The synthetic features over the committed THUMOS-14 layout (the
+    generator of benchmarks/table4.py), made once."""
+    root = osp.join(work, 'table4_data')
+    ann = osp.join(root, 'annotations.json')
+    if not osp.isfile(ann):
+        from mmtrpn.datasets.synthetic import (SyntheticConfig,
+                                               generate_synthetic)
+        generate_synthetic(root, SyntheticConfig(seed=0, dim=args.dim),
+                           layout_file=osp.join(args.root, LAYOUT),
+                           max_videos=args.max_videos)
+    return root
+
+
+def adapt(cfg, args, data_root, work_dir, iters, segment_file=None):
+    """Point a Table 4 config at the generated data: its widths and class
+    count, one process, ``iters`` iterations, no validation or
+    checkpoints, small hidden widths, the seed."""
+    with open(osp.join(data_root, 'annotations.json')) as f:
+        num_classes = len(json.load(f)['classes'])
+    dims = (args.dim, args.dim)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[key]
+        loader.num_workers = 0
+        loader.persistent_workers = False
+        if key != 'train_dataloader':
+            loader.batch_size = 16
+        ds = loader.dataset
+        ds.data_root = osp.abspath(data_root)
+        ds.ambiguous_file = None
+        ds.feature_dims = dims
+        ds.exclude_videos = []
+        ds.include_videos = None
+        for t in ds.pipeline:
+            if t.type == 'LoadPseudoSegments':
+                t.segment_file = segment_file
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters,
+                         val_interval=10**9)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', by_epoch=False, interval=10**9,
+        save_last=False)
+    cfg.default_hooks.logger.interval = 100
+    cfg.randomness = dict(seed=args.seed, diff_rank_seed=False,
+                          deterministic=False)
+    cfg.work_dir = work_dir
+    cfg.launcher = 'none'
+    m = cfg.model
+    m.num_classes = num_classes
+    m.feature_dims = dims
+    neck = m.get('neck')
+    if neck is not None and neck.type == 'DMFNeck':
+        neck.temporal_hidden = args.hidden
+    if neck is not None and neck.type == 'CO2Neck':
+        neck.attention_hidden = args.hidden
+    stage = m.get('proposal_stage')
+    if stage is not None and stage.get('source') in ('trpn', 'trpn_pl'):
+        stage.setdefault('rpn_head', dict(type='TRPNHead'))
+        stage.rpn_head.hidden = args.hidden
+    return cfg
+
+
+def cell_worker(args):
+    """One cell (or ASM-Loc step) in its own process, so no random state
+    is shared between runs."""
+    import torch
+    torch.set_num_threads(1)
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from mmtrpn.utils import register_all_modules
+    register_all_modules()
+    spec = json.loads(args.cell)
+    cfg = Config.fromfile(osp.join(args.root, spec['config']))
+    cfg = adapt(cfg, args, spec['data_root'], spec['work_dir'],
+                spec['iters'], spec.get('segment_file'))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    res = dict(config=spec['config'], iters=spec['iters'],
+               state_digest=state_digest(runner.model.state_dict()))
+    if spec.get('test', True):
+        res['metrics'] = {k.split('/')[-1]: float(v)
+                          for k, v in runner.test().items()}
+    seg = osp.join(spec['work_dir'], 'pseudo_segments.json')
+    if osp.isfile(seg):
+        with open(seg, 'rb') as f:
+            res['pseudo_segments_sha256'] = hashlib.sha256(
+                f.read()).hexdigest()
+    with open(args.cell_out, 'w') as f:
+        json.dump(res, f)
+
+
+def run_cell(args, work, key, spec):
+    out = osp.join(work, f'{key}.json')
+    cmd = [sys.executable, osp.abspath(__file__), '--root', args.root,
+           '--cell', json.dumps(spec), '--cell-out', out, '--dim',
+           str(args.dim), '--hidden', str(args.hidden), '--seed',
+           str(args.seed)]
+    run(cmd, args.root, osp.join(work, f'{key}.log'))
+    with open(out) as f:
+        return json.load(f)
+
+
+def table4_cells(args, work, keys):
+    data_root = table4_data(args, work)
+    results = {}
+    for key in keys:
+        tic = time.time()
+        segment_file, steps = None, []
+        if key.startswith('asmloc'):
+            for i, config in enumerate(ASM_STEPS):
+                wd = osp.join(work, key, f'step{i}')
+                steps.append(run_cell(args, work, f'{key}_step{i}', dict(
+                    config=config, data_root=data_root, work_dir=wd,
+                    iters=args.asm_step_iters, segment_file=segment_file,
+                    test=False)))
+                segment_file = osp.join(wd, 'pseudo_segments.json')
+        res = run_cell(args, work, key, dict(
+            config=CELLS[key], data_root=data_root,
+            work_dir=osp.join(work, key), iters=args.iters,
+            segment_file=segment_file))
+        if steps:
+            res['asm_steps'] = steps
+        res['seconds'] = round(time.time() - tic, 1)
+        results[key] = res
+        print(key, res.get('metrics', {}).get('mAP_AVG'), flush=True)
+    return results
+
+
+def compare(before_file, after_file):
+    """Print every field that differs; exit 1 if any does."""
+    with open(before_file) as f:
+        before = json.load(f)['results']
+    with open(after_file) as f:
+        after = json.load(f)['results']
+    diffs = []
+
+    def walk(a, b, path):
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b)):
+                if k == 'seconds':
+                    continue
+                walk(a.get(k), b.get(k), f'{path}.{k}')
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(
+                b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f'{path}[{i}]')
+        elif a != b:
+            diffs.append(f'{path}: {a!r} != {b!r}')
+
+    walk(before, after, 'results')
+    print('\n'.join(diffs) if diffs else 'identical: metrics, state_dict '
+          'digests and pseudo-segment files')
+    return 1 if diffs else 0
+
+
+def recorded_command():
+    """The command line, with the checkout and output paths (this
+    machine's) shortened to their role."""
+    argv, out = sys.argv[1:], []
+    for i, a in enumerate(argv):
+        out.append('<checkout>' if i and argv[i - 1] == '--root' else a)
+    return 'python benchmarks/check_identity.py ' + ' '.join(out)
+
+
+def main():
+    args = parse_args()
+    args.root = osp.abspath(args.root)
+    if args.compare:
+        sys.exit(compare(*args.compare))
+    if args.cell:
+        cell_worker(args)
+        return
+    work = osp.abspath(args.work_dir)
+    os.makedirs(work, exist_ok=True)
+    parts = args.only or ['demo', *CELLS]
+    tic = time.time()
+    results = {}
+    if 'demo' in parts:
+        results['demo'] = demo(args, work)
+        print('demo', results['demo']['metrics'], flush=True)
+    keys = [k for k in parts if k in CELLS]
+    if keys:
+        results.update(table4_cells(args, work, keys))
+    from mmtrpn.utils import atomic_write_json
+    atomic_write_json(args.out, dict(
+        command=recorded_command(),
+        wall_s=round(time.time() - tic, 1), results=results), indent=1)
+
+
+if __name__ == '__main__':
+    main()
