@@ -1,5 +1,4 @@
 """CO2-Net: cross-modal consensus network (Hong et al., ACM MM 2021)."""
-import copy
 from typing import Dict, Optional, Sequence
 
 import torch
