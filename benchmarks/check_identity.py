@@ -285,12 +285,17 @@ def compare(before_file, after_file):
     return 1 if diffs else 0
 
 
-def recorded_command():
-    """The command line, with the checkout and output paths (this
-    machine's) shortened to their role."""
-    argv, out = sys.argv[1:], []
+def recorded_command(argv=None):
+    """The command line, with this machine's paths shortened: the checkout
+    to ``<checkout>``, other absolute paths to their last component."""
+    argv = sys.argv[1:] if argv is None else argv
+    out = []
     for i, a in enumerate(argv):
-        out.append('<checkout>' if i and argv[i - 1] == '--root' else a)
+        if i and argv[i - 1] == '--root':
+            a = '<checkout>'
+        elif osp.isabs(a):
+            a = osp.basename(a)
+        out.append(a)
     return 'python benchmarks/check_identity.py ' + ' '.join(out)
 
 
