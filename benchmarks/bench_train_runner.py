@@ -1,6 +1,6 @@
 """Training throughput through MMEngine's Runner at the THUMOS-14 shape.
 
-Each config (default: DTRP-Loc ``configs/trpn_thumos.py``, CO2-Net,
+Each config (default: DTRP-Loc ``configs/dtrp_loc/trpn_thumos.py``, CO2-Net,
 ASM-Loc step 0 and step 1 on step 0's pseudo segments) trains ``--iters``
 iterations with its own batch size, T_train, widths (1024 + 1024) and
 loader workers on full-width synthetic feature files that replay THUMOS-14
@@ -30,7 +30,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from bench_train import data_root_or_temp  # noqa: E402
 
-CONFIGS = ['configs/trpn_thumos.py', 'configs/co2net/co2net_thumos.py',
+CONFIGS = ['configs/dtrp_loc/trpn_thumos.py', 'configs/co2net/co2net_thumos.py',
            'configs/asm_loc/asm_loc_thumos_step0.py',
            'configs/asm_loc/asm_loc_thumos_step1.py']
 

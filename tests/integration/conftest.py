@@ -97,7 +97,7 @@ def free_port():
 
 
 def tiny_opts(data_root, pipeline_dims=True):
-    """--cfg-options that shrink configs/trpn_synthetic.py to the tiny data."""
+    """--cfg-options that shrink configs/dtrp_loc/trpn_synthetic.py to the tiny data."""
     opts = [f'data_root={data_root}']
     for loader in ('train', 'val', 'test'):
         opts.append(f'{loader}_dataloader.dataset.data_root={data_root}')

@@ -1,6 +1,6 @@
 # The built-in synthetic default (tools/data/make_synthetic.py): THUMOS-like
 # timelines over generated "I3D"-like features (widths and class count are
-# stated by configs/trpn_synthetic.py).
+# stated by configs/dtrp_loc/trpn_synthetic.py).
 # Protocol as THUMOS-14: train on `validation` minus the held-out split the
 # generator writes to <data_root>/heldout.txt (2 videos per class), validate
 # on that split, score `test` with tools/test.py only.

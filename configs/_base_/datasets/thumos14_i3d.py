@@ -6,7 +6,7 @@
 # tools/data/make_heldout_split.py), validate and select checkpoints on those
 # 40, and score the 212 test videos with tools/test.py only. The literature's
 # protocol (all 200 for training, checkpoints selected on the test videos) is
-# configs/trpn_thumos_select-on-test.py.
+# configs/dtrp_loc/trpn_thumos_select-on-test.py.
 dataset_type = 'WSTALFeatureDataset'
 data_root = 'data/thumos14'
 ann_file = 'annotations.json'

@@ -1,8 +1,8 @@
 # The README main job: DTRP-Loc on the built-in synthetic data, sized to
 # train and evaluate in a few minutes on 2 CPU cores.
 _base_ = [
-    '_base_/models/dtrp_loc.py', '_base_/datasets/synthetic.py',
-    '_base_/schedules/adam_5k.py', '_base_/default_runtime.py'
+    '../_base_/models/dtrp_loc.py', '../_base_/datasets/synthetic.py',
+    '../_base_/schedules/adam_5k.py', '../_base_/default_runtime.py'
 ]
 # Stated once: the class count and feature widths reach the model and the
 # datasets (whose feature loader checks every file's width) from here;
