@@ -60,6 +60,13 @@ RUNNER_KEYS = (
     'env_cfg', 'log_processor', 'log_level', 'visualizer', 'default_scope',
     'randomness', 'experiment_name', 'model_wrapper_cfg', 'work_dir')
 
+# dict arguments whose code default is None and whose keys the class merges
+# over these values (TemporalProposalStage.__init__)
+MERGED_DEFAULTS = {
+    'TemporalProposalStage': dict(loss_weights=dict(kl=0.8, ml=1.0,
+                                                     norm=0.0)),
+}
+
 
 def list_configs(root):
     base = osp.join(root, 'configs')
@@ -127,6 +134,8 @@ def with_defaults(cfg):
             if param.default is not inspect.Parameter.empty and \
                     name not in out:
                 out[name] = with_defaults(param.default)
+        for name, default in MERGED_DEFAULTS.get(cfg['type'], {}).items():
+            out[name] = dict(default, **(out.get(name) or {}))
     return out
 
 

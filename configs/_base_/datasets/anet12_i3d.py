@@ -7,6 +7,7 @@
 _base_ = ['./thumos14_i3d.py']
 
 data_root = 'data/anet12'
+num_classes = 100  # feature widths as THUMOS-14's (I3D 1024 + 1024)
 num_train_snippets = 60
 heldout_file = '{{fileDirname}}/splits/anet12_heldout.txt'
 

@@ -4,6 +4,7 @@
 # co-activity similarity, RGB/flow mutual learning, attention norm and
 # guide losses (alpha1 = alpha2 = 0.8, alpha3 = alpha4 = 1).
 # docs/method.md lists every difference from the public code.
+_base_ = ['./trpn_stage.py']
 model = dict(
     type='CO2Net',
     neck=dict(type='CO2Neck', attention_hidden=512, consensus_dropout=0.5,
@@ -16,8 +17,8 @@ model = dict(
                       mutual=1.0, norm=0.8, guide=0.8),
     smooth_kernel=None,
     # Table 4's switch: 'none' (the detector as published) | 'trpn' |
-    # 'trpn_pl' | 'gt' | 'gt_train'; T-RPN settings are the stage's defaults
-    proposal_stage=dict(type='TemporalProposalStage', source='none'),
+    # 'trpn_pl' | 'gt' | 'gt_train'; T-RPN settings in trpn_stage.py
+    proposal_stage=dict(_base_.trpn_stage, source='none'),
     test_cfg=dict(
         topk_ratio=10,
         fg_source='attention',
