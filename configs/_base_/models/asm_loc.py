@@ -18,6 +18,10 @@ model = dict(
     # Table 4's switch: 'none' (the detector as published) | 'trpn' |
     # 'trpn_pl' | 'gt' | 'gt_train'; T-RPN settings in trpn_stage.py
     proposal_stage=dict(_base_.trpn_stage, source='none'),
+    # what the T-RPN reads and the masked branch classifies at training:
+    # 'dropped' (after ASM-Loc's snippet dropout) | 'embedded' (before)
+    rpn_input='dropped',
+    masked_input='dropped',
     test_cfg=dict(
         fg_source='attention',
         # ASM-Loc's attention-threshold proposals: 0.1 ... 0.9 step 0.025,

@@ -8,11 +8,17 @@ model = dict(
               temporal_kernel=3, residual=False),
     # the T-RPN stage of _base_/models/trpn_stage.py, as the paper: T-RPN*
     proposal_stage=dict(_base_.trpn_stage, source='trpn_pl'),
-    cls_head=dict(type='MaskedClassifierHead', hidden=None, dropout=0.7,
-                  topk_ratio=8),
+    cls_head=dict(
+        type='MaskedClassifierHead',
+        hidden=None,
+        dropout=0.7,
+        topk_ratio=8,
+        loss_mil=dict(type='BalancedMILLoss', eps=1e-6)),
     with_acol=True,
     pseudo_label_source='full',
     loss_weights=dict(mil_proposal=1.0, mil_full=1.0),
+    # log proposal quality against ground truth (benchmarks only)
+    log_gt_diagnostics=False,
     test_cfg=dict(
         fg_source='trpn',
         cas_source='full',
