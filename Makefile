@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmtrpn-installed
 DEMO_DATA ?= data/synthetic
 DEMO_WORK_DIR ?= work_dirs/trpn_synthetic
-DEMO_CONFIG ?= configs/trpn_synthetic.py
+DEMO_CONFIG ?= configs/dtrp_loc/trpn_synthetic.py
 
 .PHONY: demo test install clean-demo
 

@@ -7,8 +7,8 @@ and the training diagnostics against ground truth.
 
 Example::
 
-    .venv/bin/python benchmarks/ablation_report.py \\
-        --run "A, 600 it=docs/ablation/A_core.json" \\
+    .venv/bin/python -m benchmarks.ablation_report \\
+        --run "A, 600 it=docs/results/ablation/A_core.json" \\
         --out docs/benchmarks_ablation.md
 """
 import argparse

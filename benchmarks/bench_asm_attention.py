@@ -9,7 +9,7 @@ they resemble), on ``--rows`` rows sampled uniformly over each video, as
 ASM-Loc's training batches. Forward + backward, one thread.
 
     python benchmarks/bench_asm_attention.py [--width 64] \
-        [--out-json docs/bench_asm_attention.json]
+        [--out-json docs/results/bench_asm_attention.json]
 """
 import argparse
 import json

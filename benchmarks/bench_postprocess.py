@@ -9,7 +9,7 @@ raised inside the ground-truth segments, and per-class scores raised inside
 that class's segments.
 
     python benchmarks/bench_postprocess.py [--nms soft|hard|none] \
-        [--out-json docs/bench_postprocess_soft.json]
+        [--out-json docs/results/bench_postprocess_soft.json]
 """
 import argparse
 import json

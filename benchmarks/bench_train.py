@@ -1,6 +1,6 @@
 """Training throughput at the THUMOS-14 shape, data path and model step apart.
 
-Full DTRP-Loc (``configs/trpn_thumos.py``): batch 16, T_train = 320,
+Full DTRP-Loc (``configs/dtrp_loc/trpn_thumos.py``): batch 16, T_train = 320,
 RGB + flow 1024 + 1024, 20 classes. Data goes through the Runner's path
 (``WSTALFeatureDataset`` + pipeline + DataLoader with ``pseudo_collate``)
 over full-width synthetic feature files that replay THUMOS-14 video
@@ -28,7 +28,7 @@ LAYOUT = osp.join(ROOT, 'benchmarks', 'data', 'thumos14_layout.json')
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--config', default='configs/trpn_thumos.py')
+    p.add_argument('--config', default='configs/dtrp_loc/trpn_thumos.py')
     p.add_argument('--videos', type=int, default=48,
                    help='feature files to generate (THUMOS-14 layouts)')
     p.add_argument('--iters', type=int, default=5, help='timed iterations')

@@ -1,6 +1,6 @@
 """Training throughput through MMEngine's Runner at the THUMOS-14 shape.
 
-Each config (default: DTRP-Loc ``configs/trpn_thumos.py``, CO2-Net,
+Each config (default: DTRP-Loc ``configs/dtrp_loc/trpn_thumos.py``, CO2-Net,
 ASM-Loc step 0 and step 1 on step 0's pseudo segments) trains ``--iters``
 iterations with its own batch size, T_train, widths (1024 + 1024) and
 loader workers on full-width synthetic feature files that replay THUMOS-14
@@ -11,8 +11,8 @@ on CUDA, the peak GPU memory. Unlike ``bench_train.py`` (one model step
 timed apart from the data path) this is the whole training loop a user
 runs with ``tools/train.py``.
 
-    python benchmarks/bench_train_runner.py --iters 300 \
-        --out-json docs/bench_train_runner_cuda.json
+    python -m benchmarks.bench_train_runner --iters 300 \
+        --out-json docs/results/bench_train_runner_cuda.json
 """
 import argparse
 import json
@@ -25,12 +25,11 @@ import time
 import numpy as np
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from bench_train import data_root_or_temp  # noqa: E402
+from benchmarks.bench_train import data_root_or_temp
+from mmtrpn.utils.scalars import is_training_record, load_scalars
 
-CONFIGS = ['configs/trpn_thumos.py', 'configs/co2net/co2net_thumos.py',
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = ['configs/dtrp_loc/trpn_thumos.py', 'configs/co2net/co2net_thumos.py',
            'configs/asm_loc/asm_loc_thumos_step0.py',
            'configs/asm_loc/asm_loc_thumos_step1.py']
 
@@ -89,10 +88,8 @@ def run_one(config, args, root, work_dir, segment_file=None):
     tic = time.time()
     runner.train()
     wall = time.time() - tic
-    scalars = osp.join(runner.log_dir, 'vis_data', 'scalars.json')
-    rows = [json.loads(line) for line in open(scalars)]
-    rows = [r for r in rows if 'time' in r and r.get('step', r.get(
-        'iter', 0)) > args.skip]
+    rows = [r for r in load_scalars(runner.log_dir)
+            if is_training_record(r) and r['iter'] > args.skip]
     step = float(np.mean([r['time'] for r in rows]))
     data = float(np.mean([r['data_time'] for r in rows]))
     res = dict(config=config, iters=args.iters, skipped=args.skip,
@@ -136,7 +133,7 @@ def main():
         written = osp.join(work, name, 'pseudo_segments.json')
         segments = written if osp.isfile(written) else segments
     out = dict(
-        command=' '.join(['python benchmarks/bench_train_runner.py'] +
+        command=' '.join(['python -m benchmarks.bench_train_runner'] +
                          sys.argv[1:]),
         device=device, torch=torch.__version__,
         cpu_count=os.cpu_count(), videos=args.videos, results=results)

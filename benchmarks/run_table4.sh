@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every run behind Table 4 in docs/benchmarks.md (docs/table4/*.json), then
+# Every run behind Table 4 in docs/benchmarks.md (docs/results/table4/*.json), then
 # the table. Regime A data of the ablation (generated if missing), 5 fresh
 # seeds, 600 iterations a cell; about 1.5 h on 2 CPU cores (one torch thread
 # per run, two runs at a time).
@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 PY=${PYTHON:-.venv/bin/python}
-T4="$PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 10 11 12 13 14 --jobs 2"
-save() { cp "work_dirs/$1/table4.json" "docs/table4/$2.json"; }
+T4="$PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 10 11 12 13 14 --jobs 2"
+save() { cp "work_dirs/$1/table4.json" "docs/results/table4/$2.json"; }
 
 $T4 --only co2net_none co2net_trpn co2net_trpn-pl co2net_gt \
     --out-dir work_dirs/t4co2 --work-dir work_dirs/t4co2w
@@ -25,13 +25,13 @@ $T4 --only dtrploc_trpn-pl_fgnorm co2net_trpn-pl_fgnorm asmloc_trpn-pl_fgnorm \
 save t4fgn fgnorm
 
 # the choice of ASM-Loc's T-RPN input (model.rpn_input), held-out only
-$PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
+$PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
     --only asmloc_trpn-pl asmloc_trpn-pl_embedded \
     --out-dir work_dirs/t4sel --work-dir work_dirs/t4selw
 save t4sel selection_asm_rpn_input
-$PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
+$PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
     --only asmloc_trpn-pl_embedded-both \
     --out-dir work_dirs/t4sel2 --work-dir work_dirs/t4selw
 save t4sel2 selection_asm_masked_input
 
-$PY benchmarks/table4.py --render docs/table4/{dtrploc,co2net,asmloc,fgnorm}.json
+$PY -m benchmarks.table4 --render docs/results/table4/{dtrploc,co2net,asmloc,fgnorm}.json

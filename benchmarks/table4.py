@@ -2,9 +2,9 @@
 
 Trains every cell of Table 4 -- DTRP-Loc, CO2-Net and ASM-Loc, each
 without proposals, with T-RPN and T-RPN* proposals and with ground-truth
-proposals (``configs/ablations/t4_<method>_<source>.py``), and T-RPN* with
-the foreground-norm deviation chosen for DTRP-Loc (``..._trpn-pl_fgnorm``)
--- plus our plain top-k MIL baseline (``t3_01_base.py``), for several
+proposals, and T-RPN* with the foreground-norm deviation chosen for
+DTRP-Loc -- plus our plain top-k MIL baseline (Table 3 row 1), each cell a
+config named in ``benchmarks/cells.yml`` (section ``table4``), for several
 training seeds on the synthetic features over the real THUMOS-14 layouts
 of ``ablation.py`` (same generator, same data, same held-out training
 videos). Each training is scored once after its end on the held-out
@@ -13,16 +13,16 @@ scores (this script makes none: every setting is the config's, the only
 adaptations are listed in ``adapt_cfg``).
 
 ASM-Loc's Table 4 cells are its final refinement step; per seed, steps
-0-2 are trained once (``asm_prep`` jobs) and their pseudo segments feed
-every source.
+0-2 (``asm_steps`` in ``cells.yml``) are trained once (``asm_prep`` jobs)
+and their pseudo segments feed every source.
 
 Writes one JSON per (cell, seed) into ``--out-dir`` and ``table4.json``
 (command, wall time, arguments, all results); prints the table.
 
-Example::
+Example (from the repository root)::
 
-    .venv/bin/python benchmarks/table4.py                   # 5 seeds
-    .venv/bin/python benchmarks/table4.py --seeds 0 --iters 50 \\
+    .venv/bin/python -m benchmarks.table4                   # 5 seeds
+    .venv/bin/python -m benchmarks.table4 --seeds 0 --iters 50 \\
         --max-videos 40 --out-dir work_dirs/table4_smoke     # smoke run
 """
 import argparse
@@ -33,42 +33,30 @@ import sys
 import time
 from collections import OrderedDict
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ablation import (MAP_KEYS, ROOT, adapt_runtime, make_data,  # noqa
-                      run_jobs)
-from ablation_report import fmt  # noqa: E402
+from benchmarks.ablation_report import fmt
+from benchmarks.runs import (LAYOUT, MAP_KEYS, ROOT, add_data_args,
+                             adapt_runtime, config_path, load_cells,
+                             make_data, run_jobs)
+from mmtrpn.utils.scalars import is_training_record, load_scalars
 
 METHODS = OrderedDict([('dtrploc', 'DTRP-Loc'), ('co2net', 'CO2-Net'),
                        ('asmloc', 'ASM-Loc')])
 SOURCES = OrderedDict([('none', 'w/o Proposal'), ('trpn', 'T-RPN'),
                        ('trpn-pl', 'T-RPN*'), ('gt', 'GT Label'),
                        ('trpn-pl_fgnorm', 'T-RPN* + norm (deviation)')])
-# key -> config under configs/
-CELLS = OrderedDict([('topk_mil', 'ablations/t3_01_base.py')] + [
-    (f'{m}_{s}', f'ablations/t4_{m}_{s}.py') for m in METHODS
-    for s in SOURCES
-])
-# options measured beside the table (run with --only, listed under it)
-EXTRA_CELLS = OrderedDict([
-    ('asmloc_trpn-pl_embedded', 'ablations/t4_asmloc_trpn-pl_embedded.py'),
-    ('asmloc_trpn-pl_embedded-both',
-     'ablations/t4_asmloc_trpn-pl_embedded-both.py'),
-])
+# key -> config under configs/ (benchmarks/cells.yml): the table's cells,
+# then the options measured beside it (run with --only, listed under it)
+CELLS = OrderedDict(load_cells('table4'))
+EXTRA_CELLS = OrderedDict(load_cells('table4_extra'))
 CELLS.update(EXTRA_CELLS)
-ASM_STEPS = ['asm_loc/asm_loc_thumos_step0.py',
-             'asm_loc/asm_loc_thumos_step1.py',
-             'asm_loc/asm_loc_thumos_step2.py']
+ASM_STEPS = load_cells('asm_steps')
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--data-root', default='work_dirs/ablation_data')
+    add_data_args(p)
     p.add_argument('--work-dir', default='work_dirs/table4')
-    p.add_argument('--out-dir', default='docs/benchmarks_table4')
-    p.add_argument('--dim', type=int, default=32, help='width per modality')
-    p.add_argument('--duration-scale', type=float, default=1.0)
-    p.add_argument('--max-videos', type=int, default=None)
-    p.add_argument('--data-seed', type=int, default=0)
+    p.add_argument('--out-dir', default='work_dirs/table4_results')
     p.add_argument('--iters', type=int, default=600,
                    help='iterations of every cell (ASM-Loc: final step)')
     p.add_argument('--asm-step-iters', type=int, default=None,
@@ -78,12 +66,6 @@ def parse_args():
                    help='Adam learning rate of every method')
     p.add_argument('--hidden', type=int, default=64,
                    help='hidden width of DMF, T-RPN and CO2-Net attention')
-    p.add_argument('--heldout', type=int, default=40,
-                   help='training videos moved to a held-out split (as '
-                   'ablation.py, same data); scored after training, the '
-                   'only place for choices; 0 = none')
-    p.add_argument('--gen-options', nargs='+', default=[],
-                   help='SyntheticConfig overrides key=value, as ablation.py')
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     p.add_argument('--only', nargs='+', help='cell keys to run')
     p.add_argument('--jobs', type=int, default=2)
@@ -102,17 +84,16 @@ def parse_args():
 # --------------------------------------------------------------- config
 def adapt_cfg(cfg, args, seed, work_dir, segment_file=None, iters=None):
     """The one place where Table 4 configs meet the synthetic data: data
-    root and feature widths, 20 classes, hidden widths, one learning rate,
-    the iteration count, no validation, no checkpoints, the seed. Batch size
-    and training length T stay each method's own."""
+    root, feature widths and class count (``adapt_runtime``), hidden
+    widths, one learning rate, the iteration count, no validation, no
+    checkpoints, the seed. Batch size and training length T stay each
+    method's own."""
     adapt_runtime(cfg, args, seed, work_dir, iters)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         for t in cfg[key].dataset.pipeline:
             if t.type == 'LoadPseudoSegments':
                 t.segment_file = segment_file
     m = cfg.model
-    m.num_classes = 20
-    m.feature_dims = (args.dim, args.dim)
     neck = m.get('neck')
     if neck is not None and neck.type == 'DMFNeck':
         neck.temporal_hidden = args.hidden
@@ -120,7 +101,6 @@ def adapt_cfg(cfg, args, seed, work_dir, segment_file=None, iters=None):
         neck.attention_hidden = args.hidden
     stage = m.get('proposal_stage')
     if stage is not None and stage.get('source') in ('trpn', 'trpn_pl'):
-        stage.setdefault('rpn_head', dict(type='TRPNHead'))
         stage.rpn_head.hidden = args.hidden
     cfg.optim_wrapper.optimizer.lr = args.lr
     return cfg
@@ -129,7 +109,7 @@ def adapt_cfg(cfg, args, seed, work_dir, segment_file=None, iters=None):
 def _runner(config, args, seed, work_dir, segment_file=None, iters=None):
     from mmengine.config import Config
     from mmengine.runner import Runner
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', config))
+    cfg = Config.fromfile(config_path(config))
     return Runner.from_cfg(
         adapt_cfg(cfg, args, seed, work_dir, segment_file, iters))
 
@@ -147,12 +127,11 @@ TRAIN_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean',
 def train_diagnostics(cell_work_dir):
     """The last logged training values of ``TRAIN_KEYS`` in a cell's work
     dir (the Runner's ``vis_data/scalars.json``); {} if none."""
-    import glob
-    rows = []
-    for path in sorted(glob.glob(
-            osp.join(cell_work_dir, '*', 'vis_data', 'scalars.json'))):
-        rows += [json.loads(line) for line in open(path)]
-    rows = [r for r in rows if 'loss' in r]
+    try:
+        rows = [r for r in load_scalars(cell_work_dir)
+                if is_training_record(r)]
+    except FileNotFoundError:
+        return {}
     if not rows:
         return {}
     last = rows[-1]
@@ -185,7 +164,7 @@ def worker(args, key, seed, out):
         res = dict(key=key, seed=seed, config=CELLS[key],
                    train_s=round(time.time() - tic, 1),
                    train_last=train_diagnostics(work))
-        if args.heldout:
+        if args.heldout_per_class:
             res['metrics_heldout'] = {k.split('/')[-1]: float(v)
                                       for k, v in runner.val().items()}
         res['metrics'] = {k.split('/')[-1]: float(v)  # scored once
@@ -263,6 +242,8 @@ def diagnostics_table(results):
 
 def main():
     args = parse_args()
+    if args.layout != LAYOUT:  # given from the caller's directory
+        args.layout = osp.abspath(args.layout)
     os.chdir(ROOT)
     if args.render:
         saved = [json.load(open(f)) for f in args.render]
@@ -296,15 +277,15 @@ def main():
     tic = time.time()
     info = make_data(args)
     passthrough = list(sys.argv[1:])
-    results = run_jobs(__file__, plan(args), passthrough, args.work_dir,
-                       args.out_dir, args.jobs)
+    results = run_jobs('benchmarks.table4', plan(args), passthrough,
+                       args.work_dir, args.out_dir, args.jobs)
     wall = time.time() - tic
     order = list(CELLS)
     results.sort(key=lambda r: (order.index(r['key']), r['seed']))
     from mmtrpn.utils import atomic_write_json
     atomic_write_json(
         osp.join(args.out_dir, 'table4.json'),
-        dict(command=' '.join(['.venv/bin/python benchmarks/table4.py'] +
+        dict(command=' '.join(['.venv/bin/python -m benchmarks.table4'] +
                               passthrough),
              wall_s=round(wall, 1),
              args={k: v for k, v in vars(args).items() if k != 'worker'},

@@ -22,7 +22,7 @@ from mmtrpn.registry import MODELS
 from mmtrpn.utils import register_all_modules
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIG = str(REPO / 'configs' / 'trpn_synthetic.py')
+CONFIG = str(REPO / 'configs' / 'dtrp_loc' / 'trpn_synthetic.py')
 PYTHON = sys.executable
 
 

@@ -22,7 +22,7 @@ def run(cmd):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--config', default='configs/trpn_synthetic.py')
+    parser.add_argument('--config', default='configs/dtrp_loc/trpn_synthetic.py')
     parser.add_argument('--data-root', default='data/synthetic')
     parser.add_argument('--work-dir', default='work_dirs/trpn_synthetic')
     parser.add_argument('--seed', type=int, default=0)

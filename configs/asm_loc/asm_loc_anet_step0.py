@@ -7,12 +7,10 @@ _base_ = [
     '../_base_/models/asm_loc.py', '../_base_/datasets/anet12_i3d.py',
     '../_base_/schedules/adam_20k.py', '../_base_/default_runtime.py'
 ]
-# Stated once: class count and widths reach the model and the datasets.
-num_classes = 100
-feature_dims = (1024, 1024)  # (D_rgb, D_flow)
+# class count and feature widths: the dataset's (_base_/datasets/)
 model = dict(
-    num_classes=num_classes,
-    feature_dims=feature_dims,
+    num_classes=_base_.num_classes,
+    feature_dims=_base_.feature_dims,
     refine_step=0,
     regularize=True,
     fg_topk_ratio=2,
@@ -24,10 +22,7 @@ train_pipeline = [
     dict(type='SampleSnippets', num_snippets=150),
     dict(type='PackWSTALInputs'),
 ]
-train_dataloader = dict(
-    dataset=dict(pipeline=train_pipeline, feature_dims=feature_dims))
-val_dataloader = dict(dataset=dict(feature_dims=feature_dims))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-4, weight_decay=1e-3))
 train_cfg = dict(max_iters=15000, val_interval=5000)
 default_hooks = dict(checkpoint=dict(interval=5000))

@@ -6,22 +6,16 @@
 _base_ = ['./asm_loc_thumos_step2.py']
 segment_file = 'work_dirs/asm_loc_thumos_step2/pseudo_segments.json'
 model = dict(refine_step=3)
+# step 1's pipelines reading this step's segment_file
 train_pipeline = [
-    dict(type='LoadSnippetFeatures'),
-    dict(type='LoadPseudoSegments', segment_file=segment_file,
-         use_gt_labels=True, delta=0.5, max_segments=200),
-    dict(type='DynamicSegmentSampling', num_snippets=750, alpha=0.7,
-         gamma=6),
-    dict(type='PackWSTALInputs'),
+    dict(t, segment_file=segment_file)
+    if t['type'] == 'LoadPseudoSegments' else t
+    for t in _base_.train_pipeline
 ]
 test_pipeline = [
-    dict(type='LoadSnippetFeatures'),
-    dict(type='LoadPseudoSegments', segment_file=segment_file,
-         use_gt_labels=False, delta=0.5, max_segments=200),
-    # at most 750 rows at test, as ASM-Loc (bounds the T x T attention)
-    dict(type='DynamicSegmentSampling', num_snippets=750, alpha=0.7,
-         gamma=6, random=False, only_longer=True),
-    dict(type='PackWSTALInputs'),
+    dict(t, segment_file=segment_file)
+    if t['type'] == 'LoadPseudoSegments' else t
+    for t in _base_.test_pipeline
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -6,21 +6,18 @@ _base_ = [
     '../_base_/models/asm_loc.py', '../_base_/datasets/thumos14_i3d.py',
     '../_base_/schedules/adam_5k.py', '../_base_/default_runtime.py'
 ]
-# Stated once: class count and widths reach the model and the datasets.
-num_classes = 20
-feature_dims = (1024, 1024)  # (D_rgb, D_flow)
-num_train_snippets = 750
+# class count and feature widths: the dataset's (_base_/datasets/)
 model = dict(
-    num_classes=num_classes, feature_dims=feature_dims, refine_step=0)
+    num_classes=_base_.num_classes,
+    feature_dims=_base_.feature_dims,
+    refine_step=0)
+num_train_snippets = 750
 train_pipeline = [
     dict(type='LoadSnippetFeatures'),
     dict(type='SampleSnippets', num_snippets=num_train_snippets),
     dict(type='PackWSTALInputs'),
 ]
-train_dataloader = dict(
-    dataset=dict(pipeline=train_pipeline, feature_dims=feature_dims))
-val_dataloader = dict(dataset=dict(feature_dims=feature_dims))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-4, weight_decay=5e-5))
 train_cfg = dict(max_iters=1300, val_interval=650)
 default_hooks = dict(checkpoint=dict(interval=650))

@@ -5,21 +5,16 @@ _base_ = [
     '../_base_/models/co2net.py', '../_base_/datasets/thumos14_i3d.py',
     '../_base_/schedules/adam_5k.py', '../_base_/default_runtime.py'
 ]
-# Stated once: class count and widths reach the model and the datasets.
-num_classes = 20
-feature_dims = (1024, 1024)  # (D_rgb, D_flow)
+# class count and feature widths: the dataset's (_base_/datasets/)
+model = dict(
+    num_classes=_base_.num_classes, feature_dims=_base_.feature_dims)
 num_train_snippets = 500
-model = dict(num_classes=num_classes, feature_dims=feature_dims)
 train_pipeline = [
     dict(type='LoadSnippetFeatures'),
     dict(type='SampleSnippets', num_snippets=num_train_snippets),
     dict(type='PackWSTALInputs'),
 ]
-train_dataloader = dict(
-    batch_size=10,
-    dataset=dict(pipeline=train_pipeline, feature_dims=feature_dims))
-val_dataloader = dict(dataset=dict(feature_dims=feature_dims))
-test_dataloader = val_dataloader
+train_dataloader = dict(batch_size=10, dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-5, weight_decay=1e-3))
 train_cfg = dict(max_iters=5000, val_interval=500)
 auto_scale_lr = dict(enable=False, base_batch_size=10)

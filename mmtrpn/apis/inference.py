@@ -3,7 +3,7 @@
 Typical use::
 
     from mmtrpn.apis import init_localizer, inference_localizer
-    model = init_localizer('configs/trpn_synthetic.py', 'iter_400.pth')
+    model = init_localizer('configs/dtrp_loc/trpn_synthetic.py', 'iter_400.pth')
     res = inference_localizer(model, ('v.rgb.npy', 'v.flow.npy'))
     res['detections']   # [{'label', 'segment': [s, e], 'score'}, ...]
 

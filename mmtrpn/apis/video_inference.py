@@ -6,7 +6,7 @@ Typical use::
     from mmtrpn.apis import init_localizer, inference_localizer
     from mmtrpn.apis.extraction import FeatureExtractor
     from mmtrpn.apis.video_inference import videos_to_inputs
-    model = init_localizer('configs/trpn_thumos.py', 'model.pth')
+    model = init_localizer('configs/dtrp_loc/trpn_thumos.py', 'model.pth')
     extractor = FeatureExtractor('rgb_imagenet.pt', 'flow_imagenet.pt')
     for info in videos_to_inputs(['clip.mp4'], extractor, 'work/feats'):
         print(inference_localizer(model, info)['detections'])

@@ -149,7 +149,7 @@ def test_inference_straight_from_video(videos, ckpts, tmp_path):
 
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import register_all_modules
-    config = str(ROOT / 'configs' / 'trpn_thumos.py')
+    config = str(ROOT / 'configs' / 'dtrp_loc' / 'trpn_thumos.py')
     register_all_modules(init_default_scope=False)
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(config).model)

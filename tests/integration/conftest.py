@@ -14,7 +14,7 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PYTHON = sys.executable
-CONFIG = osp.join(REPO, 'configs', 'trpn_synthetic.py')
+CONFIG = osp.join(REPO, 'configs', 'dtrp_loc', 'trpn_synthetic.py')
 
 # Tiny data: 24 training and 13 (odd, for the 2-rank split) test videos of
 # 20-40 s, i.e. 32-62 snippets, all shorter than the config's 128 training
@@ -97,7 +97,7 @@ def free_port():
 
 
 def tiny_opts(data_root, pipeline_dims=True):
-    """--cfg-options that shrink configs/trpn_synthetic.py to the tiny data."""
+    """--cfg-options that shrink configs/dtrp_loc/trpn_synthetic.py to the tiny data."""
     opts = [f'data_root={data_root}']
     for loader in ('train', 'val', 'test'):
         opts.append(f'{loader}_dataloader.dataset.data_root={data_root}')
@@ -133,16 +133,13 @@ def metrics_of_test_run(work_dir):
 
 
 def val_metrics(work_dir):
-    """Exact metrics of every validation of the latest training run."""
-    run = newest_run_dir(work_dir)
-    out = []
-    with open(osp.join(run, 'vis_data', 'scalars.json')) as f:
-        for line in f:
-            record = json.loads(line)
-            if 'wstal/mAP_AVG' in record:
-                out.append({k: v for k, v in record.items()
-                            if k.startswith('wstal/') or k == 'step'})
-    return out
+    """Exact metrics of every validation of the training in ``work_dir``
+    (a resumed run's segments joined)."""
+    from mmtrpn.utils.scalars import load_scalars
+    return [{k: v for k, v in record.items()
+             if k.startswith('wstal/') or k == 'step'}
+            for record in load_scalars(work_dir)
+            if 'wstal/mAP_AVG' in record]
 
 
 def load_state_dict(path):

@@ -144,7 +144,7 @@ def test_unknown_dataset_type_lists_registered_names():
 
 
 def test_thumos_config_without_data_points_to_the_docs(tools, tmp_path):
-    config = osp.join(tools.REPO, 'configs', 'trpn_thumos.py')
+    config = osp.join(tools.REPO, 'configs', 'dtrp_loc', 'trpn_thumos.py')
     proc = tools.run(['tools/train.py', config, '--work-dir',
                       str(tmp_path / 'w')], cwd=str(tmp_path))
     assert proc.returncode != 0

@@ -374,8 +374,7 @@ def step0_segments(smoke, smoke_data, tmp_path_factory):
 @pytest.mark.parametrize('config', [
     'asm_loc/asm_loc_thumos_step1.py', 'asm_loc/asm_loc_thumos_step2.py',
     'asm_loc/asm_loc_thumos.py', 'asm_loc/asm_loc_anet_step0.py',
-    'asm_loc/asm_loc_anet.py', 'ablations/t4_asmloc_none.py',
-    'ablations/t4_asmloc_trpn.py', 'ablations/t4_asmloc_trpn-pl.py',
+    'asm_loc/asm_loc_anet.py', 'ablations/t4_asmloc_trpn.py', 'ablations/t4_asmloc_trpn-pl.py',
     'ablations/t4_asmloc_gt.py', 'ablations/t4_asmloc_trpn-pl_fgnorm.py',
     'ablations/t4_asmloc_trpn-pl_embedded.py',
     'ablations/t4_asmloc_trpn-pl_embedded-both.py'

@@ -181,7 +181,7 @@ def test_bad_proposal_configs_name_the_key():
 # ------------------------------------------------------------------ configs
 @pytest.mark.parametrize('config', [
     'co2net/co2net_thumos.py', 'co2net/co2net_anet.py',
-    'ablations/t4_co2net_none.py', 'ablations/t4_co2net_trpn.py',
+    'ablations/t4_co2net_trpn.py',
     'ablations/t4_co2net_trpn-pl.py', 'ablations/t4_co2net_gt.py',
     'ablations/t4_co2net_trpn-pl_fgnorm.py'
 ])

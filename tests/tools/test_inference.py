@@ -16,7 +16,7 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = str(ROOT / 'configs' / 'trpn_synthetic.py')
+CONFIG = str(ROOT / 'configs' / 'dtrp_loc' / 'trpn_synthetic.py')
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 
 

@@ -65,7 +65,7 @@ def test_two_seed_sweep(tiny_root, tmp_path):
     options += ['train_cfg.max_iters=10', 'val_cfg=None',
                 'val_dataloader=None', 'val_evaluator=None',
                 'train_dataloader.batch_size=4']
-    cmd = [sys.executable, str(TOOL), 'configs/trpn_synthetic.py', '--seeds',
+    cmd = [sys.executable, str(TOOL), 'configs/dtrp_loc/trpn_synthetic.py', '--seeds',
            '0', '1', '--work-dir', str(work), '--cfg-options'] + options
     env = dict(os.environ, OMP_NUM_THREADS='1')
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
@@ -74,7 +74,7 @@ def test_two_seed_sweep(tiny_root, tmp_path):
     result = json.loads((work / 'multi_seed.json').read_text())
     assert result['seeds'] == [0, 1]
     assert result['command'].startswith(
-        'python tools/multi_seed.py configs/trpn_synthetic.py --seeds 0 1')
+        'python tools/multi_seed.py configs/dtrp_loc/trpn_synthetic.py --seeds 0 1')
     assert result['wall_s'] > 0
     per_seed = {int(s): m for s, m in result['per_seed'].items()}
     for seed in (0, 1):

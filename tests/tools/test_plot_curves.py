@@ -33,13 +33,15 @@ def test_latest_run_losses_and_val(tmp_path):
     _write_run(tmp_path, '20240101_000000', [_train(10, 9.0)])
     # Validation stamped with step 0 (LoggerHook's log_metric_by_epoch in an
     # iteration-based run) is placed at the preceding training iteration.
-    latest = _write_run(
+    _write_run(
         tmp_path, '20240102_000000',
         [_train(10, 3.0), _train(20, 2.0), _val(0, 30.0), _train(30, 1.0),
          _train(40, 0.5), _val(40, 35.0)],
         tail='{"loss": 0.4, "it')  # killed mid-write
-    assert tool.find_scalars(str(tmp_path)) == str(latest)
-    losses, val = tool.read_scalars(str(latest))
+    # the second run started afresh at iteration 10: it replaces the first
+    losses, val = tool.curves(tool.join_segments(
+        [tool.read_scalars_file(p) for p in tool.find_scalars(
+            str(tmp_path))]))
     assert set(losses) == {'loss', 'loss_mil_full', 'loss_kl'}
     assert losses['loss'] == ([10, 20, 30, 40], [3.0, 2.0, 1.0, 0.5])
     assert set(val) == {'wstal/mAP@0.10', 'wstal/mAP@0.50', 'wstal/mAP_AVG'}
@@ -65,6 +67,24 @@ def test_run_folder_without_validation(tmp_path):
 def test_errors(tmp_path):
     with pytest.raises(SystemExit, match='scalars.json'):
         tool.main([str(tmp_path)])
-    _write_run(tmp_path, '20240101_000000', [{'lr': 1.0, 'step': 1}])
-    with pytest.raises(SystemExit, match='no loss or mAP'):
+    run = _write_run(tmp_path, '20240101_000000', [{'lr': 1.0, 'step': 1}])
+    with pytest.raises(SystemExit, match='with training records'):
         tool.main([str(tmp_path)])
+    with pytest.raises(SystemExit, match='no loss or mAP'):
+        tool.main([str(run)])
+
+
+def test_resumed_run_is_one_curve(tmp_path):
+    # killed after iteration 30 with its last checkpoint at 20, resumed
+    _write_run(tmp_path, '20240101_000000',
+               [_train(10, 3.0), _train(20, 2.0), _val(20, 30.0),
+                _train(30, 9.9)])
+    _write_run(tmp_path, '20240101_010000',
+               [_train(30, 1.0), _train(40, 0.5), _val(40, 35.0)])
+    out = tmp_path / 'c.png'
+    assert tool.main([str(tmp_path), '--out', str(out)]) == 0
+    losses, val = tool.curves(tool.join_segments(
+        [tool.read_scalars_file(p) for p in tool.find_scalars(
+            str(tmp_path))]))
+    assert losses['loss'] == ([10, 20, 30, 40], [3.0, 2.0, 1.0, 0.5])
+    assert val['wstal/mAP_AVG'] == ([20, 40], [30.0, 35.0])

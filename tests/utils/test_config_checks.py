@@ -10,7 +10,7 @@ from mmtrpn.utils.config_checks import check_config
 from mmtrpn.utils.setup_env import register_all_modules
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = str(REPO / 'configs' / 'trpn_synthetic.py')
+CONFIG = str(REPO / 'configs' / 'dtrp_loc' / 'trpn_synthetic.py')
 
 
 @pytest.fixture(scope='module')

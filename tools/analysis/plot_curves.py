@@ -4,11 +4,12 @@
         [--timestamp 20240101_120000]
 
 Reads ``WORK_DIR/<timestamp>/vis_data/scalars.json`` (one JSON object per
-line, written by ``LocalVisBackend``; the latest timestamp folder by
-default; WORK_DIR may also be that run folder or the file itself). Training
-lines carry ``loss*`` and ``iter``; validation lines carry ``wstal/mAP*``
-and ``step``. Draws one panel per loss term and one of the validation mAP
-over iterations.
+line, written by ``LocalVisBackend``) through ``mmtrpn.utils.scalars``:
+every training run folder of WORK_DIR, a resumed run's segments joined into
+one curve (``--timestamp`` reads one folder only; WORK_DIR may also be a
+run folder or the file itself). Training lines carry ``loss*`` and
+``iter``; validation lines carry ``wstal/mAP*`` and ``step``. Draws one
+panel per loss term and one of the validation mAP over iterations.
 
 TensorBoard instead (or as well) takes one line in the config, with
 ``tensorboard`` installed (requirements/optional.txt)::
@@ -23,9 +24,7 @@ MMEngine's default, validation scalars are stamped with the epoch (0), so
 TensorBoard draws them all at step 0 (this script works around it).
 """
 import argparse
-import json
 import math
-import os
 import os.path as osp
 import re
 import sys
@@ -38,69 +37,26 @@ except ImportError:  # run from a checkout without installing
         osp.abspath(__file__)))))
 
 from mmtrpn.utils.fileio import atomic_write_bytes  # noqa: E402
-
-_TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
-
-
-def find_scalars(path: str, timestamp: str = None) -> str:
-    """The scalars.json to read for a work dir, a run folder or the file."""
-    if osp.isfile(path):
-        return path
-    direct = osp.join(path, 'vis_data', 'scalars.json')
-    if timestamp is None and osp.isfile(direct):
-        return direct
-    if timestamp is not None:
-        runs = [timestamp]
-    else:
-        runs = sorted(
-            (d for d in os.listdir(path) if _TIMESTAMP.match(d) and osp.isfile(
-                osp.join(path, d, 'vis_data', 'scalars.json'))),
-            reverse=True) if osp.isdir(path) else []
-    if not runs:
-        raise FileNotFoundError(
-            f'no <timestamp>/vis_data/scalars.json under {path} (is it a '
-            'work dir of tools/train.py with LocalVisBackend?)')
-    found = osp.join(path, runs[0], 'vis_data', 'scalars.json')
-    if not osp.isfile(found):
-        raise FileNotFoundError(f'{found} does not exist')
-    return found
+from mmtrpn.utils.scalars import (find_scalars,  # noqa: E402
+                                  is_training_record, join_segments,
+                                  read_scalars_file)
 
 
-def read_scalars(path: str):
+def curves(records):
     """(losses {key: ([iter], [value])}, val {key: ([step], [value])})."""
     losses = defaultdict(lambda: ([], []))
     val = defaultdict(lambda: ([], []))
-    last_iter = None
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                # A run killed mid-write leaves a partial last line.
-                print(f'warning: {path}:{n}: skipped a line that is not '
-                      'JSON', file=sys.stderr)
-                continue
-            if 'iter' in rec and any(k.startswith('loss') for k in rec):
-                last_iter = rec['iter']
-                for k, v in rec.items():
-                    if k.startswith('loss') and _finite(v):
-                        losses[k][0].append(rec['iter'])
-                        losses[k][1].append(float(v))
-            elif any('mAP' in k for k in rec):
-                step = rec.get('step', rec.get('iter'))
-                # LoggerHook's default log_metric_by_epoch=True stamps
-                # validation with the epoch (0 in iteration-based runs):
-                # use the iteration of the training line before it then.
-                if last_iter is not None and (step is None
-                                              or step < last_iter):
-                    step = last_iter
-                for k, v in rec.items():
-                    if 'mAP' in k and _finite(v):
-                        val[k][0].append(step)
-                        val[k][1].append(float(v))
+    for rec in records:
+        if is_training_record(rec):
+            for k, v in rec.items():
+                if k.startswith('loss') and _finite(v):
+                    losses[k][0].append(rec['iter'])
+                    losses[k][1].append(float(v))
+        elif any('mAP' in k for k in rec):
+            for k, v in rec.items():
+                if 'mAP' in k and _finite(v):
+                    val[k][0].append(rec.get('step'))
+                    val[k][1].append(float(v))
     return dict(losses), dict(val)
 
 
@@ -184,25 +140,28 @@ def parse_args(argv=None):
     parser.add_argument(
         '--out', help='PNG to write (default: <work_dir>/curves.png)')
     parser.add_argument(
-        '--timestamp', help='run folder to read instead of the latest')
+        '--timestamp', help='read this run folder only (default: every '
+        'training run of WORK_DIR, resumed segments joined)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        path = find_scalars(args.work_dir, args.timestamp)
+        paths = find_scalars(args.work_dir, args.timestamp)
     except FileNotFoundError as e:
         raise SystemExit(f'error: {e}')
-    losses, val = read_scalars(path)
+    losses, val = curves(join_segments([read_scalars_file(p)
+                                        for p in paths]))
     if not losses and not val:
-        raise SystemExit(f'error: {path} holds no loss or mAP values')
+        raise SystemExit(f'error: {", ".join(paths)} hold(s) no loss or '
+                         'mAP values')
     out = args.out or osp.join(
         args.work_dir if osp.isdir(args.work_dir) else
-        osp.dirname(path), 'curves.png')
-    plot_curves(losses, val, out, title=path)
+        osp.dirname(paths[0]), 'curves.png')
+    plot_curves(losses, val, out, title=args.work_dir)
     print(f'{len(losses)} loss term(s), {len(val)} validation key(s) from '
-          f'{path} -> {out}')
+          f'{len(paths)} run segment(s) of {args.work_dir} -> {out}')
     return 0
 
 

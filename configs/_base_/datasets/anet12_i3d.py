@@ -3,10 +3,11 @@
 # of 483 videos (10 % per class, splits/anet12_heldout.txt, written by
 # tools/data/make_heldout_split.py), validate and select checkpoints on
 # those, and score `validation` (the usual test set) with tools/test.py
-# only. The literature's protocol is configs/trpn_anet_select-on-test.py.
+# only. The literature's protocol is configs/dtrp_loc/trpn_anet_select-on-test.py.
 _base_ = ['./thumos14_i3d.py']
 
 data_root = 'data/anet12'
+num_classes = 100  # feature widths as THUMOS-14's (I3D 1024 + 1024)
 num_train_snippets = 60
 heldout_file = '{{fileDirname}}/splits/anet12_heldout.txt'
 

@@ -1,12 +1,13 @@
 # The built-in synthetic default (tools/data/make_synthetic.py): THUMOS-like
-# timelines over generated "I3D"-like features (widths and class count are
-# stated by configs/trpn_synthetic.py).
+# timelines over generated "I3D"-like features.
 # Protocol as THUMOS-14: train on `validation` minus the held-out split the
 # generator writes to <data_root>/heldout.txt (2 videos per class), validate
 # on that split, score `test` with tools/test.py only.
 _base_ = ['./thumos14_i3d.py']
 
 data_root = 'data/synthetic'
+num_classes = 10
+feature_dims = (64, 64)  # (D_rgb, D_flow)
 num_train_snippets = 128
 heldout_file = 'heldout.txt'  # relative to data_root
 
@@ -25,6 +26,7 @@ train_dataloader = dict(
     persistent_workers=False,
     dataset=dict(
         data_root=data_root,
+        feature_dims=feature_dims,
         exclude_videos=heldout_file,
         pipeline=train_pipeline))
 val_dataloader = dict(
@@ -32,10 +34,14 @@ val_dataloader = dict(
     persistent_workers=False,
     dataset=dict(
         data_root=data_root,
+        feature_dims=feature_dims,
         include_videos=heldout_file,
         pipeline=test_pipeline))
 test_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        data_root=data_root, ambiguous_file=None, pipeline=test_pipeline))
+        data_root=data_root,
+        feature_dims=feature_dims,
+        ambiguous_file=None,
+        pipeline=test_pipeline))

@@ -2,6 +2,7 @@
 # THUMOS-14 settings; refinement steps set refine_step >= 1 and load the
 # previous step's pseudo segments (configs/asm_loc/).
 # docs/method.md lists every difference from the public code.
+_base_ = ['./trpn_stage.py']
 model = dict(
     type='ASMLoc',
     refine_step=0,
@@ -15,8 +16,12 @@ model = dict(
     loss_pseudo_instance=dict(type='UncertaintyPseudoInstanceLoss',
                               beta=0.2),
     # Table 4's switch: 'none' (the detector as published) | 'trpn' |
-    # 'trpn_pl' | 'gt' | 'gt_train'; T-RPN settings are the stage's defaults
-    proposal_stage=dict(type='TemporalProposalStage', source='none'),
+    # 'trpn_pl' | 'gt' | 'gt_train'; T-RPN settings in trpn_stage.py
+    proposal_stage=dict(_base_.trpn_stage, source='none'),
+    # what the T-RPN reads and the masked branch classifies at training:
+    # 'dropped' (after ASM-Loc's snippet dropout) | 'embedded' (before)
+    rpn_input='dropped',
+    masked_input='dropped',
     test_cfg=dict(
         fg_source='detector',
         # ASM-Loc's attention-threshold proposals: 0.1 ... 0.9 step 0.025,

@@ -1,31 +1,24 @@
 # DTRP-Loc (method.md): DMF neck -> T-RPN -> masked classifier, with the
 # ACoL branch and pseudo-label generation (PLG). The ablation configs in
 # configs/ablations/ flip the switches of Tables 3 and 4.
+_base_ = ['./trpn_stage.py']
 model = dict(
     type='DTRPLoc',
     neck=dict(type='DMFNeck', reduction=4, temporal_hidden=512,
               temporal_kernel=3, residual=False),
-    proposal_stage=dict(
-        type='TemporalProposalStage',
-        # 'trpn_pl' (T-RPN*, with PLG) | 'trpn' | 'none' | 'gt' (oracle at
-        # training and test) | 'gt_train' (oracle at training only)
-        source='trpn_pl',
-        # train_mask_bias=0 is the paper's sampler (Eq. 3)
-        rpn_head=dict(type='TRPNHead', hidden=512, dropout=0.5, tau=0.1,
-                      noise='gumbel', infer_threshold=0.5,
-                      train_mask_bias=0.0),
-        # Eq. 8-10 read as a weighted Bernoulli KL (method.md section 5)
-        loss_pseudo_label=dict(type='PseudoLabelLoss', form='bernoulli',
-                               sigma=2, target_rescale='none'),
-        loss_mutual=dict(type='MutualLearningLoss', alpha=(0.9, 0.1)),
-        # lambda2 = 0.8 (kl), lambda1 = 1 (ml); norm is an option (0 = off)
-        loss_weights=dict(kl=0.8, ml=1.0, norm=0.0),
-        empty_mask='skip'),
-    cls_head=dict(type='MaskedClassifierHead', hidden=None, dropout=0.7,
-                  topk_ratio=8),
+    # the T-RPN stage of _base_/models/trpn_stage.py, as the paper: T-RPN*
+    proposal_stage=dict(_base_.trpn_stage, source='trpn_pl'),
+    cls_head=dict(
+        type='MaskedClassifierHead',
+        hidden=None,
+        dropout=0.7,
+        topk_ratio=8,
+        loss_mil=dict(type='BalancedMILLoss', eps=1e-6)),
     with_acol=True,
     pseudo_label_source='full',
     loss_weights=dict(mil_proposal=1.0, mil_full=1.0),
+    # log proposal quality against ground truth (benchmarks only)
+    log_gt_diagnostics=False,
     test_cfg=dict(
         fg_source='proposal',
         cas_source='full',

@@ -1,0 +1,218 @@
+"""What the ablation and Table 4 runners share: their cells (read from
+``benchmarks/cells.yml``), the generated data with its held-out split, the
+adaptation of a config to that data, and the job queue.
+
+The data replays a committed annotation layout (the real THUMOS-14 video
+names, durations, segments and classes) over generated features; its
+held-out split is :func:`mmtrpn.datasets.splits.heldout_split`'s, the rule
+of the configs' committed lists, moved to subset ``'heldout'`` in the
+generated annotation file.
+"""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# THUMOS-14's real layout, committed (tools/data/make_layout.py); relative
+# to ROOT, the working directory of the runners
+LAYOUT = 'benchmarks/data/thumos14_layout.json'
+CELLS_FILE = osp.join(ROOT, 'benchmarks', 'cells.yml')
+MAP_KEYS = [f'mAP@0.{i}0' for i in range(1, 8)] + ['mAP_AVG']
+HELDOUT_SUBSET = 'heldout'
+
+
+def load_cells(section):
+    """``{key: config path under configs/}`` (or a list) of one section
+    of ``benchmarks/cells.yml``, in file order."""
+    import yaml
+    with open(CELLS_FILE) as f:
+        cells = yaml.safe_load(f)
+    if section not in cells:
+        raise KeyError(f'{CELLS_FILE} has no section {section!r} '
+                       f'(sections: {sorted(cells)})')
+    return cells[section]
+
+
+def config_path(config):
+    return osp.join(ROOT, 'configs', config)
+
+
+# ------------------------------------------------------------------ data
+def make_data(args):
+    """Generate the data once (``args.data_root``) and carve its held-out
+    split; returns the annotation file's ``info``."""
+    ann = osp.join(args.data_root, 'annotations.json')
+    if osp.isfile(ann):
+        info = json.load(open(ann))['info']
+        check_heldout_rule(ann, info, args.heldout_per_class)
+        return info
+    import ast
+
+    from mmtrpn.datasets.synthetic import SyntheticConfig, generate_synthetic
+    overrides = {k: ast.literal_eval(v) for k, v in
+                 (o.split('=', 1) for o in args.gen_options)}
+    cfg = SyntheticConfig(seed=args.data_seed, dim=args.dim, **overrides)
+    res = generate_synthetic(
+        args.data_root, cfg, layout_file=args.layout,
+        max_videos=args.max_videos, duration_scale=args.duration_scale)
+    print(f'generated data in {res["seconds"]:.0f} s', flush=True)
+    if args.heldout_per_class:
+        carve_heldout(ann, args.heldout_per_class)
+    return json.load(open(ann))['info']
+
+
+def heldout_rule(per_class, train_subset='validation', seed=0):
+    return (f'mmtrpn.datasets.splits.heldout_split({train_subset!r}, '
+            f'per_class={per_class}, seed={seed})')
+
+
+def carve_heldout(ann_file, per_class, train_subset='validation', seed=0):
+    """Move the held-out split of ``train_subset`` (``per_class`` videos of
+    each primary label, :func:`~mmtrpn.datasets.splits.heldout_split`) to
+    subset ``'heldout'``; the names and rule go to ``info``."""
+    from mmtrpn.datasets.splits import heldout_split
+    from mmtrpn.utils.fileio import atomic_write_json
+    data = json.load(open(ann_file))
+    chosen = heldout_split(data['database'], data['classes'], train_subset,
+                           per_class=per_class, seed=seed)
+    for name in chosen:
+        data['database'][name]['subset'] = HELDOUT_SUBSET
+    data['info']['heldout'] = chosen
+    data['info']['heldout_rule'] = heldout_rule(per_class, train_subset,
+                                                seed)
+    atomic_write_json(ann_file, data, indent=1)
+
+
+def check_heldout_rule(ann_file, info, per_class):
+    """Reused data must have been split by the rule asked for."""
+    want = heldout_rule(per_class) if per_class else None
+    have = info.get('heldout_rule') if info.get('heldout') else None
+    if have != want:
+        raise ValueError(
+            f'{ann_file} was generated with held-out split {have!r}, not '
+            f'{want!r} as asked (data made before the runners used '
+            'mmtrpn.datasets.splits?): delete its folder to regenerate it, '
+            'or pass the matching --heldout-per-class.')
+
+
+def class_names(data_root):
+    """The class list of the generated annotation file."""
+    with open(osp.join(data_root, 'annotations.json')) as f:
+        return json.load(f)['classes']
+
+
+# --------------------------------------------------------------- config
+def adapt_runtime(cfg, args, seed, work_dir, iters=None, train_batch=None):
+    """What every benchmark run changes outside the model: the loaders read
+    the generated data (its own held-out carve, widths checked, one
+    process), ``iters`` iterations without validation or checkpoints, the
+    held-out split scored once after training, the seed and the work dir;
+    the model gets the data's class count and widths.
+    ``train_batch`` None keeps the config's training batch size."""
+    dims = (args.dim, args.dim)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[key]
+        loader.num_workers = 0
+        loader.persistent_workers = False
+        if key != 'train_dataloader':
+            loader.batch_size = 16
+        elif train_batch is not None:
+            loader.batch_size = train_batch
+        loader.dataset.data_root = osp.abspath(args.data_root)
+        loader.dataset.ambiguous_file = None
+        loader.dataset.feature_dims = dims  # the loader checks every file
+        # the generated annotation file is already split (carve_heldout):
+        # the configs' name lists are not needed
+        loader.dataset.exclude_videos = []
+        loader.dataset.include_videos = None
+    cfg.model.num_classes = len(class_names(args.data_root))
+    cfg.model.feature_dims = dims
+    cfg.train_cfg = dict(type='IterBasedTrainLoop',
+                         max_iters=iters or args.iters, val_interval=10**9)
+    if args.heldout_per_class:
+        # scored once after training (runner.val()); choices use this only
+        cfg.val_dataloader.dataset.subset = HELDOUT_SUBSET
+        cfg.val_dataloader.dataset.test_mode = True
+    else:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', by_epoch=False, interval=10**9,
+        save_last=False)
+    cfg.default_hooks.logger.interval = 100
+    cfg.randomness = dict(seed=seed, diff_rank_seed=False,
+                          deterministic=False)
+    cfg.work_dir = work_dir
+    cfg.launcher = 'none'
+    return cfg
+
+
+# ----------------------------------------------------------------- jobs
+def run_jobs(module, jobs, passthrough, work_dir, out_dir, num_jobs):
+    """Run ``python -m module --worker KEY SEED OUT`` for each
+    ``(key, seed, after)`` job, ``num_jobs`` at a time, one torch thread
+    each; a job waits for the ``(key, seed)`` in ``after`` (None: for
+    nothing) and is skipped if that failed. Returns the results of the
+    finished workers."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    os.makedirs(work_dir, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
+    jobs = list(jobs)
+    running, done, failed, results = [], set(), set(), []
+    while jobs or running:
+        ready = [j for j in jobs if j[2] is None or j[2] in done]
+        for job in [j for j in jobs if j[2] in failed]:
+            jobs.remove(job)
+            failed.add(job[:2])
+            print(f'{job[0]} seed {job[1]} SKIPPED ({job[2][0]} failed)')
+        while ready and len(running) < num_jobs:
+            job = ready.pop(0)
+            jobs.remove(job)
+            key, seed, _ = job
+            out = osp.join(out_dir, f'{key}_s{seed}.json')
+            log = open(osp.join(work_dir, f'{key}_s{seed}.log'), 'w')
+            cmd = [sys.executable, '-m', module] + passthrough + [
+                '--worker', key, str(seed), out]
+            running.append((key, seed, out, subprocess.Popen(
+                cmd, env=env, cwd=ROOT, stdout=log,
+                stderr=subprocess.STDOUT)))
+        time.sleep(1)
+        for item in list(running):
+            key, seed, out, proc = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            if proc.returncode != 0 or not osp.isfile(out):
+                failed.add((key, seed))
+                print(f'{key} seed {seed} FAILED (see '
+                      f'{work_dir}/{key}_s{seed}.log)', flush=True)
+                continue
+            done.add((key, seed))
+            r = json.load(open(out))
+            if 'metrics' in r:
+                results.append(r)
+                print(f'{key} s{seed}: AVG {r["metrics"]["mAP_AVG"]:.1f} '
+                      f'({r["total_s"]:.0f} s)', flush=True)
+    return results
+
+
+def add_data_args(p, heldout_help=''):
+    """The data options both runners take (the same data for both)."""
+    p.add_argument('--data-root', default='work_dirs/ablation_data')
+    p.add_argument('--layout', default=LAYOUT,
+                   help='annotation layout to replay (default: the '
+                   'committed THUMOS-14 layout)')
+    p.add_argument('--dim', type=int, default=32, help='width per modality')
+    p.add_argument('--duration-scale', type=float, default=1.0)
+    p.add_argument('--max-videos', type=int, default=None)
+    p.add_argument('--data-seed', type=int, default=0)
+    p.add_argument('--heldout-per-class', type=int, default=2,
+                   help='training videos of each class moved to a held-out '
+                   'split (mmtrpn.datasets.splits, as the configs\' '
+                   'committed lists); scored after training, the only '
+                   'place for choices; 0 = none' + heldout_help)
+    p.add_argument('--gen-options', nargs='+', default=[],
+                   help='SyntheticConfig overrides key=value (Python '
+                   'literal) for another data regime, e.g. context=False')

@@ -1,3 +1,0 @@
-# Table 4, 'T-RPN*': T-RPN also trained with pseudo labels (full model).
-_base_ = ['../trpn_thumos.py']
-model = dict(proposal_stage=dict(source='trpn_pl'))

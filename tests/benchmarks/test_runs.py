@@ -1,0 +1,87 @@
+"""benchmarks/runs.py and benchmarks/cells.yml: the runners' cells, data
+split and config adaptation, on hand-written annotation files."""
+import json
+import os.path as osp
+from argparse import Namespace
+
+import pytest
+from mmengine.config import Config
+
+from benchmarks.runs import (HELDOUT_SUBSET, ROOT, adapt_runtime,
+                             carve_heldout, check_heldout_rule,
+                             config_path, load_cells)
+from mmtrpn.datasets.splits import heldout_split
+
+
+def test_every_cell_names_an_existing_config():
+    for section in ('ablation', 'table4', 'table4_extra'):
+        cells = load_cells(section)
+        assert cells, section
+        for key, config in cells.items():
+            assert osp.isfile(config_path(config)), (section, key, config)
+    for config in load_cells('asm_steps'):
+        assert osp.isfile(config_path(config))
+    with pytest.raises(KeyError, match='no section'):
+        load_cells('table5')
+
+
+def test_table4_has_every_method_and_source():
+    cells = load_cells('table4')
+    assert {f'{m}_{s}' for m in ('dtrploc', 'co2net', 'asmloc')
+            for s in ('none', 'trpn', 'trpn-pl', 'gt', 'trpn-pl_fgnorm')
+            } | {'topk_mil'} == set(cells)
+    # shared settings train the same file
+    ablation = load_cells('ablation')
+    assert cells['dtrploc_trpn-pl'] == ablation['t3_10']
+    assert cells['dtrploc_none'] == ablation['t3_02']
+
+
+def _annotations(tmp_path):
+    classes = ['A', 'B', 'C']
+    database = {}
+    for c, count in zip(classes, (4, 3, 1)):
+        for i in range(count):
+            database[f'v_{c}{i}'] = dict(
+                subset='validation', duration=10.0,
+                annotations=[dict(label=c, segment=[1.0, 2.0])])
+    database['t_0'] = dict(subset='test', duration=10.0, annotations=[
+        dict(label='A', segment=[1.0, 2.0])])
+    path = tmp_path / 'annotations.json'
+    path.write_text(json.dumps(dict(classes=classes, database=database,
+                                    info=dict(stats={}))))
+    return str(path), database, classes
+
+
+def test_heldout_carve_is_the_splits_module_rule(tmp_path):
+    path, database, classes = _annotations(tmp_path)
+    carve_heldout(path, per_class=1)
+    data = json.load(open(path))
+    expected = heldout_split(database, classes, 'validation', per_class=1)
+    # one of A's 4 and one of B's 3; C's only video stays for training
+    assert len(expected) == 2
+    assert data['info']['heldout'] == expected
+    assert sorted(n for n, v in data['database'].items()
+                  if v['subset'] == HELDOUT_SUBSET) == expected
+    check_heldout_rule(path, data['info'], 1)
+    with pytest.raises(ValueError, match='delete its folder'):
+        check_heldout_rule(path, data['info'], 2)
+    # data carved by the former splitter (no rule recorded) is refused
+    with pytest.raises(ValueError, match='annotations.json'):
+        check_heldout_rule(path, dict(heldout=['v_A0']), 1)
+
+
+def test_adapt_runtime_takes_classes_and_widths_from_the_data(tmp_path):
+    path, _, _ = _annotations(tmp_path)
+    args = Namespace(dim=8, data_root=str(tmp_path), iters=3,
+                     heldout_per_class=1)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'co2net',
+                                   'co2net_thumos.py'))
+    adapt_runtime(cfg, args, seed=3, work_dir=str(tmp_path / 'w'))
+    assert cfg.model.num_classes == 3
+    assert cfg.model.feature_dims == (8, 8)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[key].dataset.feature_dims == (8, 8)
+        assert cfg[key].dataset.data_root == str(tmp_path)
+    assert cfg.val_dataloader.dataset.subset == HELDOUT_SUBSET
+    assert cfg.train_dataloader.batch_size == 10  # the config's own
+    assert cfg.train_cfg.max_iters == 3 and cfg.randomness.seed == 3
