@@ -196,6 +196,9 @@ def _draw_curves(ax, view, _):
                 transform=ax.transAxes, ha='left', va='top', fontsize=8,
                 color=CAS_COLOR, weight='bold',
                 bbox=dict(facecolor='white', alpha=0.8, lw=0, pad=1.5))
+    if view.fg is None and view.cas_class is None:
+        ax.text(0.5, 0.5, 'no curves given', transform=ax.transAxes,
+                ha='center', va='center', fontsize=8, color='gray')
     ax.set_ylim(-0.02, 1.05)
     ax.set_ylabel('score', fontsize=8)
     ax.tick_params(labelsize=8)
