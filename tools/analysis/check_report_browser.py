@@ -98,6 +98,7 @@ def check_report(path: str, video=None, screenshot=None, browser=None):
             height = drv.execute_script(
                 'return document.body.scrollHeight')
             drv.set_window_size(1300, min(max(height + 40, 800), 2600))
+            drv.execute_script('window.scrollTo(0, 0)')
             drv.save_screenshot(screenshot)
         out['errors'] = severe_logs(drv)
         return out
