@@ -30,12 +30,17 @@ def browser():
     return found
 
 
-def test_report_in_headless_chromium(tmp_path, browser):
-    report = tmp_path / 'report.html'
-    write_report(str(report), gt=GT, pred=PRED, tious=TIOUS,
-                 curves=curves(), max_videos=1)
+@pytest.fixture(scope='module')
+def report(tmp_path_factory):
+    path = tmp_path_factory.mktemp('report') / 'report.html'
+    write_report(str(path), gt=GT, pred=PRED, tious=TIOUS, curves=curves(),
+                 max_videos=1)
+    return str(path)
+
+
+def test_report_in_headless_chromium(tmp_path, browser, report):
     shot = tmp_path / 'video.png'
-    got = tool.check_report(str(report), video='v1', screenshot=str(shot),
+    got = tool.check_report(report, video='v1', screenshot=str(shot),
                             browser=browser)
     assert got['errors'] == []
     ap, mean_ap = temporal_map(*PRED.values(), GT['video_ids'],
@@ -52,9 +57,7 @@ def test_report_in_headless_chromium(tmp_path, browser):
     assert shot.read_bytes().startswith(b'\x89PNG')
 
 
-def test_check_script_exit_codes(tmp_path, browser, capsys):
-    report = tmp_path / 'report.html'
-    write_report(str(report), gt=GT, pred=PRED, tious=TIOUS, max_videos=1)
-    assert tool.main([str(report), '--expect-map', '0.50=66.67']) == 0
-    assert tool.main([str(report), '--expect-map', '0.50=1.00']) == 1
+def test_check_script_exit_codes(browser, report, capsys):
+    assert tool.main([report, '--expect-map', '0.50=66.67']) == 0
+    assert tool.main([report, '--expect-map', '0.50=1.00']) == 1
     assert 'report shows 66.67, expected 1.00' in capsys.readouterr().out

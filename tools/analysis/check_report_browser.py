@@ -23,10 +23,8 @@ DRIVER_NAMES = ('chromedriver', )
 
 def find_browser():
     """(chromium, chromedriver) paths, or None when one is missing."""
-    browser = next((shutil.which(n) for n in CHROMIUM_NAMES if shutil.which(n)),
-                   None)
-    driver = next((shutil.which(n) for n in DRIVER_NAMES if shutil.which(n)),
-                  None)
+    browser = next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+    driver = next(filter(None, map(shutil.which, DRIVER_NAMES)), None)
     try:
         import selenium  # noqa: F401
     except ImportError:
