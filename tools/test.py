@@ -16,7 +16,7 @@ from mmtrpn.utils import (apply_compat_fixes, atomic_write_json,
                           shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
 from mmtrpn.utils.config_checks import check_config
-from mmtrpn.visualization import add_report_hook
+from mmtrpn.apis.report_hook import add_report_hook
 
 
 def parse_args():

@@ -1,13 +1,11 @@
 """Figures of detections, proposals and curves (see tools/inference.py),
-the error-diagnosis charts and the HTML report of a test run."""
+the error-diagnosis charts, the curves file and the HTML report page."""
 from .curves_file import load_curves, save_curves
 from .det_plot import assign_lanes, plot_detection, select_detections
-from .report import build_report, write_report
-from .report_hook import WSTALReportHook, add_report_hook, curves_path
+from .report import render_report
 from .visualization_hook import WSTALVisualizationHook
 
 __all__ = [
-    'WSTALReportHook', 'WSTALVisualizationHook', 'add_report_hook',
-    'assign_lanes', 'build_report', 'curves_path', 'load_curves',
-    'plot_detection', 'save_curves', 'select_detections', 'write_report'
+    'WSTALVisualizationHook', 'assign_lanes', 'load_curves',
+    'plot_detection', 'render_report', 'save_curves', 'select_detections'
 ]

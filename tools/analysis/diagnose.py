@@ -72,13 +72,13 @@ def main(argv=None) -> int:
     print(json.dumps(summary, indent=1) if args.json else
           format_diagnosis(diag))
     if args.out:
+        from mmtrpn.apis.report import write_report
         from mmtrpn.visualization.diagnosis_plot import \
             save_diagnosis_figures
-        from mmtrpn.visualization.report import write_report
         os.makedirs(args.out, exist_ok=True)
         atomic_write_json(osp.join(args.out, 'diagnosis.json'), summary,
                           indent=1)
-        save_diagnosis_figures(diag, args.out)
+        save_diagnosis_figures(summary, args.out)
         write_report(
             osp.join(args.out, 'report.html'), gt=gt, pred=pred,
             tious=REPORT_TIOUS[args.bins], diag_tiou=args.tiou,

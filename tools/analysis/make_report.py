@@ -25,7 +25,8 @@ except ImportError:  # run from a checkout without installing
 from mmtrpn.evaluation.diagnosis import BIN_PRESETS  # noqa: E402
 from mmtrpn.structures.annotations import (load_ground_truth,  # noqa: E402
                                            load_results_file)
-from mmtrpn.visualization import load_curves, write_report  # noqa: E402
+from mmtrpn.apis.report import write_report  # noqa: E402
+from mmtrpn.visualization import load_curves  # noqa: E402
 
 
 def _eval_results_tool():

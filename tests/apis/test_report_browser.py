@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mmtrpn.evaluation.functional import temporal_map
-from mmtrpn.visualization import write_report
+from mmtrpn.apis import write_report
 from report_case import GT, PRED, curves
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'analysis' / \

@@ -1,4 +1,8 @@
-"""Test-time hook writing the HTML report (``tools/test.py --report``)."""
+"""Test-time hook writing the HTML report (``tools/test.py --report``).
+
+In ``apis`` because the report scores (``evaluation``) and draws
+(``visualization``); ``registry.py`` lists this module for hooks.
+"""
 import os.path as osp
 from typing import List, Optional
 
@@ -10,7 +14,8 @@ from mmengine.logging import MMLogger, print_log
 from mmtrpn.evaluation.functional import THUMOS_TIOUS
 from mmtrpn.registry import HOOKS
 from mmtrpn.structures.wstal_data_sample import to_detections
-from .curves_file import SNIPPET_CURVES, VIDEO_CURVES, save_curves
+from mmtrpn.visualization.curves_file import (SNIPPET_CURVES, VIDEO_CURVES,
+                                              save_curves)
 from .report import write_report
 
 _KEPT = ('video_name', 'duration', 'snippet_duration', 'pred_segments',

@@ -1,5 +1,5 @@
 """The HTML report and its curves file, without a browser (the browser
-check is tests/visualization/test_report_browser.py)."""
+check is tests/apis/test_report_browser.py)."""
 import functools
 import json
 import re
@@ -10,9 +10,9 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
+from mmtrpn.apis import WSTALReportHook, build_report, curves_path
 from mmtrpn.evaluation.functional import summarize_map, temporal_map
-from mmtrpn.visualization import (WSTALReportHook, build_report,
-                                  curves_path, load_curves, save_curves)
+from mmtrpn.visualization import load_curves
 from report_case import CLASSES, GT, MAP_AT_05, PRED, curves
 
 TIOUS = [0.3, 0.5, 0.7]
@@ -94,29 +94,6 @@ def test_video_name_cannot_close_the_script():
     pred = dict(PRED, video_ids=np.array(['v1</script>'] * 4))
     page = build_report(gt=gt, pred=pred, tious=TIOUS, max_videos=0)
     assert _data(page)['videos'][0]['name'] == 'v1</script>'
-
-
-def test_curves_file_round_trip(tmp_path):
-    entries = list(curves().values())
-    path = str(tmp_path / 'c.npz')
-    assert save_curves(path, entries) == ['fg_curve', 'proposal_mask',
-                                          'cas', 'video_scores']
-    back = load_curves(path)
-    assert list(back) == ['v1', 'v2']
-    for e in entries:
-        got = back[e['video_name']]
-        np.testing.assert_array_equal(got['cas'], e['cas'])
-        np.testing.assert_array_equal(got['fg_curve'], e['fg_curve'])
-        assert got['snippet_duration'] == pytest.approx(0.64)
-    # A curve one video lacks is left out; unequal lengths are refused.
-    del entries[1]['proposal_mask']
-    assert 'proposal_mask' not in save_curves(path, entries)
-    entries[0]['fg_curve'] = entries[0]['fg_curve'][:-1]
-    with pytest.raises(ValueError, match='video v1: curves of different'):
-        save_curves(path, entries)
-    (tmp_path / 'bad.npz').write_bytes(b'not a zip')
-    with pytest.raises(ValueError, match='bad.npz: not a curves file'):
-        load_curves(str(tmp_path / 'bad.npz'))
 
 
 def _sample(video):
