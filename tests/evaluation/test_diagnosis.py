@@ -135,3 +135,19 @@ def test_bad_thresholds_and_table():
     text = format_diagnosis(diagnose_detections(_pred(), GT, profile_bins=4))
     assert 'double detection' in text and '56.25' in text
     assert '| 1G ' in text
+
+
+def test_match_detections_reports_who_took_what():
+    from mmtrpn.evaluation.functional import match_detections
+    # Two A predictions on A1 (the better-scored one takes it), one on a
+    # class without ground truth (left out), one in a blocked video.
+    m = match_detections(
+        ['v1', 'v1', 'v1', 'v2'],
+        [[10, 19], [10, 20], [60, 70], [5, 25]], [0, 0, 1, 1],
+        [0.5, 0.9, 0.7, 0.8], ['v1', 'v2'], [[10, 20], [5, 25]], [0, 0], 2,
+        [0.5, 0.95], blocked_videos=['v2'])
+    assert m['order'].tolist() == [1, 0]  # class A, score descending
+    assert m['labels'].tolist() == [0, 0]
+    # tIoU .9 of the second is below 0.95: no double match either way.
+    assert m['matched'].tolist() == [[0, -1], [0, -1]]
+    assert m['npos'].tolist() == [1, 0]
