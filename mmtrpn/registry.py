@@ -48,7 +48,8 @@ EVALUATORS = Registry(
 HOOKS = Registry(
     'hook',
     parent=MMACTION_HOOKS,
-    locations=['mmtrpn.engine', 'mmtrpn.visualization'])
+    locations=['mmtrpn.engine', 'mmtrpn.visualization',
+               'mmtrpn.apis.report_hook'])
 LOOPS = Registry('loop', parent=MMACTION_LOOPS, locations=['mmtrpn.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMACTION_OPTIMIZERS)
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMACTION_OPTIM_WRAPPERS)

@@ -1,7 +1,9 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
 
 Prints the mAP@tIoU table; ``--dump results.json`` also writes the
-detections in the ActivityNet results format.
+detections in the ActivityNet results format, ``--report report.html`` one
+self-contained HTML report (mAP tables, error diagnosis, a page per video;
+docs/diagnosis.md).
 """
 import argparse
 import os.path as osp
@@ -14,6 +16,7 @@ from mmtrpn.utils import (apply_compat_fixes, atomic_write_json,
                           shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
 from mmtrpn.utils.config_checks import check_config
+from mmtrpn.apis.report_hook import add_report_hook
 
 
 def parse_args():
@@ -34,6 +37,11 @@ def parse_args():
         '--show-dir',
         help='write one figure per video (detections, proposals, curves) '
         'into this folder')
+    parser.add_argument(
+        '--report',
+        metavar='HTML',
+        help='write an HTML report of the run (mAP, error diagnosis, a page '
+        'per video with its curves) here, and its curves beside it')
     add_common_args(parser)
     return apply_common_args(parser.parse_args())
 
@@ -61,6 +69,7 @@ def merge_args(cfg, args):
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
             dict(type='WSTALVisualizationHook', out_dir=args.show_dir)
         ]
+    add_report_hook(cfg, args.report)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg

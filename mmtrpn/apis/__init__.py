@@ -1,8 +1,12 @@
-"""High-level inference API (used by tools/inference.py)."""
+"""High-level APIs: inference (used by tools/inference.py) and the HTML
+report of a test run (tools/test.py --report, tools/analysis/)."""
 from .inference import (cached_annotations, find_videos, inference_localizer,
                         init_localizer)
+from .report import build_report, write_report
+from .report_hook import WSTALReportHook, add_report_hook, curves_path
 
 __all__ = [
-    'cached_annotations', 'find_videos', 'inference_localizer',
-    'init_localizer'
+    'WSTALReportHook', 'add_report_hook', 'build_report',
+    'cached_annotations', 'curves_path', 'find_videos', 'inference_localizer',
+    'init_localizer', 'write_report'
 ]

@@ -360,8 +360,8 @@ def load_ground_truth(path: str,
 
     Returns:
         dict: ``classes`` (list), ``videos`` (list of all kept videos, with
-        or without instances), ``video_ids`` (M,) str, ``segments`` (M, 2),
-        ``labels`` (M,) int64.
+        or without instances), ``durations`` (V,) seconds of those videos,
+        ``video_ids`` (M,) str, ``segments`` (M, 2), ``labels`` (M,) int64.
     """
     annotations = load_annotations(
         path, classes=classes, subset=subset, infer_classes=True,
@@ -369,6 +369,8 @@ def load_ground_truth(path: str,
     return dict(
         classes=annotations.classes,
         videos=list(annotations.videos),
+        durations=np.asarray(
+            [v.duration for v in annotations.videos.values()], np.float64),
         **annotations.ground_truth_arrays())
 
 

@@ -3,8 +3,12 @@
 Rows share a time axis in seconds and each has its own axes, so labels of
 one row never run into another row:
 
-1. foreground curve and the T-CAS of the top-scoring class,
-2. ground truth (green), one row per class present,
+1. foreground curve and the T-CAS of one class (the top-scoring one
+   unless ``cas_class`` says which), named in the panel; the ground truth
+   of that class is shaded green behind the curves, that of other classes
+   hatched grey, so a curve is never read against another class's truth,
+2. ground truth, one row per class present (the T-CAS class green, the
+   others grey),
 3. T-RPN proposals (runs of ``proposal_mask``, dashed blue),
 4. detections, one row per kept class (top ``top_k`` by score), with score
    text; overlapping boxes (or their text) go to separate lanes.
@@ -26,6 +30,7 @@ from mmtrpn.structures.wstal_data_sample import to_detections
 from mmtrpn.utils.fileio import atomic_write_bytes
 
 GT_COLOR = '#2ca02c'
+OTHER_GT_COLOR = '#7f7f7f'
 PROPOSAL_COLOR = '#1f77b4'
 PROPOSAL_FACE = (0.12, 0.47, 0.71, 0.15)
 FG_COLOR = '#444444'
@@ -92,7 +97,22 @@ def select_detections(pred_segments, pred_labels, pred_scores,
     return rows
 
 
-def _video_view(sample, classes, top_k, max_classes, width):
+def _cas_class(cas, video_scores, cas_class):
+    """The class whose T-CAS is drawn: ``cas_class`` when given, else the
+    top video score (else the top T-CAS peak); None without a T-CAS."""
+    if cas is None or cas.ndim != 2 or not cas.shape[1]:
+        return None
+    if cas_class is not None:
+        if not 0 <= int(cas_class) < cas.shape[1]:
+            raise ValueError(f'cas_class {cas_class} is not a class of the '
+                             f'T-CAS ({cas.shape[1]} classes)')
+        return int(cas_class)
+    if video_scores is not None and len(video_scores):
+        return int(np.argmax(video_scores))
+    return int(np.argmax(cas.max(axis=0)))
+
+
+def _video_view(sample, classes, top_k, max_classes, width, cas_class=None):
     """What every row needs: times, curves, ground truth, detection rows."""
     d = to_detections(sample)
     snip = float(d.get('snippet_duration') or DEFAULT_SNIPPET_DURATION)
@@ -116,7 +136,8 @@ def _video_view(sample, classes, top_k, max_classes, width):
         gt_segs=d.get('gt_segments', np.zeros((0, 2))), gt_labels=gt_labels,
         gt_classes=gt_classes, proposal_mask=d.get('proposal_mask'),
         pred_segs=pred_segs, pred_scores=pred_scores,
-        video_scores=video_scores, cas_label=None)
+        video_scores=video_scores,
+        cas_class=_cas_class(cas, video_scores, cas_class))
     view.det_layout = _detection_lanes(det_rows, pred_segs, duration, width)
     return view
 
@@ -168,19 +189,36 @@ def _draw_curves(ax, view, _):
     if view.fg is not None:
         ax.plot(view.times, view.fg, color=FG_COLOR, lw=1.2,
                 label='foreground')
-    cas, vs = view.cas, view.video_scores
-    if cas is not None and cas.ndim == 2 and cas.shape[1]:
-        top = int(np.argmax(vs)) if vs is not None and len(vs) \
-            else int(np.argmax(cas.max(axis=0)))
-        view.cas_label = f'T-CAS of {_class_name(view.classes, top)}'
-        ax.plot(view.times, cas[:, top], color=CAS_COLOR, lw=1.2)
+    if view.cas_class is not None:
+        ax.plot(view.times, view.cas[:, view.cas_class], color=CAS_COLOR,
+                lw=1.2)
+        ax.text(0.005, 0.97, f'T-CAS of {_cas_name(view)}',
+                transform=ax.transAxes, ha='left', va='top', fontsize=8,
+                color=CAS_COLOR, weight='bold',
+                bbox=dict(facecolor='white', alpha=0.8, lw=0, pad=1.5))
+    if view.fg is None and view.cas_class is None:
+        ax.text(0.5, 0.5, 'no curves given', transform=ax.transAxes,
+                ha='center', va='center', fontsize=8, color='gray')
     ax.set_ylim(-0.02, 1.05)
     ax.set_ylabel('score', fontsize=8)
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.25)
     if view.has_gt:
-        for s, e in view.gt_segs:
-            ax.axvspan(s, e, color=GT_COLOR, alpha=0.12, lw=0)
+        for (s, e), c in zip(view.gt_segs, view.gt_labels):
+            if _is_shown_class(view, c):
+                ax.axvspan(s, e, color=GT_COLOR, alpha=0.12, lw=0)
+            else:
+                ax.axvspan(s, e, facecolor='none', edgecolor=OTHER_GT_COLOR,
+                           alpha=0.45, hatch='///', lw=0)
+
+
+def _cas_name(view) -> str:
+    return _class_name(view.classes, view.cas_class)
+
+
+def _is_shown_class(view, c) -> bool:
+    """Ground truth drawn green: of the T-CAS class, or any without one."""
+    return view.cas_class is None or int(c) == view.cas_class
 
 
 def _draw_ground_truth(ax, view, _):
@@ -188,8 +226,9 @@ def _draw_ground_truth(ax, view, _):
     _span_row(ax, names or ['GT (none)'])
     for (s, e), c in zip(view.gt_segs, view.gt_labels):
         row = view.gt_classes.index(int(c))
+        color = GT_COLOR if _is_shown_class(view, c) else OTHER_GT_COLOR
         ax.broken_barh([(s, max(e - s, 1e-3))], (row + 0.15, 0.7),
-                       facecolors=GT_COLOR, edgecolors='none')
+                       facecolors=color, edgecolors='none')
 
 
 def _draw_proposals(ax, view, _):
@@ -231,8 +270,15 @@ def _legend_and_title(fig, view, top_k, height, title):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     handles = []
-    if view.has_gt:
+    if view.has_gt and view.cas_class is None:
         handles.append(Patch(facecolor=GT_COLOR, label='ground truth'))
+    elif view.has_gt:
+        handles.append(Patch(facecolor=GT_COLOR,
+                             label=f'ground truth of {_cas_name(view)}'))
+        if any(not _is_shown_class(view, c) for c in view.gt_labels):
+            handles.append(Patch(facecolor='white',
+                                 edgecolor=OTHER_GT_COLOR, hatch='///',
+                                 label='ground truth, other classes'))
     if view.proposal_mask is not None:
         handles.append(Patch(facecolor=PROPOSAL_FACE,
                              edgecolor=PROPOSAL_COLOR, linestyle='--',
@@ -241,8 +287,9 @@ def _legend_and_title(fig, view, top_k, height, title):
                          label=f'detections (top {top_k} per class) '
                          'with score'))
     handles.append(Line2D([], [], color=FG_COLOR, label='foreground curve'))
-    if view.cas_label:
-        handles.append(Line2D([], [], color=CAS_COLOR, label=view.cas_label))
+    if view.cas_class is not None:
+        handles.append(Line2D([], [], color=CAS_COLOR,
+                              label=f'T-CAS of {_cas_name(view)}'))
     fig.legend(handles=handles, loc='lower right', ncol=len(handles),
                fontsize=8, frameon=False, borderaxespad=0.1,
                bbox_to_anchor=(0.95, 1 - (TOP_IN - 0.02) / height))
@@ -258,7 +305,8 @@ def plot_detection(sample,
                    max_classes: int = 4,
                    width: float = 12.0,
                    dpi: int = 100,
-                   title: Optional[str] = None):
+                   title: Optional[str] = None,
+                   cas_class: Optional[int] = None):
     """Draw one video's prediction (Figure-3 style).
 
     Args:
@@ -271,6 +319,8 @@ def plot_detection(sample,
         out_file: write a PNG here (atomically); otherwise return the figure.
         top_k: detections shown per class.
         max_classes: detection rows at most (ground-truth classes first).
+        cas_class: the class whose T-CAS is drawn; default the top video
+            score. Its ground truth is green, other classes' grey.
 
     Returns:
         The matplotlib figure when ``out_file`` is None, else None.
@@ -279,7 +329,8 @@ def plot_detection(sample,
     matplotlib.use('Agg', force=False)
     import matplotlib.pyplot as plt
 
-    view = _video_view(sample, classes, top_k, max_classes, width)
+    view = _video_view(sample, classes, top_k, max_classes, width,
+                       cas_class)
     rows = _rows(view)
     heights = [h for _, _, h in rows]
     height = TOP_IN + BOTTOM_IN + sum(heights) + GAP_IN * (len(rows) - 1)

@@ -109,3 +109,41 @@ def test_hook_registered_and_draws(tmp_path):
     hook.after_test_iter(runner, 1, None, [_sample(name='c')])
     assert sorted(p.name for p in tmp_path.glob('*.png')) == ['a.png',
                                                              'b.png']
+
+
+def _curve_panel(fig):
+    return fig.axes[0]
+
+
+def test_tcas_panel_names_its_class_and_marks_other_gt():
+    """The shaded ground truth under the T-CAS is the class drawn; the
+    other classes' ground truth is hatched grey, and both are named."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    from mmtrpn.visualization.det_plot import GT_COLOR, OTHER_GT_COLOR
+    fig = plot_detection(_sample(), CLASSES)  # video scores: Jump on top
+    ax = _curve_panel(fig)
+    assert [t.get_text() for t in ax.texts] == ['T-CAS of Jump']
+    spans = [p for p in ax.patches]
+    green = [p for p in spans if not p.get_hatch()]
+    hatched = [p for p in spans if p.get_hatch() == '///']
+    # gt: Jump [1, 5] (shown class), Run [20, 30] (other).
+    assert len(green) == 1 and len(hatched) == 1
+    assert to_hex(green[0].get_facecolor()) == GT_COLOR
+    assert to_hex(hatched[0].get_edgecolor()) == OTHER_GT_COLOR
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert 'ground truth of Jump' in legend
+    assert 'ground truth, other classes' in legend
+    assert 'T-CAS of Jump' in legend
+    plt.close(fig)
+    # Asking for Run's T-CAS turns the colours round.
+    fig = plot_detection(_sample(), CLASSES, cas_class=2)
+    ax = _curve_panel(fig)
+    assert [t.get_text() for t in ax.texts] == ['T-CAS of Run']
+    hatched = [p for p in ax.patches if p.get_hatch() == '///']
+    assert len(hatched) == 1
+    assert hatched[0].get_x() == pytest.approx(1.0)  # Jump's [1, 5]
+    plt.close(fig)
+    with pytest.raises(ValueError, match='cas_class 5'):
+        plot_detection(_sample(), CLASSES, cas_class=5)

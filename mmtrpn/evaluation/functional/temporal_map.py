@@ -163,7 +163,8 @@ def _greedy_match(pk, gk, num_pred_keys, num_gt_keys):
 
     ``pk``/``gk`` list candidate pairs (prediction key, gt key) sorted by
     prediction rank and, within a prediction, by decreasing preference.
-    Returns a bool array: prediction key matched (true positive).
+    Returns an int64 array: the gt key each prediction key matched (a true
+    positive), -1 where none.
 
     Each round resolves every pending prediction ``p`` whose best still
     unmatched candidate ``g`` has ``p`` as its earliest pending claimant:
@@ -172,7 +173,7 @@ def _greedy_match(pk, gk, num_pred_keys, num_gt_keys):
     always qualifies, so each round makes progress; a handful of rounds
     suffices in practice.
     """
-    tp = np.zeros(num_pred_keys, dtype=bool)
+    match = np.full(num_pred_keys, -1, dtype=np.int64)
     taken = np.zeros(num_gt_keys, dtype=bool)
     first = np.full(num_gt_keys, np.iinfo(np.int64).max, dtype=np.int64)
     while pk.size:
@@ -180,12 +181,12 @@ def _greedy_match(pk, gk, num_pred_keys, num_gt_keys):
         head[1:] = pk[1:] != pk[:-1]
         np.minimum.at(first, gk, pk)
         win = head & (first[gk] == pk)
-        tp[pk[win]] = True
+        match[pk[win]] = gk[win]
         taken[gk[win]] = True
         first[gk] = np.iinfo(np.int64).max
-        keep = ~(tp[pk] | taken[gk])
+        keep = ~((match[pk] >= 0) | taken[gk])
         pk, gk = pk[keep], gk[keep]
-    return tp
+    return match
 
 
 def temporal_map(pred_video_ids: Sequence,
@@ -223,11 +224,46 @@ def temporal_map(pred_video_ids: Sequence,
         tuple: ``ap`` (T, C) with NaN for classes without ground truth, and
         ``mAP`` (T,), the mean over classes with ground truth.
     """
+    match = match_detections(
+        pred_video_ids, pred_segments, pred_labels, pred_scores,
+        gt_video_ids, gt_segments, gt_labels, num_classes, tiou_thresholds,
+        ambiguous_video_ids, ambiguous_segments, blocked_videos)
+    return average_precisions(match['matched'] >= 0, match['labels'],
+                              match['npos'])
+
+
+def match_detections(pred_video_ids: Sequence,
+                     pred_segments: np.ndarray,
+                     pred_labels: np.ndarray,
+                     pred_scores: np.ndarray,
+                     gt_video_ids: Sequence,
+                     gt_segments: np.ndarray,
+                     gt_labels: np.ndarray,
+                     num_classes: int,
+                     tiou_thresholds=THUMOS_TIOUS,
+                     ambiguous_video_ids: Optional[Sequence] = None,
+                     ambiguous_segments: Optional[np.ndarray] = None,
+                     blocked_videos: Iterable = ()) -> Dict[str, np.ndarray]:
+    """The matching behind :func:`temporal_map` (same arguments, same
+    rules), for analyses that need to know which prediction took which
+    ground truth.
+
+    Returns:
+        dict: ``order`` (N',) input index of each scored prediction in
+        ranking order (class-major, score descending; predictions of
+        blocked videos, on ambiguous segments or of classes without ground
+        truth are left out), ``labels`` (N',) their classes, ``matched``
+        (T, N') input index of the ground truth each took at each
+        threshold (-1: false positive) and ``npos`` (C,) ground-truth
+        instances per class (blocked videos left out).
+    """
     tious = check_tiou_thresholds(tiou_thresholds, allow_zero=True)
     pred, gt, amb_segments = _checked_arrays(
         pred_video_ids, pred_segments, pred_labels, pred_scores,
         gt_video_ids, gt_segments, gt_labels, num_classes,
         ambiguous_video_ids, ambiguous_segments)
+    pred['index'] = np.arange(pred['labels'].size)
+    gt['index'] = np.arange(gt['labels'].size)
     pred['video'], gt['video'], amb_video, blocked = _encode_videos(
         pred_video_ids, gt_video_ids,
         [] if ambiguous_video_ids is None else ambiguous_video_ids,
@@ -236,9 +272,45 @@ def temporal_map(pred_video_ids: Sequence,
                                     blocked, num_classes)
     pred = _ranked(pred)
     pi, gj, tiou = _candidate_pairs(pred, gt, tious.min())
-    tp = _true_positives(pi, gj, tiou, tious, pred['labels'].size,
-                         gt['labels'].size)
-    return _average_precisions(tp, pred['labels'], npos)
+    matched = _matches(pi, gj, tiou, tious, pred['labels'].size,
+                       gt['labels'].size)
+    return dict(
+        order=pred['index'],
+        labels=pred['labels'],
+        matched=np.where(matched >= 0, gt['index'][matched], -1),
+        npos=npos)
+
+
+def best_overlaps(pred_video_ids: Sequence, pred_segments: np.ndarray,
+                  gt_video_ids: Sequence, gt_segments: np.ndarray,
+                  min_tiou: float) -> Tuple[np.ndarray, np.ndarray]:
+    """For each prediction, the ground truth of its video, of any class,
+    with the highest tIoU (ties: the first given), if that tIoU is
+    ``>= min_tiou`` (> 0).
+
+    Returns:
+        tuple: ``best`` (N,) input index of that ground truth, -1 where
+        none, and ``tiou`` (N,) its tIoU (0 where none).
+    """
+    n_pred, n_gt = len(pred_video_ids), len(gt_video_ids)
+    pred = dict(segments=np.asarray(pred_segments,
+                                    np.float64).reshape(-1, 2),
+                labels=np.zeros(n_pred, np.int64))
+    gt = dict(segments=np.asarray(gt_segments, np.float64).reshape(-1, 2),
+              labels=np.zeros(n_gt, np.int64))
+    pred['video'], gt['video'] = _encode_videos(pred_video_ids,
+                                                gt_video_ids)
+    best = np.full(n_pred, -1, dtype=np.int64)
+    best_tiou = np.zeros(n_pred)
+    if n_pred == 0 or n_gt == 0:
+        return best, best_tiou
+    pi, gj, tiou = _candidate_pairs(pred, gt, float(min_tiou))
+    # Pairs come per prediction, best first.
+    head = np.ones(pi.size, dtype=bool)
+    head[1:] = pi[1:] != pi[:-1]
+    best[pi[head]] = gj[head]
+    best_tiou[pi[head]] = tiou[head]
+    return best, best_tiou
 
 
 def _checked_arrays(pred_video_ids, pred_segments, pred_labels, pred_scores,
@@ -310,8 +382,8 @@ def _ranked(pred):
 def _candidate_pairs(pred, gt, min_tiou):
     """Step 4: (prediction, gt) pairs of the same video and class with
     tIoU >= ``min_tiou``, each prediction's pairs by preference (highest
-    tIoU, then input gt order). ``gj`` indexes the gt sorted by (class,
-    video, start); returns ``pi, gj, tiou``."""
+    tIoU, then input gt order). Returns ``pi, gj, tiou`` with ``pi`` and
+    ``gj`` positions in ``pred`` and ``gt``."""
     pv, pred_segments = pred['video'], pred['segments']
     gv, gt_segments = gt['video'], gt['segments']
     # With a positive threshold only gt that can overlap are paired:
@@ -339,37 +411,60 @@ def _candidate_pairs(pred, gt, min_tiou):
                      gseg[gj, 0], gseg[gj, 1])
     cand = tiou >= min_tiou
     pi, gj, tiou = pi[cand], gj[cand], tiou[cand]
-    pref = np.lexsort((gorder[gj], -tiou, pi))
+    gj = gorder[gj]
+    pref = np.lexsort((gj, -tiou, pi))
     return pi[pref], gj[pref], tiou[pref]
 
 
-def _true_positives(pi, gj, tiou, tious, n_pred, n_gt) -> np.ndarray:
-    """Step 5: greedy matching at every threshold at once; (T, n_pred)."""
+def _matches(pi, gj, tiou, tious, n_pred, n_gt) -> np.ndarray:
+    """Step 5: greedy matching at every threshold at once; (T, n_pred)
+    gt position taken by each prediction, -1 for none."""
     pk_parts, gk_parts = [], []
     for t, thr in enumerate(tious):
         ok = tiou >= thr
         pk_parts.append(pi[ok] + t * n_pred)
         gk_parts.append(gj[ok] + t * n_gt)
     num_t = tious.size
-    return _greedy_match(
+    match = _greedy_match(
         np.concatenate(pk_parts), np.concatenate(gk_parts), num_t * n_pred,
         num_t * n_gt).reshape(num_t, n_pred)
+    offset = (np.arange(num_t) * n_gt)[:, None]
+    return np.where(match >= 0, match - offset, -1)
 
 
-def _average_precisions(tp, pred_labels, npos):
+def average_precisions(tp, ranked_labels, npos, normalize_to=None):
     """Step 6: AP per threshold and class (NaN without ground truth) and
-    their mean over classes with ground truth."""
+    their mean over classes with ground truth.
+
+    Args:
+        tp (np.ndarray): (T, N) bool, true positive per ranked prediction.
+        ranked_labels (np.ndarray): (N,) classes, sorted (class-major).
+        npos (np.ndarray): (C,) ground-truth instances per class.
+        normalize_to (float, optional): DETAD's normalized AP: precision
+            ``R N / (R N + FP)`` with recall ``R`` and this ``N`` for every
+            class (default: ``N = npos[c]``, the plain precision), so that
+            classes or subsets of different sizes compare.
+
+    Returns:
+        tuple: ``ap`` (T, C) and ``mAP`` (T,).
+    """
     num_t, num_classes = tp.shape[0], npos.size
     ap = np.full((num_t, num_classes), np.nan)
     ap[:, npos > 0] = 0.0
-    bounds = np.searchsorted(pred_labels, np.arange(num_classes + 1))
+    bounds = np.searchsorted(ranked_labels, np.arange(num_classes + 1))
     for c in np.flatnonzero(npos > 0):
         lo, hi = bounds[c], bounds[c + 1]
         if hi == lo:
             continue
         tp_cum = np.cumsum(tp[:, lo:hi], axis=1, dtype=np.float64)
         rank = np.arange(1, hi - lo + 1, dtype=np.float64)
-        ap[:, c] = interpolated_ap(tp_cum / rank, tp_cum / npos[c])
+        recall = tp_cum / npos[c]
+        if normalize_to is None:
+            precision = tp_cum / rank
+        else:
+            hits = recall * normalize_to
+            precision = hits / (hits + rank - tp_cum)
+        ap[:, c] = interpolated_ap(precision, recall)
     if (npos > 0).any():
         mean_ap = np.nanmean(ap, axis=1)
     else:
