@@ -275,7 +275,9 @@ class ASMLoc(BaseWSTALLocalizer):
                                           valid)
 
         def classify(feat):
-            return torch.softmax(self.classify_logits(feat), dim=-1)
+            # classify_logits, with the stage's gate on the classifier
+            return torch.softmax(self.proposal_stage.classify_masked(
+                self.snippet_cls, self.dropout(feat)), dim=-1)
 
         def features(choice):
             return out['embedded'] if choice == 'embedded' else out['feat']

@@ -185,7 +185,8 @@ class CO2Net(BaseWSTALLocalizer):
             self.loss_guide(a, bg, valid) for a in attns) / 3
 
         def classify(feat):
-            return torch.softmax(self.cls_head(feat, valid), dim=-1)
+            return torch.softmax(self.proposal_stage.classify_masked(
+                self.cls_head, feat, valid), dim=-1)
 
         extra = self.proposal_losses(
             out['feat'], valid, data_samples, labels, classify,

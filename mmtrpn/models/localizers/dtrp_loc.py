@@ -237,7 +237,8 @@ class DTRPLoc(BaseWSTALLocalizer):
         mask, fss_trpn = stage.train_proposals(feat, valid, data_samples)
         tcas_masked = None
         if mask is not None:
-            tcas_masked = self.cls_head(feat * mask.unsqueeze(-1), valid)
+            tcas_masked = stage.classify_masked(
+                self.cls_head, feat * mask.unsqueeze(-1), valid)
             video_probs = self.cls_head.masked_avg_pool(
                 tcas_masked, mask, valid)
             # a video whose mask is empty has no proposals to learn from

@@ -10,6 +10,7 @@ import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
@@ -21,6 +22,12 @@ from mmtrpn.structures.segments import segments_to_snippet_mask
 # only (the test then has no proposals).
 PROPOSAL_SOURCES = ('none', 'trpn', 'trpn_pl', 'gt', 'gt_train')
 EMPTY_MASK_RULES = ('skip', 'top1')
+# How the masked branch's loss reaches the classifier's parameters (the
+# T-RPN and the features always get its full gradient): 'full' (the paper),
+# 'none' (decoupled), 'scaled' (times classifier_grad_scale), 'ramp' (a
+# gate rising linearly from 0 to 1 over classifier_grad_ramp_iters training
+# steps, so the classifier learns from the mask once it has settled).
+CLASSIFIER_GRADS = ('full', 'none', 'scaled', 'ramp')
 _LOSS_WEIGHT_KEYS = ('kl', 'ml', 'norm')
 
 
@@ -62,6 +69,13 @@ class TemporalProposalStage(BaseModule):
             proposal MIL loss: ``'skip'`` (nothing; the localizer drops it
             from ``L_mil1``) or ``'top1'`` (its highest-``FSS_trpn``
             snippet). Defaults to 'skip'.
+        classifier_grad (str): One of :data:`CLASSIFIER_GRADS`: how much of
+            the masked branch's gradient reaches the classifier's
+            parameters (:meth:`classify_masked`). Defaults to 'full'.
+        classifier_grad_scale (float): The constant gate of ``'scaled'``.
+            Defaults to 0.5.
+        classifier_grad_ramp_iters (int): Training steps over which
+            ``'ramp'`` raises the gate from 0 to 1. Defaults to 300.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -75,6 +89,9 @@ class TemporalProposalStage(BaseModule):
                  loss_norm: dict = dict(type='ForegroundNormLoss'),
                  loss_weights: Optional[dict] = None,
                  empty_mask: str = 'skip',
+                 classifier_grad: str = 'full',
+                 classifier_grad_scale: float = 0.5,
+                 classifier_grad_ramp_iters: int = 300,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if source not in PROPOSAL_SOURCES:
@@ -85,6 +102,16 @@ class TemporalProposalStage(BaseModule):
             raise ValueError(
                 f'proposal_stage.empty_mask must be one of '
                 f'{EMPTY_MASK_RULES}, got {empty_mask!r}')
+        if classifier_grad not in CLASSIFIER_GRADS:
+            raise ValueError(
+                f'proposal_stage.classifier_grad must be one of '
+                f'{CLASSIFIER_GRADS}, got {classifier_grad!r}')
+        if not 0 <= classifier_grad_scale <= 1:
+            raise ValueError('proposal_stage.classifier_grad_scale must be '
+                             f'in [0, 1], got {classifier_grad_scale}')
+        if classifier_grad_ramp_iters < 1:
+            raise ValueError('proposal_stage.classifier_grad_ramp_iters '
+                             f'must be >= 1, got {classifier_grad_ramp_iters}')
         weights = dict(kl=0.8, ml=1.0, norm=0.0)
         unknown = set(loss_weights or {}) - set(_LOSS_WEIGHT_KEYS)
         if unknown:
@@ -95,6 +122,12 @@ class TemporalProposalStage(BaseModule):
         self.source = source
         self.empty_mask = empty_mask
         self.loss_weights = weights
+        self.classifier_grad = classifier_grad
+        self.classifier_grad_scale = float(classifier_grad_scale)
+        self.classifier_grad_ramp_iters = int(classifier_grad_ramp_iters)
+        if classifier_grad == 'ramp':
+            # in the checkpoint, so a resumed run continues the ramp
+            self.register_buffer('masked_steps', torch.zeros(()))
         if self.with_rpn:
             if rpn_head is None:
                 raise ValueError(f'proposal_stage.source={source!r} needs '
@@ -194,6 +227,53 @@ class TemporalProposalStage(BaseModule):
             losses['loss_norm'] = w['norm'] * self.loss_norm(fss, valid)
         return losses
 
+    def classifier_gate(self) -> Optional[float]:
+        """The share of the masked branch's gradient the classifier's
+        parameters get now; None for the paper's ``'full'``."""
+        rule = self.classifier_grad
+        if rule == 'full':
+            return None
+        if rule == 'none':
+            return 0.
+        if rule == 'scaled':
+            return self.classifier_grad_scale
+        return min(1., float(self.masked_steps) /
+                   self.classifier_grad_ramp_iters)
+
+    def classify_masked(self, classifier: nn.Module, *args, **kwargs):
+        """``classifier(*args, **kwargs)`` for the masked branch, with its
+        gradient into ``classifier``'s parameters gated by
+        ``classifier_grad`` (the gradient into the inputs is untouched).
+
+        With gate ``g`` the output is ``b + g (a - sg(a))``, where ``b`` is
+        the classifier with detached parameters on the inputs and ``a`` the
+        classifier on detached inputs, both under the same random state
+        (same dropout): the forward value is ``b``, exactly the ungated
+        output; the inputs get ``db``, the parameters ``g da``. ``'full'``
+        is the plain call and ``'none'`` (``g = 0``) computes ``b`` only.
+        """
+        gate = self.classifier_gate()
+        if self.training and self.classifier_grad == 'ramp':
+            self.masked_steps += 1
+        if gate is None:
+            return classifier(*args, **kwargs)
+        frozen = {
+            name: p.detach()
+            for name, p in classifier.named_parameters()
+        }
+        if gate == 0:
+            return torch.func.functional_call(classifier, frozen, args,
+                                              kwargs)
+        devices = [t.device for t in args
+                   if torch.is_tensor(t) and t.is_cuda][:1]
+        with torch.random.fork_rng(devices=devices):
+            # the same random state as the call below: same dropout
+            params_only = classifier(*_detach_all(args),
+                                     **_detach_all(kwargs))
+        inputs_only = torch.func.functional_call(classifier, frozen, args,
+                                                 kwargs)
+        return inputs_only + gate * (params_only - params_only.detach())
+
     @staticmethod
     def nonempty(mask: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """(B,) 1 where a video's mask selects at least one valid snippet."""
@@ -223,12 +303,20 @@ class TemporalProposalStage(BaseModule):
         return out
 
 
+def _detach_all(values):
+    """Tensors in a tuple or dict of call arguments, detached."""
+    if isinstance(values, dict):
+        return {k: v.detach() if torch.is_tensor(v) else v
+                for k, v in values.items()}
+    return tuple(v.detach() if torch.is_tensor(v) else v for v in values)
+
+
 def masked_mean_over(x: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
     """Mean of (B, T) ``x`` over the snippets where ``where`` is 1."""
     return (x * where).sum() / where.sum().clamp_min(1)
 
 
 __all__: List[str] = [
-    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks',
-    'masked_mean_over'
+    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'CLASSIFIER_GRADS',
+    'gt_snippet_masks', 'masked_mean_over'
 ]
