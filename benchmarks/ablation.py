@@ -32,6 +32,17 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # THUMOS-14's real layout, committed (tools/data/make_layout.py); relative
 # to ROOT, the working directory of main()
 LAYOUT = 'benchmarks/data/thumos14_layout.json'
+# The layouts a run can replay: where it trains and tests, its classes and
+# tIoU thresholds (None: the configs' THUMOS-14 ones). ActivityNet-1.2's
+# actions are long (about 0.64 of each video against 0.3).
+DATASETS = {
+    'thumos14': dict(layout=LAYOUT, train_subset='validation',
+                     test_subset='test', num_classes=20, tious=None),
+    'anet12': dict(layout='benchmarks/data/anet12_layout.json',
+                   train_subset='training', test_subset='validation',
+                   num_classes=100,
+                   tious=[round(0.5 + 0.05 * i, 2) for i in range(10)]),
+}
 MAP_KEYS = [f'mAP@0.{i}0' for i in range(1, 8)] + ['mAP_AVG']
 
 # Distinct settings. Table 4 'w/o Proposal', 'T-RPN' and 'T-RPN*' have the
@@ -58,6 +69,20 @@ SETTINGS = OrderedDict([
     ('t4_gt', ('t4_dtrploc_gt.py', 1, 0, 1, 0, 'gt')),
     ('t4_gt_train', ('t4_dtrploc_gt-train.py', 1, 0, 1, 0, 'gt_train')),
 ])
+# Options of a setting measured beside it (docs/method.md, "What the masked
+# branch teaches"): key -> (setting, model overrides).
+_DECOUPLED = {'model.proposal_stage.classifier_grad': 'none'}
+VARIANTS = OrderedDict([
+    ('t3_10d', ('t3_10', _DECOUPLED)),
+    ('t3_10nd', ('t3_10n', _DECOUPLED)),
+    ('t3_10r', ('t3_10', {'model.proposal_stage.classifier_grad': 'ramp'})),
+    ('t3_10s', ('t3_10', {'model.proposal_stage.classifier_grad': 'scaled',
+                          'model.proposal_stage.classifier_grad_scale': 0.3})),
+    ('t3_10e', ('t3_10', {
+        'model.proposal_stage.loss_pseudo_label.form': 'eq10'})),
+    ('t3_10m', ('t3_10', {
+        'model.proposal_stage.loss_mutual.alpha': (0.9, 0.0)})),
+])
 TABLE4 = [('w/o Proposal', 't4_dtrploc_none.py', 't3_02'),
           ('T-RPN', 't4_dtrploc_trpn.py', 't3_06'),
           ('T-RPN* (full)', 't4_dtrploc_trpn-pl.py', 't3_10'),
@@ -75,9 +100,12 @@ DIAG_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean', 'gt_ratio',
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--data-root', default='work_dirs/ablation_data')
-    p.add_argument('--layout', default=LAYOUT,
+    p.add_argument('--dataset', default='thumos14', choices=list(DATASETS),
+                   help='real layout to replay: its splits, classes and '
+                   'tIoU thresholds')
+    p.add_argument('--layout', default=None,
                    help='annotation layout to replay (default: the '
-                   'committed THUMOS-14 layout)')
+                   'dataset\'s committed layout)')
     p.add_argument('--work-dir', default='work_dirs/ablation')
     p.add_argument('--dim', type=int, default=32, help='width per modality')
     p.add_argument('--duration-scale', type=float, default=1.0)
@@ -119,13 +147,16 @@ def make_data(args):
     from mmtrpn.datasets.synthetic import SyntheticConfig, generate_synthetic
     overrides = {k: ast.literal_eval(v) for k, v in
                  (o.split('=', 1) for o in args.gen_options)}
+    dataset = DATASETS[getattr(args, 'dataset', 'thumos14')]
+    overrides.setdefault('train_subset', dataset['train_subset'])
+    overrides.setdefault('test_subset', dataset['test_subset'])
     cfg = SyntheticConfig(seed=args.data_seed, dim=args.dim, **overrides)
     res = generate_synthetic(
         args.data_root, cfg, layout_file=args.layout,
         max_videos=args.max_videos, duration_scale=args.duration_scale)
     print(f'generated data in {res["seconds"]:.0f} s', flush=True)
     if args.heldout:
-        carve_heldout(ann, args.heldout)
+        carve_heldout(ann, args.heldout, dataset['train_subset'])
     return json.load(open(ann))['info']
 
 
@@ -165,6 +196,7 @@ def adapt_runtime(cfg, args, seed, work_dir, iters=None, train_batch=None):
     held-out split scored once after training, the seed and the work dir.
     ``train_batch`` None keeps the config's training batch size."""
     dims = (args.dim, args.dim)
+    dataset = DATASETS[getattr(args, 'dataset', 'thumos14')]
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg[key]
         loader.num_workers = 0
@@ -181,6 +213,11 @@ def adapt_runtime(cfg, args, seed, work_dir, iters=None, train_batch=None):
         # subsets are already split in the generated annotation file
         loader.dataset.exclude_videos = []
         loader.dataset.include_videos = None
+        loader.dataset.subset = dataset[
+            'train_subset' if key == 'train_dataloader' else 'test_subset']
+    if dataset['tious'] is not None:
+        for key in ('val_evaluator', 'test_evaluator'):
+            cfg[key].tiou_thresholds = dataset['tious']
     cfg.train_cfg = dict(type='IterBasedTrainLoop',
                          max_iters=iters or args.iters, val_interval=10**9)
     if args.heldout:
@@ -205,20 +242,22 @@ def build_cfg(args, key, seed, work_dir):
     import ast
 
     from mmengine.config import Config
+    setting, overrides = VARIANTS.get(key, (key, {}))
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', 'ablations', SETTINGS[key][0]))
+        osp.join(ROOT, 'configs', 'ablations', SETTINGS[setting][0]))
     adapt_runtime(cfg, args, seed, work_dir, train_batch=args.batch)
     for t in cfg.train_dataloader.dataset.pipeline:
         if t.type == 'SampleSnippets':
             t.num_snippets = args.t_train
     m = cfg.model
-    m.num_classes = 20
+    m.num_classes = DATASETS[args.dataset]['num_classes']
     m.feature_dims = (args.dim, args.dim)
     if m.get('neck') is not None:
         m.neck.temporal_hidden = args.hidden
     m.proposal_stage.rpn_head.hidden = args.hidden
     cfg.optim_wrapper.optimizer.lr = args.lr
     m.log_gt_diagnostics = True
+    cfg.merge_from_dict(overrides)
     for opt in args.cfg_options:
         k, v = opt.split('=', 1)
         cfg.merge_from_dict({k: ast.literal_eval(v)})
@@ -257,6 +296,10 @@ def worker(args, key, seed, out):
         if args.heldout:
             res['metrics_heldout_masked'] = _score(
                 runner.val_loop, model, cas_source='masked')
+            # the classifier's own curve on held-out videos, so the choice
+            # of the test-time curve (fg_source) is made there too
+            res['metrics_heldout_fg_cls'] = _score(
+                runner.val_loop, model, fg_source='cls')
     res['total_s'] = round(time.time() - tic, 1)
     with open(out, 'w') as f:
         json.dump(res, f)
@@ -335,7 +378,9 @@ def run_jobs(script, jobs, passthrough, work_dir, out_dir, num_jobs):
 
 def main():
     args = parse_args()
-    if args.layout != LAYOUT:  # given from the caller's directory
+    if args.layout is None:
+        args.layout = DATASETS[args.dataset]['layout']
+    else:  # given from the caller's directory
         args.layout = osp.abspath(args.layout)
     os.chdir(ROOT)
     if args.worker:
@@ -345,12 +390,16 @@ def main():
     tic = time.time()
     info = make_data(args)
     keys = args.only or list(SETTINGS)
+    unknown = set(keys) - set(SETTINGS) - set(VARIANTS)
+    if unknown:
+        raise SystemExit(f'unknown settings {sorted(unknown)}')
     jobs = [(k, s, None) for s in args.seeds for k in keys]
     passthrough = [a for a in sys.argv[1:]]
     results = run_jobs(__file__, jobs, passthrough, args.work_dir,
                        args.work_dir, args.jobs)
     wall = time.time() - tic
-    results.sort(key=lambda r: (list(SETTINGS).index(r['key']), r['seed']))
+    order = list(SETTINGS) + list(VARIANTS)
+    results.sort(key=lambda r: (order.index(r['key']), r['seed']))
     command = '.venv/bin/python benchmarks/ablation.py ' + ' '.join(
         passthrough)
     with open(args.out_json, 'w') as f:

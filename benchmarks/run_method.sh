@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every run behind "What the masked branch teaches the classifier" in
+# docs/method.md: the selection of proposal_stage.classifier_grad and its
+# alternatives on held-out videos (selection seeds 0 and 1, 600 iterations)
+# of both layouts: THUMOS-14 (regimes A and B of the ablation) and
+# ActivityNet-1.2 (regime N: 1500 of its videos, 100 held out, T = 60).
+# The settings are benchmarks/ablation.py's SETTINGS and VARIANTS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+PY=${PYTHON:-.venv/bin/python}
+OUT=docs/ablation
+A="--data-root work_dirs/abl_A"
+B="--data-root work_dirs/abl_B --gen-options context=False modality_split=False weak_boundaries=False"
+N="--dataset anet12 --data-root work_dirs/abl_N --max-videos 1500 --heldout 100"
+SEL="--iters 600 --seeds 0 1"
+run() { $PY benchmarks/ablation.py "$@"; }
+CORE="t3_02 t3_10 t3_10d t3_10r t3_10n t3_10nd"
+
+# selection: held-out columns only
+run $A $SEL --t-train 160 --only $CORE --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A.json
+run $B $SEL --t-train 160 --only $CORE --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B.json
+run $N $SEL --t-train 60 --only t3_02 t3_10 t3_10d t3_10r --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N.json
+# the two loops the audit named, once each (regime A)
+run $A $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_loops.json
