@@ -21,5 +21,9 @@ CORE="t3_02 t3_10 t3_10d t3_10r t3_10n t3_10nd"
 run $A $SEL --t-train 160 --only $CORE --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A.json
 run $B $SEL --t-train 160 --only $CORE --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B.json
 run $N $SEL --t-train 60 --only t3_02 t3_10 t3_10d t3_10r --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N.json
+# the per-video soft switch, chosen after the runs above (ramp failed on A)
+run $A $SEL --t-train 160 --only t3_10c --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_coverage.json
+run $B $SEL --t-train 160 --only t3_10c --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_coverage.json
+run $N $SEL --t-train 60 --only t3_10c --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage.json
 # the two loops the audit named, once each (regime A)
 run $A $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_loops.json

@@ -191,3 +191,30 @@ def test_full_is_the_unmodified_computation():
             assert grads_switch[n] is None, n
         else:
             assert torch.equal(p.grad, grads_switch[n]), n
+
+
+def test_coverage_gate_per_video_by_hand():
+    """Masks covering 5 and 7 of 10 snippets, gate ramp (0.6, 0.8): gates
+    0 and 0.5; y = w x summed, w = 3: dL/dw = 0 * 20 + 0.5 * 10 = 5."""
+    stage = _stage(source='gt', classifier_grad='coverage',
+                   classifier_grad_coverage=(0.6, 0.8))
+    samples = []
+    for end in (5.0, 7.0):
+        ds = BaseDataElement(metainfo=dict(snippet_duration=1.0))
+        ds.gt_segments = torch.tensor([[0.0, end]])
+        samples.append(ds)
+    valid = torch.ones(2, 10)
+    mask, _ = stage.train_proposals(None, valid, samples)
+    assert stage.classifier_gate().tolist() == pytest.approx([0.0, 0.5])
+    head = nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        head.weight.fill_(3.)
+    x = torch.stack([torch.full((10, 1), 2.), torch.ones(10, 1)])
+    x.requires_grad_(True)
+    y = stage.classify_masked(head, x)
+    assert torch.equal(y, 3 * x.detach())
+    y.sum().backward()
+    assert head.weight.grad.item() == pytest.approx(5.0)
+    assert torch.equal(x.grad, torch.full_like(x, 3.))
+    with pytest.raises(ValueError, match='classifier_grad_coverage'):
+        _stage(classifier_grad='coverage', classifier_grad_coverage=(.8, .6))

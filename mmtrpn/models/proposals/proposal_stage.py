@@ -26,8 +26,12 @@ EMPTY_MASK_RULES = ('skip', 'top1')
 # T-RPN and the features always get its full gradient): 'full' (the paper),
 # 'none' (decoupled), 'scaled' (times classifier_grad_scale), 'ramp' (a
 # gate rising linearly from 0 to 1 over classifier_grad_ramp_iters training
-# steps, so the classifier learns from the mask once it has settled).
-CLASSIFIER_GRADS = ('full', 'none', 'scaled', 'ramp')
+# steps, so the classifier learns from the mask once it has settled),
+# 'coverage' (per video, rising from 0 to 1 as the training mask covers
+# classifier_grad_coverage[0] to [1] of the video: where the T-RPN proposes
+# most of a video its actions are long, and top-k MIL with k = T/8 cannot
+# teach the classifier their extent).
+CLASSIFIER_GRADS = ('full', 'none', 'scaled', 'ramp', 'coverage')
 _LOSS_WEIGHT_KEYS = ('kl', 'ml', 'norm')
 
 
@@ -76,6 +80,10 @@ class TemporalProposalStage(BaseModule):
             Defaults to 0.5.
         classifier_grad_ramp_iters (int): Training steps over which
             ``'ramp'`` raises the gate from 0 to 1. Defaults to 300.
+        classifier_grad_coverage (Sequence[float]): ``(lo, hi)``: the gate
+            of ``'coverage'`` is ``clip((r - lo) / (hi - lo), 0, 1)`` with
+            ``r`` the share of a video's snippets in its training mask.
+            Defaults to (0.6, 0.8).
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -92,6 +100,7 @@ class TemporalProposalStage(BaseModule):
                  classifier_grad: str = 'full',
                  classifier_grad_scale: float = 0.5,
                  classifier_grad_ramp_iters: int = 300,
+                 classifier_grad_coverage: Sequence[float] = (0.6, 0.8),
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if source not in PROPOSAL_SOURCES:
@@ -112,6 +121,11 @@ class TemporalProposalStage(BaseModule):
         if classifier_grad_ramp_iters < 1:
             raise ValueError('proposal_stage.classifier_grad_ramp_iters '
                              f'must be >= 1, got {classifier_grad_ramp_iters}')
+        lo, hi = (float(v) for v in classifier_grad_coverage)
+        if not 0 <= lo < hi <= 1:
+            raise ValueError('proposal_stage.classifier_grad_coverage must '
+                             f'be (lo, hi) with 0 <= lo < hi <= 1, got '
+                             f'{classifier_grad_coverage}')
         weights = dict(kl=0.8, ml=1.0, norm=0.0)
         unknown = set(loss_weights or {}) - set(_LOSS_WEIGHT_KEYS)
         if unknown:
@@ -125,6 +139,9 @@ class TemporalProposalStage(BaseModule):
         self.classifier_grad = classifier_grad
         self.classifier_grad_scale = float(classifier_grad_scale)
         self.classifier_grad_ramp_iters = int(classifier_grad_ramp_iters)
+        self.classifier_grad_coverage = (lo, hi)
+        # (B,) share of each video in the last training mask ('coverage')
+        self._mask_coverage = None
         if classifier_grad == 'ramp':
             # in the checkpoint, so a resumed run continues the ramp
             self.register_buffer('masked_steps', torch.zeros(()))
@@ -163,12 +180,17 @@ class TemporalProposalStage(BaseModule):
         """
         if self.source == 'none':
             return None, None
+        fss = None
         if self.source in ('gt', 'gt_train'):
-            return gt_snippet_masks(data_samples, valid), None
-        fss = self.rpn_head(feat, valid)
-        mask = self.rpn_head.sample_mask(fss, valid)
-        if self.empty_mask == 'top1':
-            mask = self._fill_empty_with_top1(mask, fss, valid)
+            mask = gt_snippet_masks(data_samples, valid)
+        else:
+            fss = self.rpn_head(feat, valid)
+            mask = self.rpn_head.sample_mask(fss, valid)
+            if self.empty_mask == 'top1':
+                mask = self._fill_empty_with_top1(mask, fss, valid)
+        if self.classifier_grad == 'coverage':
+            self._mask_coverage = (mask.detach() * valid).sum(-1) / \
+                valid.sum(-1).clamp_min(1)
         return mask, fss
 
     @staticmethod
@@ -227,9 +249,11 @@ class TemporalProposalStage(BaseModule):
             losses['loss_norm'] = w['norm'] * self.loss_norm(fss, valid)
         return losses
 
-    def classifier_gate(self) -> Optional[float]:
+    def classifier_gate(self):
         """The share of the masked branch's gradient the classifier's
-        parameters get now; None for the paper's ``'full'``."""
+        parameters get now: a float, a (B,) tensor for ``'coverage'`` (from
+        the last :meth:`train_proposals`), None for the paper's ``'full'``.
+        """
         rule = self.classifier_grad
         if rule == 'full':
             return None
@@ -237,8 +261,14 @@ class TemporalProposalStage(BaseModule):
             return 0.
         if rule == 'scaled':
             return self.classifier_grad_scale
-        return min(1., float(self.masked_steps) /
-                   self.classifier_grad_ramp_iters)
+        if rule == 'ramp':
+            return min(1., float(self.masked_steps) /
+                       self.classifier_grad_ramp_iters)
+        if self._mask_coverage is None:
+            raise RuntimeError("classifier_grad='coverage' needs the "
+                               'training mask: call train_proposals first')
+        lo, hi = self.classifier_grad_coverage
+        return ((self._mask_coverage - lo) / (hi - lo)).clamp(0, 1)
 
     def classify_masked(self, classifier: nn.Module, *args, **kwargs):
         """``classifier(*args, **kwargs)`` for the masked branch, with its
@@ -261,7 +291,7 @@ class TemporalProposalStage(BaseModule):
             name: p.detach()
             for name, p in classifier.named_parameters()
         }
-        if gate == 0:
+        if not torch.is_tensor(gate) and gate == 0:
             return torch.func.functional_call(classifier, frozen, args,
                                               kwargs)
         devices = [t.device for t in args
@@ -272,6 +302,8 @@ class TemporalProposalStage(BaseModule):
                                      **_detach_all(kwargs))
         inputs_only = torch.func.functional_call(classifier, frozen, args,
                                                  kwargs)
+        if torch.is_tensor(gate):  # one gate per video (batch dim first)
+            gate = gate.reshape((-1, ) + (1, ) * (params_only.dim() - 1))
         return inputs_only + gate * (params_only - params_only.detach())
 
     @staticmethod
