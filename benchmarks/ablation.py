@@ -78,6 +78,8 @@ VARIANTS = OrderedDict([
     ('t3_10r', ('t3_10', {'model.proposal_stage.classifier_grad': 'ramp'})),
     ('t3_10c', ('t3_10', {
         'model.proposal_stage.classifier_grad': 'coverage'})),
+    ('t3_10nc', ('t3_10n', {
+        'model.proposal_stage.classifier_grad': 'coverage'})),
     ('t3_10s', ('t3_10', {'model.proposal_stage.classifier_grad': 'scaled',
                           'model.proposal_stage.classifier_grad_scale': 0.3})),
     ('t3_10e', ('t3_10', {

@@ -14,7 +14,7 @@ A="--data-root work_dirs/abl_A"
 B="--data-root work_dirs/abl_B --gen-options context=False modality_split=False weak_boundaries=False"
 N="--dataset anet12 --data-root work_dirs/abl_N --max-videos 1500 --heldout 100"
 SEL="--iters 600 --seeds 0 1"
-run() { $PY benchmarks/ablation.py "$@"; }
+run() { $PY benchmarks/ablation.py --jobs 1 "$@"; }
 CORE="t3_02 t3_10 t3_10d t3_10r t3_10n t3_10nd"
 
 # selection: held-out columns only
@@ -25,5 +25,10 @@ run $N $SEL --t-train 60 --only t3_02 t3_10 t3_10d t3_10r --work-dir work_dirs/m
 run $A $SEL --t-train 160 --only t3_10c --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_coverage.json
 run $B $SEL --t-train 160 --only t3_10c --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_coverage.json
 run $N $SEL --t-train 60 --only t3_10c --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage.json
+run $N $SEL --t-train 60 --only t3_10n t3_10nd --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_norm.json
+# coverage with the norm term, after the coverage runs
+run $A $SEL --t-train 160 --only t3_10nc --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_coverage_norm.json
+run $B $SEL --t-train 160 --only t3_10nc --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_coverage_norm.json
+run $N $SEL --t-train 60 --only t3_10nc --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage_norm.json
 # the two loops the audit named, once each (regime A)
 run $A $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_loops.json
