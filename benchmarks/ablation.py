@@ -80,6 +80,9 @@ VARIANTS = OrderedDict([
         'model.proposal_stage.classifier_grad': 'coverage'})),
     ('t3_10nc', ('t3_10n', {
         'model.proposal_stage.classifier_grad': 'coverage'})),
+    ('t3_10ncl', ('t3_10n', {
+        'model.proposal_stage.classifier_grad': 'coverage',
+        'model.proposal_stage.classifier_grad_coverage': (0.45, 0.65)})),
     ('t3_10s', ('t3_10', {'model.proposal_stage.classifier_grad': 'scaled',
                           'model.proposal_stage.classifier_grad_scale': 0.3})),
     ('t3_10e', ('t3_10', {

@@ -33,6 +33,7 @@ LABELS = OrderedDict([
     ('t3_10c', 'coverage (`\'coverage\'`, gate 0 to 1 as the mask covers '
                '0.6 to 0.8 of a video)'),
     ('t3_10nc', 'coverage + norm'),
+    ('t3_10ncl', 'coverage 0.45 to 0.65 + norm'),
     ('t3_10s', 'scaled (`\'scaled\'`, 0.3)'),
     ('t3_10e', 'T-RPN*, `form=\'eq10\'`'),
     ('t3_10m', 'T-RPN*, `L_ml` without its stage-2 term'),

@@ -30,5 +30,9 @@ run $N $SEL --t-train 60 --only t3_10n t3_10nd --work-dir work_dirs/msel/N --out
 run $A $SEL --t-train 160 --only t3_10nc --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_coverage_norm.json
 run $B $SEL --t-train 160 --only t3_10nc --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_coverage_norm.json
 run $N $SEL --t-train 60 --only t3_10nc --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage_norm.json
+# with the norm the masks shrink (N: 0.73), so the coverage window moves down
+run $A $SEL --t-train 160 --only t3_10ncl --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_coverage_low_norm.json
+run $B $SEL --t-train 160 --only t3_10ncl --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_coverage_low_norm.json
+run $N $SEL --t-train 60 --only t3_10ncl --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage_low_norm.json
 # the two loops the audit named, once each (regime A)
 run $A $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_loops.json
