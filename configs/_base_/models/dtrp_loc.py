@@ -20,7 +20,10 @@ model = dict(
         loss_mutual=dict(type='MutualLearningLoss', alpha=(0.9, 0.1)),
         # lambda2 = 0.8 (kl), lambda1 = 1 (ml); norm is an option (0 = off)
         loss_weights=dict(kl=0.8, ml=1.0, norm=0.0),
-        empty_mask='skip'),
+        empty_mask='skip',
+        # what the masked branch's loss teaches the classifier's parameters:
+        # 'full' (the paper) | 'none' | 'scaled' | 'ramp' | 'coverage'
+        classifier_grad='full'),
     cls_head=dict(type='MaskedClassifierHead', hidden=None, dropout=0.7,
                   topk_ratio=8),
     with_acol=True,
