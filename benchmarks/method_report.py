@@ -46,9 +46,9 @@ def last(runs, key):
     return f'{np.mean(vals):.2f}' if vals else ''
 
 
-def selection_table(by):
+def selection_table(by, seeds):
     labels = list(by)
-    out = ['### Held-out videos (AVG mAP, mean ± std over seeds 0 and 1)',
+    out = [f'### Held-out videos (AVG mAP, mean ± std over {seeds})',
            '', 'Each cell: the T-RPN\'s curve at test (`fg_source=\'trpn\'`'
            ', the configs\' default) / the classifier\'s own curve '
            '(`fg_source=\'cls\'`, `1 - bg`); without proposals only the '
@@ -110,13 +110,14 @@ def main():
     p.add_argument('--title',
                    default='What the masked branch teaches the classifier')
     p.add_argument('--intro', default='')
+    p.add_argument('--seeds-note', default='seeds 0 and 1')
     p.add_argument('--out', required=True)
     args = p.parse_args()
     by, meta = load(args.run)
     lines = [f'# {args.title}', '']
     if args.intro:
         lines += [open(args.intro).read().strip(), '']
-    lines += selection_table(by) + [''] + test_table(by) + [''] + \
+    lines += selection_table(by, args.seeds_note) + [''] + test_table(by) + [''] + \
         provenance(meta)
     with open(args.out, 'w') as f:
         f.write('\n'.join(lines) + '\n')

@@ -36,3 +36,15 @@ run $B $SEL --t-train 160 --only t3_10ncl --work-dir work_dirs/msel/B --out-json
 run $N $SEL --t-train 60 --only t3_10ncl --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage_low_norm.json
 # the two loops the audit named, once each (regime A)
 run $A $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_loops.json
+
+# confirmation on fresh seeds, started after the choice was committed
+# (trpn_thumos.py / trpn_anet.py = t3_10ncl); never used to choose
+CONF="--iters 600 --seeds 10 11 12 13 14"
+run $A $CONF --t-train 160 --only t3_10ncl --work-dir work_dirs/mconf/A --out-json $OUT/method_conf_A_default.json
+run $B $CONF --t-train 160 --only t3_10ncl --work-dir work_dirs/mconf/B --out-json $OUT/method_conf_B_default.json
+run $N $CONF --t-train 60 --only t3_10ncl --work-dir work_dirs/mconf/N --out-json $OUT/method_conf_N_default.json
+run $N $CONF --t-train 60 --only t3_10 --work-dir work_dirs/mconf/N --out-json $OUT/method_conf_N_paper.json
+run $N $CONF --t-train 60 --only t3_02 t3_10n --work-dir work_dirs/mconf/N --out-json $OUT/method_conf_N_base.json
+run $A --iters 1200 --seeds 10 11 12 --t-train 160 --only t3_10ncl --work-dir work_dirs/mconf/L --out-json $OUT/method_conf_A_long_default.json
+
+bash benchmarks/render_method.sh
