@@ -101,7 +101,8 @@ TABLE4 = [('w/o Proposal', 't4_dtrploc_none.py', 't3_02'),
 # DTRPLoc.log_gt_diagnostics
 DIAG_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean', 'gt_ratio',
              'prop_precision', 'prop_recall', 'fss_in_gt', 'fss_out_gt',
-             'bg_in_gt', 'bg_out_gt', 'pl_in_gt', 'pl_out_gt')
+             'bg_in_gt', 'bg_out_gt', 'pl_in_gt', 'pl_out_gt',
+             'classifier_gate')
 
 
 def parse_args():

@@ -218,3 +218,17 @@ def test_coverage_gate_per_video_by_hand():
     assert torch.equal(x.grad, torch.full_like(x, 3.))
     with pytest.raises(ValueError, match='classifier_grad_coverage'):
         _stage(classifier_grad='coverage', classifier_grad_coverage=(.8, .6))
+
+
+def test_mean_gate_is_logged_not_summed():
+    cfg = copy.deepcopy(DETECTORS['dtrploc'][0])
+    cfg['proposal_stage'] = dict(STAGE, classifier_grad='scaled',
+                                 classifier_grad_scale=0.25)
+    model = MODELS.build(cfg)
+    losses = model([torch.randn(12, 14), torch.randn(9, 14)],
+                   _samples([12, 9]), mode='loss')
+    assert losses['classifier_gate'].item() == 0.25
+    cfg['proposal_stage'] = dict(STAGE)  # the paper logs no gate
+    losses = MODELS.build(cfg)([torch.randn(12, 14)], _samples([12]),
+                               mode='loss')
+    assert 'classifier_gate' not in losses

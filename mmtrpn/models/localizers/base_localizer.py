@@ -144,6 +144,8 @@ class BaseWSTALLocalizer(BaseModel):
                 mask, valid).mean()
         if fss is not None:
             diag['fss_trpn_mean'] = (fss.detach() * valid).sum() / num_valid
+        if mask is not None:
+            diag.update(self.proposal_stage.gate_diagnostics())
         return diag
 
     def test_proposals(self, feat, valid, data_samples):

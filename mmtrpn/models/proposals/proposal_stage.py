@@ -142,6 +142,7 @@ class TemporalProposalStage(BaseModule):
         self.classifier_grad_coverage = (lo, hi)
         # (B,) share of each video in the last training mask ('coverage')
         self._mask_coverage = None
+        self._last_gate = None  # for the training log
         if classifier_grad == 'ramp':
             # in the checkpoint, so a resumed run continues the ramp
             self.register_buffer('masked_steps', torch.zeros(()))
@@ -283,6 +284,7 @@ class TemporalProposalStage(BaseModule):
         is the plain call and ``'none'`` (``g = 0``) computes ``b`` only.
         """
         gate = self.classifier_gate()
+        self._last_gate = gate
         if self.training and self.classifier_grad == 'ramp':
             self.masked_steps += 1
         if gate is None:
@@ -305,6 +307,15 @@ class TemporalProposalStage(BaseModule):
         if torch.is_tensor(gate):  # one gate per video (batch dim first)
             gate = gate.reshape((-1, ) + (1, ) * (params_only.dim() - 1))
         return inputs_only + gate * (params_only - params_only.detach())
+
+    @torch.no_grad()
+    def gate_diagnostics(self) -> Dict[str, torch.Tensor]:
+        """``classifier_gate``: the mean gate of the last masked-branch call
+        (logged, never summed); {} under the paper's ``'full'``."""
+        if self._last_gate is None:
+            return {}
+        return dict(classifier_gate=torch.as_tensor(
+            self._last_gate, dtype=torch.float32).mean())
 
     @staticmethod
     def nonempty(mask: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
