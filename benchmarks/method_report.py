@@ -53,7 +53,8 @@ def selection_table(by, seeds):
            ', the configs\' default) / the classifier\'s own curve '
            '(`fg_source=\'cls\'`, `1 - bg`); without proposals only the '
            'latter exists. Then the training mask ratio (last fifth of '
-           'training) and its precision against ground truth.', '',
+           'training), its precision against ground truth and, where '
+           'logged, the mean classifier gate.', '',
            '| setting | ' + ' | '.join(
                f'{lb}: T-RPN / cls | {lb}: mask (prec.)' for lb in labels)
            + ' |', '|---|' + '---|---|' * len(labels)]
@@ -68,7 +69,9 @@ def selection_table(by, seeds):
             cls = fmt(metric(runs, 'metrics_heldout_fg_cls'))
             cells.append(f'{trpn} / {cls}' if cls else trpn)
             ratio = last(runs, 'proposal_ratio')
-            cells.append(f'{ratio} ({last(runs, "prop_precision")})'
+            gate = last(runs, 'classifier_gate')
+            cells.append((f'{ratio} ({last(runs, "prop_precision")})' +
+                          (f', gate {gate}' if gate else ''))
                          if ratio else f'(GT {last(runs, "gt_ratio")})')
         if any(cells):
             out.append(f'| {name} | ' + ' | '.join(cells) + ' |')

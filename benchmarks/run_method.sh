@@ -48,3 +48,9 @@ run $N $CONF --t-train 60 --only t3_02 t3_10n --work-dir work_dirs/mconf/N --out
 run $A --iters 1200 --seeds 10 11 12 --t-train 160 --only t3_10ncl --work-dir work_dirs/mconf/L --out-json $OUT/method_conf_A_long_default.json
 
 bash benchmarks/render_method.sh
+
+# after the choice, for the record (selection seeds, not used to choose):
+# the loops on B, and a global gate (the independent benchmark's compromise)
+run $B $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_loops.json
+run $A $SEL --t-train 160 --only t3_10s --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_scaled.json
+run $N $SEL --t-train 60 --only t3_10s --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_scaled.json
