@@ -54,3 +54,10 @@ bash benchmarks/render_method.sh
 run $B $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_loops.json
 run $A $SEL --t-train 160 --only t3_10s --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_scaled.json
 run $N $SEL --t-train 60 --only t3_10s --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_scaled.json
+
+# does the DTRP-Loc default carry over to CO2-Net? (held-out, seeds 0-1, A)
+for cell in co2net_none co2net_trpn-pl co2net_trpn-pl_fgnorm co2net_trpn-pl_coverage; do
+    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 0 1 --jobs 1 --only $cell \
+        --out-dir work_dirs/mco2/$cell --work-dir work_dirs/mco2/w_$cell
+    cp work_dirs/mco2/$cell/table4.json $OUT/method_sel_A_$cell.json
+done

@@ -53,6 +53,7 @@ EXTRA_CELLS = OrderedDict([
     ('asmloc_trpn-pl_embedded', 'ablations/t4_asmloc_trpn-pl_embedded.py'),
     ('asmloc_trpn-pl_embedded-both',
      'ablations/t4_asmloc_trpn-pl_embedded-both.py'),
+    ('co2net_trpn-pl_coverage', 'ablations/t4_co2net_trpn-pl_coverage.py'),
 ])
 CELLS.update(EXTRA_CELLS)
 ASM_STEPS = ['asm_loc/asm_loc_thumos_step0.py',
