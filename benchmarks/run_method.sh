@@ -61,3 +61,9 @@ for cell in co2net_none co2net_trpn-pl co2net_trpn-pl_fgnorm co2net_trpn-pl_cove
         --out-dir work_dirs/mco2/$cell --work-dir work_dirs/mco2/w_$cell
     cp work_dirs/mco2/$cell/table4.json $OUT/method_sel_A_$cell.json
 done
+cell=co2net_trpn-pl_decoupled
+for seed in 0 1; do
+    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds $seed --jobs 1 --only $cell \
+        --out-dir work_dirs/mco2/${cell}_s$seed --work-dir work_dirs/mco2/w_$cell
+    cp work_dirs/mco2/${cell}_s$seed/table4.json $OUT/method_sel_A_${cell}_s$seed.json
+done
