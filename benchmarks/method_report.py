@@ -37,6 +37,11 @@ LABELS = OrderedDict([
     ('t3_10s', 'scaled (`\'scaled\'`, 0.3)'),
     ('t3_10e', 'T-RPN*, `form=\'eq10\'`'),
     ('t3_10m', 'T-RPN*, `L_ml` without its stage-2 term'),
+    ('co2net_none', 'CO2-Net, no proposals'),
+    ('co2net_trpn-pl', 'CO2-Net, T-RPN* (paper)'),
+    ('co2net_trpn-pl_fgnorm', 'CO2-Net, T-RPN* + norm'),
+    ('co2net_trpn-pl_decoupled', 'CO2-Net, decoupled + norm'),
+    ('co2net_trpn-pl_coverage', 'CO2-Net, coverage 0.45 to 0.65 + norm'),
 ])
 
 
@@ -72,7 +77,8 @@ def selection_table(by, seeds):
             gate = last(runs, 'classifier_gate')
             cells.append((f'{ratio} ({last(runs, "prop_precision")})' +
                           (f', gate {gate}' if gate else ''))
-                         if ratio else f'(GT {last(runs, "gt_ratio")})')
+                         if ratio else (f'(GT {last(runs, "gt_ratio")})'
+                                        if last(runs, 'gt_ratio') else ''))
         if any(cells):
             out.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return out
@@ -120,8 +126,8 @@ def main():
     lines = [f'# {args.title}', '']
     if args.intro:
         lines += [open(args.intro).read().strip(), '']
-    lines += selection_table(by, args.seeds_note) + [''] + test_table(by) + [''] + \
-        provenance(meta)
+    lines += selection_table(by, args.seeds_note) + [''] + \
+        test_table(by) + [''] + provenance(meta)
     with open(args.out, 'w') as f:
         f.write('\n'.join(lines) + '\n')
 

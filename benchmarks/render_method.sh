@@ -10,7 +10,9 @@ runs() {  # --run LABEL=FILE for every existing file of a glob
     local label=$1; shift
     for f in "$@"; do [ -f "$f" ] && printf -- '--run\n%s=%s\n' "$label" "$f"; done
 }
-mapfile -t SEL < <(runs A $J/method_sel_A*.json; runs B $J/method_sel_B*.json; runs N $J/method_sel_N*.json)
+mapfile -t SEL < <(runs A $J/method_sel_A.json $J/method_sel_A_co[!2]*.json $J/method_sel_A_[!c]*.json; \
+    runs B $J/method_sel_B*.json; runs N $J/method_sel_N*.json; \
+    runs "A, CO2-Net" $J/method_sel_A_co2net*.json)
 $PY benchmarks/method_report.py "${SEL[@]}" --out docs/benchmarks_method.md \
     --title 'What the masked branch teaches the classifier: selection (held-out, seeds 0 and 1)'
 # confirmation: the A/B baselines at these seeds are the ablation's own runs
