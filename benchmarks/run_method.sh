@@ -67,3 +67,10 @@ for seed in 0 1; do
         --out-dir work_dirs/mco2/${cell}_s$seed --work-dir work_dirs/mco2/w_$cell
     cp work_dirs/mco2/${cell}_s$seed/table4.json $OUT/method_sel_A_${cell}_s$seed.json
 done
+
+# the demo on the default, 10 seeds in three sweeps side by side (docs/benchmarks.md)
+for seeds in "0 1 2 3" "4 5 6" "7 8 9"; do
+    tag=${seeds// /_}
+    $PY tools/multi_seed.py configs/trpn_synthetic.py --seeds $seeds --work-dir work_dirs/spread/default_$tag
+    cp work_dirs/spread/default_$tag/multi_seed.json docs/spread_demo_default_$tag.json
+done
