@@ -74,3 +74,11 @@ for seeds in "0 1 2 3" "4 5 6" "7 8 9"; do
     $PY tools/multi_seed.py configs/trpn_synthetic.py --seeds $seeds --work-dir work_dirs/spread/default_$tag
     cp work_dirs/spread/default_$tag/multi_seed.json docs/spread_demo_default_$tag.json
 done
+
+# what ground-truth proposals teach CO2-Net at training alone (gt_train),
+# on the seeds of Table 4 (docs/table4/co2net.json), one run per seed
+for seed in 10 11 12 13 14; do
+    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds $seed --jobs 1 --only co2net_gt-train \
+        --out-dir work_dirs/mco2/gttrain_s$seed --work-dir work_dirs/mco2/w_gttrain
+    cp work_dirs/mco2/gttrain_s$seed/table4.json docs/table4/co2net_gt-train_s$seed.json
+done

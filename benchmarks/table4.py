@@ -54,6 +54,8 @@ EXTRA_CELLS = OrderedDict([
     ('asmloc_trpn-pl_embedded-both',
      'ablations/t4_asmloc_trpn-pl_embedded-both.py'),
     ('co2net_trpn-pl_coverage', 'ablations/t4_co2net_trpn-pl_coverage.py'),
+    ('co2net_gt-train', 'ablations/t4_co2net_gt-train.py'),
+    ('asmloc_gt-train', 'ablations/t4_asmloc_gt-train.py'),
     ('co2net_trpn-pl_decoupled',
      'ablations/t4_co2net_trpn-pl_decoupled.py'),
 ])
