@@ -12,9 +12,11 @@ model = dict(
         type='MaskedClassifierHead',
         hidden=None,
         dropout=0.7,
-        topk_ratio=8,
-        loss_mil=dict(type='BalancedMILLoss', eps=1e-6)),
+        topk_ratio=8),
     with_acol=True,
+    # Eq. 7 for the full (ACoL) branch and for the masked branch
+    loss_mil=dict(type='BalancedMILLoss', eps=1e-6),
+    loss_proposal_mil=dict(type='BalancedMILLoss', eps=1e-6),
     pseudo_label_source='full',
     loss_weights=dict(mil_proposal=1.0, mil_full=1.0),
     # log proposal quality against ground truth (benchmarks only)

@@ -19,4 +19,11 @@ trpn_stage = dict(
     loss_norm=dict(type='ForegroundNormLoss'),
     # lambda2 = 0.8 (kl), lambda1 = 1 (ml); norm is an option (0 = off)
     loss_weights=dict(kl=0.8, ml=1.0, norm=0.0),
-    empty_mask='skip')
+    empty_mask='skip',
+    # what the masked branch's loss teaches the classifier's parameters
+    # (the T-RPN and the features always get its full gradient): 'full'
+    # (the paper) | 'none' | 'scaled' | 'ramp' | 'coverage' (docs/method.md)
+    classifier_grad='full',
+    classifier_grad_scale=0.5,
+    classifier_grad_ramp_iters=300,
+    classifier_grad_coverage=(0.6, 0.8))

@@ -1,12 +1,12 @@
 """ASM-Loc: action-aware segment modeling (He et al., CVPR 2022)."""
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
 from mmtrpn.registry import MODELS
 from mmtrpn.structures.segments import row_positions, segment_membership
-from ..utils import check_choice, topk_pool
+from ..utils import call_module, check_choice, topk_pool
 from .base_localizer import BaseWSTALLocalizer
 
 _REFINE_HINT = (
@@ -208,9 +208,10 @@ class ASMLoc(BaseWSTALLocalizer):
     def classify_logits(self, feat: torch.Tensor) -> torch.Tensor:
         return self.snippet_cls(self.dropout(feat))
 
-    def classify(self, feat: torch.Tensor,
-                 valid: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.classify_logits(feat), dim=-1)
+    def classify(self, feat: torch.Tensor, valid: torch.Tensor,
+                 call: Callable = call_module) -> torch.Tensor:
+        return torch.softmax(call(self.snippet_cls, self.dropout(feat)),
+                             dim=-1)
 
     def _video_scores(self, out, valid):
         fg_cas = out['logits'] * out['att_fg'].unsqueeze(-1)

@@ -16,7 +16,7 @@ its own losses:
 ==========================  ==============================================
 """
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -25,9 +25,9 @@ from mmengine.structures import BaseDataElement
 
 from mmtrpn.registry import MODELS, TASK_UTILS
 from mmtrpn.structures.segments import rows_to_seconds
-from ..utils import (append_background, build_with_defaults, check_choice,
-                     masked_avg_pool, masked_mean, merge_defaults,
-                     pad_inputs)
+from ..utils import (append_background, build_with_defaults, call_module,
+                     check_choice, masked_avg_pool, masked_mean,
+                     merge_defaults, pad_inputs)
 
 # Where the foreground curve of the predictions comes from: the detector's
 # own ('detector') or the proposal stage's FSS_trpn where it has one
@@ -146,10 +146,13 @@ class BaseWSTALLocalizer(BaseModel):
         is what the proposal stage reads and masks."""
         raise NotImplementedError
 
-    def classify(self, feat: torch.Tensor,
-                 valid: torch.Tensor) -> torch.Tensor:
+    def classify(self, feat: torch.Tensor, valid: torch.Tensor,
+                 call: Callable = call_module) -> torch.Tensor:
         """(B, T, D') features -> (B, T, C + 1) class probabilities,
-        background last (the masked branch)."""
+        background last (the masked branch). The classifier's parameterised
+        module runs as ``call(module, *args)``: the masked branch passes the
+        proposal stage's ``classify_masked``, which gates the gradient into
+        the module's parameters (``classifier_grad``)."""
         raise NotImplementedError
 
     def loss_by_feat(self, out: dict, labels: torch.Tensor,
@@ -251,7 +254,8 @@ class BaseWSTALLocalizer(BaseModel):
         out['proposal_mask'], out['fss_trpn'] = mask, fss
         if mask is None:
             return {}
-        probs = self.classify(out['feat'] * mask.unsqueeze(-1), valid)
+        probs = self.classify(out['feat'] * mask.unsqueeze(-1), valid,
+                              call=stage.classify_masked)
         out['masked_probs'] = probs
         video = masked_avg_pool(probs, mask, valid)
         loss = self.loss_proposal_mil(video, append_background(labels, 0.),
@@ -279,6 +283,8 @@ class BaseWSTALLocalizer(BaseModel):
             teacher = self.training_foreground(out, valid)
         if teacher is not None:
             diag['fg_mean'] = masked_mean(teacher[0].detach(), valid)
+        if mask is not None:
+            diag.update(self.proposal_stage.gate_diagnostics())
         return diag
 
     # ---------------------------------------------------------------- predict

@@ -1,12 +1,12 @@
 """CO2-Net: cross-modal consensus network (Hong et al., ACM MM 2021)."""
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 
 from mmtrpn.registry import MODELS
 from ..losses.co2_losses import attention_suppress
-from ..utils import build_with_defaults, topk_pool
+from ..utils import build_with_defaults, call_module, topk_pool
 from .base_localizer import BaseWSTALLocalizer
 
 
@@ -131,9 +131,9 @@ class CO2Net(BaseWSTALLocalizer):
             out[key] = self._smooth(out[key], valid)
         return out
 
-    def classify(self, feat: torch.Tensor,
-                 valid: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.cls_head(feat, valid), dim=-1)
+    def classify(self, feat: torch.Tensor, valid: torch.Tensor,
+                 call: Callable = call_module) -> torch.Tensor:
+        return torch.softmax(call(self.cls_head, feat, valid), dim=-1)
 
     # ------------------------------------------------------------------- loss
     def loss_by_feat(self, out: dict, labels: torch.Tensor,

@@ -1,12 +1,12 @@
 """DTRP-Loc: two-stage weakly-supervised localizer with a temporal RPN."""
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import torch
 
 from mmtrpn.registry import MODELS
 from ..proposals import gt_snippet_masks
-from ..utils import (append_background, build_with_defaults, check_choice,
-                     masked_mean, topk_pool)
+from ..utils import (append_background, build_with_defaults, call_module,
+                     check_choice, masked_mean, topk_pool)
 from .base_localizer import BaseWSTALLocalizer
 
 CAS_SOURCES = ('full', 'masked')
@@ -147,9 +147,9 @@ class DTRPLoc(BaseWSTALLocalizer):
             return dict(feat=self.neck(x, valid))
         return dict(feat=x * valid.unsqueeze(-1))
 
-    def classify(self, feat: torch.Tensor,
-                 valid: torch.Tensor) -> torch.Tensor:
-        return self.cls_head(feat, valid)
+    def classify(self, feat: torch.Tensor, valid: torch.Tensor,
+                 call: Callable = call_module) -> torch.Tensor:
+        return call(self.cls_head, feat, valid)
 
     def gt_proposal_mask(self, data_samples, valid: torch.Tensor
                          ) -> torch.Tensor:

@@ -5,12 +5,13 @@ example of docs/add_detector.md: it holds its network (one snippet
 classifier) and its own loss, and inherits padding, the proposal stage,
 diagnostics and prediction packing from the base.
 """
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import torch
 
 from mmtrpn.registry import MODELS
-from ..utils import append_background, build_with_defaults, topk_pool
+from ..utils import (append_background, build_with_defaults, call_module,
+                     topk_pool)
 from .base_localizer import BaseWSTALLocalizer
 
 
@@ -65,9 +66,9 @@ class TopkMIL(BaseWSTALLocalizer):
         """``feat``: the input features, zero at padding."""
         return dict(feat=x * valid.unsqueeze(-1))
 
-    def classify(self, feat: torch.Tensor,
-                 valid: torch.Tensor) -> torch.Tensor:
-        return self.cls_head(feat, valid)
+    def classify(self, feat: torch.Tensor, valid: torch.Tensor,
+                 call: Callable = call_module) -> torch.Tensor:
+        return call(self.cls_head, feat, valid)
 
     def loss_by_feat(self, out: dict, labels: torch.Tensor,
                      valid: torch.Tensor, data_samples

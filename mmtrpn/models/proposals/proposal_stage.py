@@ -10,6 +10,7 @@ import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
@@ -24,6 +25,16 @@ PROPOSAL_SOURCES = ('none', 'trpn', 'trpn_pl', 'gt', 'gt_train')
 EMPTY_MASK_RULES = ('skip', 'top1')
 # lambda2 (kl) = 0.8, lambda1 (ml) = 1; the norm term is an option
 DEFAULT_LOSS_WEIGHTS = dict(kl=0.8, ml=1.0, norm=0.0)
+# How the masked branch's loss reaches the classifier's parameters (the
+# T-RPN and the features always get its full gradient): 'full' (the paper),
+# 'none' (decoupled), 'scaled' (times classifier_grad_scale), 'ramp' (a
+# gate rising linearly from 0 to 1 over classifier_grad_ramp_iters training
+# steps, so the classifier learns from the mask once it has settled),
+# 'coverage' (per video, rising from 0 to 1 as the training mask covers
+# classifier_grad_coverage[0] to [1] of the video: where the T-RPN proposes
+# most of a video its actions are long, and top-k MIL with k = T/8 cannot
+# teach the classifier their extent).
+CLASSIFIER_GRADS = ('full', 'none', 'scaled', 'ramp', 'coverage')
 
 
 def gt_snippet_masks(data_samples: Sequence, valid: torch.Tensor
@@ -64,6 +75,17 @@ class TemporalProposalStage(BaseModule):
             proposal MIL loss: ``'skip'`` (nothing; the localizer drops it
             from ``L_mil1``) or ``'top1'`` (its highest-``FSS_trpn``
             snippet). Defaults to 'skip'.
+        classifier_grad (str): One of :data:`CLASSIFIER_GRADS`: how much of
+            the masked branch's gradient reaches the classifier's
+            parameters (:meth:`classify_masked`). Defaults to 'full'.
+        classifier_grad_scale (float): The constant gate of ``'scaled'``.
+            Defaults to 0.5.
+        classifier_grad_ramp_iters (int): Training steps over which
+            ``'ramp'`` raises the gate from 0 to 1. Defaults to 300.
+        classifier_grad_coverage (Sequence[float]): ``(lo, hi)``: the gate
+            of ``'coverage'`` is ``clip((r - lo) / (hi - lo), 0, 1)`` with
+            ``r`` the share of a video's snippets in its training mask.
+            Defaults to (0.6, 0.8).
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -77,15 +99,42 @@ class TemporalProposalStage(BaseModule):
                  loss_norm: dict = dict(type='ForegroundNormLoss'),
                  loss_weights: Optional[dict] = None,
                  empty_mask: str = 'skip',
+                 classifier_grad: str = 'full',
+                 classifier_grad_scale: float = 0.5,
+                 classifier_grad_ramp_iters: int = 300,
+                 classifier_grad_coverage: Sequence[float] = (0.6, 0.8),
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         check_choice('proposal_stage.source', source, PROPOSAL_SOURCES)
         check_choice('proposal_stage.empty_mask', empty_mask,
                      EMPTY_MASK_RULES)
+        check_choice('proposal_stage.classifier_grad', classifier_grad,
+                     CLASSIFIER_GRADS)
+        if not 0 <= classifier_grad_scale <= 1:
+            raise ValueError('proposal_stage.classifier_grad_scale must be '
+                             f'in [0, 1], got {classifier_grad_scale}')
+        if classifier_grad_ramp_iters < 1:
+            raise ValueError('proposal_stage.classifier_grad_ramp_iters '
+                             f'must be >= 1, got {classifier_grad_ramp_iters}')
+        lo, hi = (float(v) for v in classifier_grad_coverage)
+        if not 0 <= lo < hi <= 1:
+            raise ValueError('proposal_stage.classifier_grad_coverage must '
+                             f'be (lo, hi) with 0 <= lo < hi <= 1, got '
+                             f'{classifier_grad_coverage}')
         self.source = source
         self.empty_mask = empty_mask
         self.loss_weights = merge_defaults('proposal_stage.loss_weights',
                                            DEFAULT_LOSS_WEIGHTS, loss_weights)
+        self.classifier_grad = classifier_grad
+        self.classifier_grad_scale = float(classifier_grad_scale)
+        self.classifier_grad_ramp_iters = int(classifier_grad_ramp_iters)
+        self.classifier_grad_coverage = (lo, hi)
+        # (B,) share of each video in the last training mask ('coverage')
+        self._mask_coverage = None
+        self._last_gate = None  # for the training log
+        if classifier_grad == 'ramp':
+            # in the checkpoint, so a resumed run continues the ramp
+            self.register_buffer('masked_steps', torch.zeros(()))
         if self.with_rpn:
             if rpn_head is None:
                 raise ValueError(f'proposal_stage.source={source!r} needs '
@@ -125,12 +174,17 @@ class TemporalProposalStage(BaseModule):
         """
         if self.source == 'none':
             return None, None
+        fss = None
         if self.source in ('gt', 'gt_train'):
-            return gt_snippet_masks(data_samples, valid), None
-        fss = self.rpn_head(feat, valid)
-        mask = self.rpn_head.sample_mask(fss, valid)
-        if self.empty_mask == 'top1':
-            mask = self._fill_empty_with_top1(mask, fss, valid)
+            mask = gt_snippet_masks(data_samples, valid)
+        else:
+            fss = self.rpn_head(feat, valid)
+            mask = self.rpn_head.sample_mask(fss, valid)
+            if self.empty_mask == 'top1':
+                mask = self._fill_empty_with_top1(mask, fss, valid)
+        if self.classifier_grad == 'coverage':
+            self._mask_coverage = (mask.detach() * valid).sum(-1) / \
+                valid.sum(-1).clamp_min(1)
         return mask, fss
 
     @staticmethod
@@ -190,6 +244,73 @@ class TemporalProposalStage(BaseModule):
             losses['loss_fss_norm'] = w['norm'] * self.loss_norm(fss, valid)
         return losses
 
+    def classifier_gate(self):
+        """The share of the masked branch's gradient the classifier's
+        parameters get now: a float, a (B,) tensor for ``'coverage'`` (from
+        the last :meth:`train_proposals`), None for the paper's ``'full'``.
+        """
+        rule = self.classifier_grad
+        if rule == 'full':
+            return None
+        if rule == 'none':
+            return 0.
+        if rule == 'scaled':
+            return self.classifier_grad_scale
+        if rule == 'ramp':
+            return min(1., float(self.masked_steps) /
+                       self.classifier_grad_ramp_iters)
+        if self._mask_coverage is None:
+            raise RuntimeError("classifier_grad='coverage' needs the "
+                               'training mask: call train_proposals first')
+        lo, hi = self.classifier_grad_coverage
+        return ((self._mask_coverage - lo) / (hi - lo)).clamp(0, 1)
+
+    def classify_masked(self, classifier: nn.Module, *args, **kwargs):
+        """``classifier(*args, **kwargs)`` for the masked branch, with its
+        gradient into ``classifier``'s parameters gated by
+        ``classifier_grad`` (the gradient into the inputs is untouched).
+
+        With gate ``g`` the output is ``b + g (a - sg(a))``, where ``b`` is
+        the classifier with detached parameters on the inputs and ``a`` the
+        classifier on detached inputs, both under the same random state
+        (same dropout): the forward value is ``b``, exactly the ungated
+        output; the inputs get ``db``, the parameters ``g da``. ``'full'``
+        is the plain call and ``'none'`` (``g = 0``) computes ``b`` only.
+        """
+        gate = self.classifier_gate()
+        self._last_gate = gate
+        if self.training and self.classifier_grad == 'ramp':
+            self.masked_steps += 1
+        if gate is None:
+            return classifier(*args, **kwargs)
+        frozen = {
+            name: p.detach()
+            for name, p in classifier.named_parameters()
+        }
+        if not torch.is_tensor(gate) and gate == 0:
+            return torch.func.functional_call(classifier, frozen, args,
+                                              kwargs)
+        devices = [t.device for t in args
+                   if torch.is_tensor(t) and t.is_cuda][:1]
+        with torch.random.fork_rng(devices=devices):
+            # the same random state as the call below: same dropout
+            params_only = classifier(*_detach_all(args),
+                                     **_detach_all(kwargs))
+        inputs_only = torch.func.functional_call(classifier, frozen, args,
+                                                 kwargs)
+        if torch.is_tensor(gate):  # one gate per video (batch dim first)
+            gate = gate.reshape((-1, ) + (1, ) * (params_only.dim() - 1))
+        return inputs_only + gate * (params_only - params_only.detach())
+
+    @torch.no_grad()
+    def gate_diagnostics(self) -> Dict[str, torch.Tensor]:
+        """``classifier_gate``: the mean gate of the last masked-branch call
+        (logged, never summed); {} under the paper's ``'full'``."""
+        if self._last_gate is None:
+            return {}
+        return dict(classifier_gate=torch.as_tensor(
+            self._last_gate, dtype=torch.float32).mean())
+
     @staticmethod
     def nonempty(mask: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """(B,) 1 where a video's mask selects at least one valid snippet."""
@@ -216,6 +337,15 @@ class TemporalProposalStage(BaseModule):
         return out
 
 
+def _detach_all(values):
+    """Tensors in a tuple or dict of call arguments, detached."""
+    if isinstance(values, dict):
+        return {k: v.detach() if torch.is_tensor(v) else v
+                for k, v in values.items()}
+    return tuple(v.detach() if torch.is_tensor(v) else v for v in values)
+
+
 __all__: List[str] = [
-    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'gt_snippet_masks'
+    'TemporalProposalStage', 'PROPOSAL_SOURCES', 'CLASSIFIER_GRADS',
+    'gt_snippet_masks'
 ]

@@ -1,0 +1,136 @@
+"""Render the selection of ``proposal_stage.classifier_grad`` (and the
+other settings of ``benchmarks/run_method.sh``) from ablation JSONs.
+
+Per regime (``--run LABEL=FILE``, repeatable, one label per layout and
+data regime): the held-out AVG mAP with the T-RPN's curve and with the
+classifier's own curve at test (the only numbers choices use), the
+training mask against ground truth, and, separately, the test split
+(reported, never chosen on).
+
+Example::
+
+    .venv/bin/python benchmarks/method_report.py \\
+        --run "A=docs/ablation/method_sel_A.json" \\
+        --out docs/benchmarks_method.md
+"""
+import argparse
+import sys
+from collections import OrderedDict
+import os.path as osp
+
+import numpy as np
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from ablation_report import fmt, load, metric  # noqa: E402
+
+LABELS = OrderedDict([
+    ('t3_02', 'no proposals'),
+    ('t3_10', 'T-RPN* (paper)'),
+    ('t3_10n', 'T-RPN* + norm (`_fgnorm`)'),
+    ('t3_10d', 'decoupled (`classifier_grad=\'none\'`)'),
+    ('t3_10nd', 'decoupled + norm'),
+    ('t3_10r', 'ramp (`\'ramp\'`, 0 to 1 over 300 it)'),
+    ('t3_10c', 'coverage (`\'coverage\'`, gate 0 to 1 as the mask covers '
+               '0.6 to 0.8 of a video)'),
+    ('t3_10nc', 'coverage + norm'),
+    ('t3_10ncl', 'coverage 0.45 to 0.65 + norm'),
+    ('t3_10s', 'scaled (`\'scaled\'`, 0.3)'),
+    ('t3_10e', 'T-RPN*, `form=\'eq10\'`'),
+    ('t3_10m', 'T-RPN*, `L_ml` without its stage-2 term'),
+    ('co2net_none', 'CO2-Net, no proposals'),
+    ('co2net_trpn-pl', 'CO2-Net, T-RPN* (paper)'),
+    ('co2net_trpn-pl_fgnorm', 'CO2-Net, T-RPN* + norm'),
+    ('co2net_trpn-pl_decoupled', 'CO2-Net, decoupled + norm'),
+    ('co2net_trpn-pl_coverage', 'CO2-Net, coverage 0.45 to 0.65 + norm'),
+])
+
+
+def last(runs, key):
+    vals = [r['diagnostics'][key][-1] for r in runs
+            if key in r.get('diagnostics', {})]
+    return f'{np.mean(vals):.2f}' if vals else ''
+
+
+def selection_table(by, seeds):
+    labels = list(by)
+    out = [f'### Held-out videos (AVG mAP, mean ± std over {seeds})',
+           '', 'Each cell: the T-RPN\'s curve at test (`fg_source=\'trpn\'`'
+           ', the configs\' default) / the classifier\'s own curve '
+           '(`fg_source=\'cls\'`, `1 - bg`); without proposals only the '
+           'latter exists. Then the training mask ratio (last fifth of '
+           'training), its precision against ground truth and, where '
+           'logged, the mean classifier gate.', '',
+           '| setting | ' + ' | '.join(
+               f'{lb}: T-RPN / cls | {lb}: mask (prec.)' for lb in labels)
+           + ' |', '|---|' + '---|---|' * len(labels)]
+    for key, name in LABELS.items():
+        cells = []
+        for lb in labels:
+            runs = by[lb].get(key, [])
+            if not runs:
+                cells += ['', '']
+                continue
+            trpn = fmt(metric(runs, 'metrics_heldout'))
+            cls = fmt(metric(runs, 'metrics_heldout_fg_cls'))
+            cells.append(f'{trpn} / {cls}' if cls else trpn)
+            ratio = last(runs, 'proposal_ratio')
+            gate = last(runs, 'classifier_gate')
+            cells.append((f'{ratio} ({last(runs, "prop_precision")})' +
+                          (f', gate {gate}' if gate else ''))
+                         if ratio else (f'(GT {last(runs, "gt_ratio")})'
+                                        if last(runs, 'gt_ratio') else ''))
+        if any(cells):
+            out.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    return out
+
+
+def test_table(by):
+    labels = list(by)
+    out = ['### Test split (reported, not used for any choice)', '',
+           '| setting | ' + ' | '.join(
+               f'{lb}: T-RPN / cls' for lb in labels) + ' |',
+           '|---|' + '---|' * len(labels)]
+    for key, name in LABELS.items():
+        cells = []
+        for lb in labels:
+            runs = by[lb].get(key, [])
+            cls = fmt(metric(runs, 'metrics_fg_cls'))
+            main = fmt(metric(runs, 'metrics'))
+            cells.append(f'{main} / {cls}' if cls else main)
+        if any(cells):
+            out.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    return out
+
+
+def provenance(meta):
+    out = ['### Commands and wall time', '']
+    for lb, items in meta.items():
+        for path, data in items:
+            out.append(f'- {lb}: `{data["command"]}` — '
+                       f'{len(data["results"])} runs, wall '
+                       f'{data["wall_s"] / 60:.1f} min (`{path}`)')
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--run', action='append', required=True,
+                   help='LABEL=FILE, repeatable')
+    p.add_argument('--title',
+                   default='What the masked branch teaches the classifier')
+    p.add_argument('--intro', default='')
+    p.add_argument('--seeds-note', default='seeds 0 and 1')
+    p.add_argument('--out', required=True)
+    args = p.parse_args()
+    by, meta = load(args.run)
+    lines = [f'# {args.title}', '']
+    if args.intro:
+        lines += [open(args.intro).read().strip(), '']
+    lines += selection_table(by, args.seeds_note) + [''] + \
+        test_table(by) + [''] + provenance(meta)
+    with open(args.out, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+if __name__ == '__main__':
+    main()

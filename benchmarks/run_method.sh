@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Every run behind "What the masked branch teaches the classifier" in
+# docs/method.md: the selection of proposal_stage.classifier_grad and its
+# alternatives on held-out videos (selection seeds 0 and 1, 600 iterations)
+# of both layouts: THUMOS-14 (regimes A and B of the ablation) and
+# ActivityNet-1.2 (regime N: 1500 of its videos, 100 held out, T = 60).
+# The settings are benchmarks/ablation.py's SETTINGS and VARIANTS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+PY=${PYTHON:-.venv/bin/python}
+OUT=docs/ablation
+A="--data-root work_dirs/abl_A"
+B="--data-root work_dirs/abl_B --gen-options context=False modality_split=False weak_boundaries=False"
+N="--dataset anet12 --data-root work_dirs/abl_N --max-videos 1500 --heldout 100"
+SEL="--iters 600 --seeds 0 1"
+run() { $PY benchmarks/ablation.py --jobs 1 "$@"; }
+CORE="t3_02 t3_10 t3_10d t3_10r t3_10n t3_10nd"
+
+# selection: held-out columns only
+run $A $SEL --t-train 160 --only $CORE --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A.json
+run $B $SEL --t-train 160 --only $CORE --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B.json
+run $N $SEL --t-train 60 --only t3_02 t3_10 t3_10d t3_10r --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N.json
+# the per-video soft switch, chosen after the runs above (ramp failed on A)
+run $A $SEL --t-train 160 --only t3_10c --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_coverage.json
+run $B $SEL --t-train 160 --only t3_10c --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_coverage.json
+run $N $SEL --t-train 60 --only t3_10c --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage.json
+run $N $SEL --t-train 60 --only t3_10n t3_10nd --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_norm.json
+# coverage with the norm term, after the coverage runs
+run $A $SEL --t-train 160 --only t3_10nc --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_coverage_norm.json
+run $B $SEL --t-train 160 --only t3_10nc --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_coverage_norm.json
+run $N $SEL --t-train 60 --only t3_10nc --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage_norm.json
+# with the norm the masks shrink (N: 0.73), so the coverage window moves down
+run $A $SEL --t-train 160 --only t3_10ncl --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_coverage_low_norm.json
+run $B $SEL --t-train 160 --only t3_10ncl --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_coverage_low_norm.json
+run $N $SEL --t-train 60 --only t3_10ncl --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_coverage_low_norm.json
+# the two loops the audit named, once each (regime A)
+run $A $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_loops.json
+
+# confirmation on fresh seeds, started after the choice was committed
+# (trpn_thumos.py / trpn_anet.py = t3_10ncl); never used to choose
+CONF="--iters 600 --seeds 10 11 12 13 14"
+run $A $CONF --t-train 160 --only t3_10ncl --work-dir work_dirs/mconf/A --out-json $OUT/method_conf_A_default.json
+run $B $CONF --t-train 160 --only t3_10ncl --work-dir work_dirs/mconf/B --out-json $OUT/method_conf_B_default.json
+run $N $CONF --t-train 60 --only t3_10ncl --work-dir work_dirs/mconf/N --out-json $OUT/method_conf_N_default.json
+run $N $CONF --t-train 60 --only t3_10 --work-dir work_dirs/mconf/N --out-json $OUT/method_conf_N_paper.json
+run $N $CONF --t-train 60 --only t3_02 t3_10n --work-dir work_dirs/mconf/N --out-json $OUT/method_conf_N_base.json
+run $A --iters 1200 --seeds 10 11 12 --t-train 160 --only t3_10ncl --work-dir work_dirs/mconf/L --out-json $OUT/method_conf_A_long_default.json
+
+bash benchmarks/render_method.sh
+
+# after the choice, for the record (selection seeds, not used to choose):
+# the loops on B, and a global gate (the independent benchmark's compromise)
+run $B $SEL --t-train 160 --only t3_10e t3_10m --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_loops.json
+run $A $SEL --t-train 160 --only t3_10s --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_scaled.json
+run $N $SEL --t-train 60 --only t3_10s --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_scaled.json
+
+# does the DTRP-Loc default carry over to CO2-Net? (held-out, seeds 0-1, A)
+for cell in co2net_none co2net_trpn-pl co2net_trpn-pl_fgnorm co2net_trpn-pl_coverage; do
+    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 0 1 --jobs 1 --only $cell \
+        --out-dir work_dirs/mco2/$cell --work-dir work_dirs/mco2/w_$cell
+    cp work_dirs/mco2/$cell/table4.json $OUT/method_sel_A_$cell.json
+done
+cell=co2net_trpn-pl_decoupled
+for seed in 0 1; do
+    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds $seed --jobs 1 --only $cell \
+        --out-dir work_dirs/mco2/${cell}_s$seed --work-dir work_dirs/mco2/w_$cell
+    cp work_dirs/mco2/${cell}_s$seed/table4.json $OUT/method_sel_A_${cell}_s$seed.json
+done
+
+# the demo on the default, 10 seeds in three sweeps side by side (docs/benchmarks.md)
+for seeds in "0 1 2 3" "4 5 6" "7 8 9"; do
+    tag=${seeds// /_}
+    $PY tools/multi_seed.py configs/trpn_synthetic.py --seeds $seeds --work-dir work_dirs/spread/default_$tag
+    cp work_dirs/spread/default_$tag/multi_seed.json docs/spread_demo_default_$tag.json
+done
+
+# what ground-truth proposals teach CO2-Net at training alone (gt_train),
+# on the seeds of Table 4 (docs/table4/co2net.json), one run per seed
+for seed in 10 11 12 13 14; do
+    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds $seed --jobs 1 --only co2net_gt-train \
+        --out-dir work_dirs/mco2/gttrain_s$seed --work-dir work_dirs/mco2/w_gttrain
+    cp work_dirs/mco2/gttrain_s$seed/table4.json docs/table4/co2net_gt-train_s$seed.json
+done

@@ -1,0 +1,228 @@
+"""TemporalProposalStage.classifier_grad: what the masked branch's loss
+(``L_mil1``) teaches the classifier, the T-RPN and the features."""
+import copy
+
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.structures import BaseDataElement
+
+from mmtrpn.registry import MODELS
+from mmtrpn.utils import register_all_modules
+
+register_all_modules()
+
+STAGE = dict(type='TemporalProposalStage', source='trpn_pl',
+             rpn_head=dict(type='TRPNHead', hidden=8))
+# every detector: its config, the classifier the masked branch runs, and a
+# module upstream of the masked features (the neck / embedding)
+DETECTORS = {
+    'dtrploc': (dict(type='DTRPLoc', num_classes=3, feature_dims=(8, 6),
+                     neck=dict(type='DMFNeck', temporal_hidden=8),
+                     cls_head=dict(type='MaskedClassifierHead', hidden=12),
+                     test_cfg=dict(postprocessor=None)),
+                'cls_head', 'neck'),
+    'co2net': (dict(type='CO2Net', num_classes=3, feature_dims=(8, 6),
+                    neck=dict(type='CO2Neck', attention_hidden=8),
+                    test_cfg=dict(postprocessor=None)),
+               'cls_head', 'neck'),
+    'asmloc': (dict(type='ASMLoc', num_classes=3, feature_dims=(8, 8),
+                    test_cfg=dict(postprocessor=None)),
+               'snippet_cls', 'embed'),
+}
+
+
+def _stage(**kwargs):
+    return MODELS.build(dict(STAGE, in_channels=4, **kwargs))
+
+
+def test_gate_of_each_rule_and_bad_values():
+    assert _stage().classifier_gate() is None  # the paper: untouched
+    assert _stage(classifier_grad='none').classifier_gate() == 0
+    assert _stage(classifier_grad='scaled',
+                  classifier_grad_scale=0.3).classifier_gate() == 0.3
+    with pytest.raises(ValueError, match='proposal_stage.classifier_grad'):
+        _stage(classifier_grad='half')
+    with pytest.raises(ValueError, match='classifier_grad_scale'):
+        _stage(classifier_grad='scaled', classifier_grad_scale=1.5)
+    with pytest.raises(ValueError, match='classifier_grad_ramp_iters'):
+        _stage(classifier_grad='ramp', classifier_grad_ramp_iters=0)
+
+
+def test_ramp_rises_with_training_steps_and_is_checkpointed():
+    stage = _stage(classifier_grad='ramp', classifier_grad_ramp_iters=4)
+    head = nn.Linear(2, 2)
+    x = torch.ones(1, 2)
+    gates = []
+    for _ in range(6):
+        gates.append(stage.classifier_gate())
+        stage.classify_masked(head, x)
+    assert gates == [0., 0.25, 0.5, 0.75, 1., 1.]
+    assert float(stage.state_dict()['masked_steps']) == 6
+    stage.eval()  # inference does not advance the ramp
+    stage.classify_masked(head, x)
+    assert float(stage.masked_steps) == 6
+    # the paper's stage keeps its checkpoint keys
+    assert 'masked_steps' not in _stage().state_dict()
+
+
+@pytest.mark.parametrize('rule,gate', [('full', 1.), ('none', 0.),
+                                       ('scaled', 0.25)])
+def test_linear_classifier_by_hand(rule, gate):
+    """y = w x with w = 3, x = 2: dL/dx = 3 always, dL/dw = g * 2."""
+    head = nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        head.weight.fill_(3.)
+    x = torch.tensor([[2.]], requires_grad=True)
+    stage = _stage(classifier_grad=rule, classifier_grad_scale=0.25)
+    y = stage.classify_masked(head, x)
+    assert y.item() == 6.
+    y.sum().backward()
+    assert x.grad.item() == 3.
+    grad = head.weight.grad
+    assert (0. if grad is None else grad.item()) == pytest.approx(2 * gate)
+
+
+def test_soft_gate_keeps_the_forward_value_and_dropout():
+    """Same dropout draw in both passes: the output equals the plain call
+    under the same seed, bit for bit, and so does the random state after."""
+    head = nn.Sequential(nn.Linear(5, 7), nn.Dropout(0.5), nn.Linear(7, 3))
+    x = torch.randn(4, 5)
+    torch.manual_seed(1)
+    plain = head(x)
+    after_plain = torch.rand(1)
+    stage = _stage(classifier_grad='scaled', classifier_grad_scale=0.4)
+    torch.manual_seed(1)
+    gated = stage.classify_masked(head, x)
+    assert torch.equal(gated, plain)
+    assert torch.equal(torch.rand(1), after_plain)
+
+
+def _samples(lengths):
+    out = []
+    for i, length in enumerate(lengths):
+        ds = BaseDataElement(metainfo=dict(
+            video_name=f'v{i}', snippet_duration=1.0,
+            duration=float(length)))
+        ds.gt_label = torch.tensor([1., 0., 0.] if i % 2 == 0 else
+                                   [0., 1., 1.])
+        ds.gt_segments = torch.tensor([[1.0, 4.0]])
+        out.append(ds)
+    return out
+
+
+def _mil1_grads(name, rule, scale=0.5):
+    """``L_mil1`` and the parameter gradients of ``L_mil1`` alone."""
+    cfg, _, _ = DETECTORS[name]
+    cfg = copy.deepcopy(cfg)
+    cfg['proposal_stage'] = dict(STAGE, classifier_grad=rule,
+                                 classifier_grad_scale=scale)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    width = sum(cfg['feature_dims'])
+    inputs = [torch.randn(12, width), torch.randn(9, width)]
+    torch.manual_seed(3)  # the same dropout and Gumbel draws for every rule
+    losses = model(inputs, _samples([12, 9]), mode='loss')
+    losses['loss_mil_proposal'].backward()
+    grads = {n: None if p.grad is None else p.grad.clone()
+             for n, p in model.named_parameters()}
+    return losses['loss_mil_proposal'].detach(), grads
+
+
+def _has_grad(grads, prefix):
+    return any(g is not None and g.abs().sum() > 0
+               for n, g in grads.items() if n.startswith(prefix + '.'))
+
+
+@pytest.mark.parametrize('name', list(DETECTORS))
+def test_decoupled_mil1_trains_trpn_and_features_not_the_classifier(name):
+    _, head, upstream = DETECTORS[name]
+    loss_full, full = _mil1_grads(name, 'full')
+    loss_none, none = _mil1_grads(name, 'none')
+    assert torch.equal(loss_none, loss_full)  # forward unchanged
+    assert _has_grad(full, head)
+    assert not _has_grad(none, head)
+    for grads in (full, none):
+        assert _has_grad(grads, 'proposal_stage.rpn_head')
+        assert _has_grad(grads, upstream)
+    # everything but the classifier gets exactly the paper's gradient
+    for n, g in none.items():
+        if not n.startswith(head + '.') and g is not None:
+            assert torch.allclose(g, full[n], atol=1e-7), n
+
+
+@pytest.mark.parametrize('name', list(DETECTORS))
+def test_scaled_gate_scales_only_the_classifier(name):
+    _, head, _ = DETECTORS[name]
+    loss_full, full = _mil1_grads(name, 'full')
+    loss_half, half = _mil1_grads(name, 'scaled', scale=0.5)
+    assert torch.equal(loss_half, loss_full)
+    for n, g in half.items():
+        if g is None:
+            continue
+        want = full[n] * (0.5 if n.startswith(head + '.') else 1.)
+        assert torch.allclose(g, want, atol=1e-6), n
+
+
+def test_full_is_the_unmodified_computation():
+    """'full' gives DTRP-Loc's L_mil1 and gradients exactly as the plain
+    classifier call on the masked features (the code before the switch)."""
+    from mmtrpn.models.utils import call_module
+    loss_switch, grads_switch = _mil1_grads('dtrploc', 'full')
+    cfg = copy.deepcopy(DETECTORS['dtrploc'][0])
+    cfg['proposal_stage'] = dict(STAGE)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.proposal_stage.classify_masked = call_module  # no gate at all
+    width = sum(cfg['feature_dims'])
+    inputs = [torch.randn(12, width), torch.randn(9, width)]
+    torch.manual_seed(3)
+    loss = model(inputs, _samples([12, 9]), mode='loss')['loss_mil_proposal']
+    loss.backward()
+    assert torch.equal(loss.detach(), loss_switch)
+    for n, p in model.named_parameters():
+        if p.grad is None:
+            assert grads_switch[n] is None, n
+        else:
+            assert torch.equal(p.grad, grads_switch[n]), n
+
+
+def test_coverage_gate_per_video_by_hand():
+    """Masks covering 5 and 7 of 10 snippets, gate ramp (0.6, 0.8): gates
+    0 and 0.5; y = w x summed, w = 3: dL/dw = 0 * 20 + 0.5 * 10 = 5."""
+    stage = _stage(source='gt', classifier_grad='coverage',
+                   classifier_grad_coverage=(0.6, 0.8))
+    samples = []
+    for end in (5.0, 7.0):
+        ds = BaseDataElement(metainfo=dict(snippet_duration=1.0))
+        ds.gt_segments = torch.tensor([[0.0, end]])
+        samples.append(ds)
+    valid = torch.ones(2, 10)
+    mask, _ = stage.train_proposals(None, valid, samples)
+    assert stage.classifier_gate().tolist() == pytest.approx([0.0, 0.5])
+    head = nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        head.weight.fill_(3.)
+    x = torch.stack([torch.full((10, 1), 2.), torch.ones(10, 1)])
+    x.requires_grad_(True)
+    y = stage.classify_masked(head, x)
+    assert torch.equal(y, 3 * x.detach())
+    y.sum().backward()
+    assert head.weight.grad.item() == pytest.approx(5.0)
+    assert torch.equal(x.grad, torch.full_like(x, 3.))
+    with pytest.raises(ValueError, match='classifier_grad_coverage'):
+        _stage(classifier_grad='coverage', classifier_grad_coverage=(.8, .6))
+
+
+def test_mean_gate_is_logged_not_summed():
+    cfg = copy.deepcopy(DETECTORS['dtrploc'][0])
+    cfg['proposal_stage'] = dict(STAGE, classifier_grad='scaled',
+                                 classifier_grad_scale=0.25)
+    model = MODELS.build(cfg)
+    losses = model([torch.randn(12, 14), torch.randn(9, 14)],
+                   _samples([12, 9]), mode='loss')
+    assert losses['classifier_gate'].item() == 0.25
+    cfg['proposal_stage'] = dict(STAGE)  # the paper logs no gate
+    losses = MODELS.build(cfg)([torch.randn(12, 14)], _samples([12]),
+                               mode='loss')
+    assert 'classifier_gate' not in losses
