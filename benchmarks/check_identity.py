@@ -104,7 +104,6 @@ def run(cmd, root, log):
 
 
 def demo(args, work):
-    import torch
     data = osp.join(work, 'demo_data')
     wd = osp.join(work, 'demo')
     py = sys.executable
@@ -124,9 +123,8 @@ def demo(args, work):
             osp.join(work, 'demo_test'), *data_opt]
     out = run(test, args.root, osp.join(work, 'demo_test.log'))
     metrics = dict(re.findall(r'wstal/(\S+): (-?[\d.]+)', out))
-    # our own checkpoint: it holds MMEngine's message hub besides tensors
-    state = torch.load(ckpt, map_location='cpu',
-                       weights_only=False)['state_dict']
+    from mmtrpn.utils.compat import load_checkpoint_file
+    state = load_checkpoint_file(ckpt, map_location='cpu')['state_dict']
     return dict(checkpoint=osp.basename(ckpt),
                 metrics={k: float(v) for k, v in metrics.items()},
                 state_digest=state_digest(state),
