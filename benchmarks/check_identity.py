@@ -63,6 +63,11 @@ def parse_args():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--compare', nargs=2, metavar=('BEFORE', 'AFTER'),
                    help='compare two written JSON files, run nothing')
+    p.add_argument('--compare-train-logs', nargs=2,
+                   metavar=('BEFORE_LOG', 'AFTER_LOG'),
+                   help='compare the values two training logs printed at '
+                   'the iterations both reached (a run cut short), write '
+                   '--out, run nothing')
     p.add_argument('--cell', help=argparse.SUPPRESS)
     p.add_argument('--cell-out', help=argparse.SUPPRESS)
     return p.parse_args()
@@ -99,7 +104,6 @@ def run(cmd, root, log):
 
 
 def demo(args, work):
-    import torch
     data = osp.join(work, 'demo_data')
     wd = osp.join(work, 'demo')
     py = sys.executable
@@ -119,9 +123,8 @@ def demo(args, work):
             osp.join(work, 'demo_test'), *data_opt]
     out = run(test, args.root, osp.join(work, 'demo_test.log'))
     metrics = dict(re.findall(r'wstal/(\S+): (-?[\d.]+)', out))
-    # our own checkpoint: it holds MMEngine's message hub besides tensors
-    state = torch.load(ckpt, map_location='cpu',
-                       weights_only=False)['state_dict']
+    from mmtrpn.utils.compat import load_checkpoint_file
+    state = load_checkpoint_file(ckpt, map_location='cpu')['state_dict']
     return dict(checkpoint=osp.basename(ckpt),
                 metrics={k: float(v) for k, v in metrics.items()},
                 state_digest=state_digest(state),
@@ -285,6 +288,34 @@ def compare(before_file, after_file):
     return 1 if diffs else 0
 
 
+def logged_values(log_file):
+    """``{iteration: {key: printed value}}`` of MMEngine's training lines;
+    timings, which vary, left out."""
+    skip = {'lr', 'eta', 'time', 'data_time', 'memory'}
+    rows = {}
+    with open(log_file) as f:
+        for line in f:
+            m = re.search(r'Iter\(train\) \[\s*(\d+)/\d+\]\s+(.*)', line)
+            if m:
+                rows[int(m.group(1))] = {
+                    k: v for k, v in re.findall(r'(\S+): (\S+)',
+                                                m.group(2)) if k not in skip}
+    return rows
+
+
+def compare_train_logs(before_log, after_log):
+    """Per iteration both logs reached, the keys both print and whether
+    every printed value is equal."""
+    before, after = logged_values(before_log), logged_values(after_log)
+    out = {}
+    for it in sorted(set(before) & set(after)):
+        common = sorted(set(before[it]) & set(after[it]))
+        out[it] = dict(equal=all(before[it][k] == after[it][k]
+                                 for k in common),
+                       values={k: after[it][k] for k in common})
+    return out
+
+
 def recorded_command(argv=None):
     """The command line, with this machine's paths shortened: the checkout
     to ``<checkout>``, other absolute paths to their last component."""
@@ -304,6 +335,13 @@ def main():
     args.root = osp.abspath(args.root)
     if args.compare:
         sys.exit(compare(*args.compare))
+    if args.compare_train_logs:
+        from mmtrpn.utils import atomic_write_json
+        res = compare_train_logs(*args.compare_train_logs)
+        atomic_write_json(args.out, dict(command=recorded_command(),
+                                         iterations=res), indent=1)
+        print({it: r['equal'] for it, r in res.items()})
+        return
     if args.cell:
         cell_worker(args)
         return
