@@ -60,7 +60,7 @@ def _config(config, data_root):
 
 
 @pytest.mark.parametrize('config', [
-    'trpn_thumos.py', 'co2net/co2net_thumos.py',
+    'dtrp_loc/trpn_thumos.py', 'co2net/co2net_thumos.py',
     'asm_loc/asm_loc_thumos_step0.py', 'topk_mil/topk_mil_thumos.py'
 ])
 def test_hook_writes_segments_of_every_localizer(config, tiny_data,
