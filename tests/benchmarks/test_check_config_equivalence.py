@@ -33,12 +33,23 @@ def test_compare_follows_renamed_and_deleted_configs():
     model = dict(model=dict(type='TemporalProposalStage', source='none'))
     old = {'trpn_thumos.py': model, 'ablations/t4_dtrploc_trpn-pl.py': model,
            'gone.py': model}
-    new = {'dtrp_loc/trpn_thumos.py': model}
+    new = {'dtrp_loc/trpn_thumos_paper.py': model}
     report = compare(old, new)
     assert report['trpn_thumos.py'] == []
     assert report['ablations/t4_dtrploc_trpn-pl.py'] == []
     assert report['gone.py'] == ['no successor (gone.py missing)']
-    new_changed = {'dtrp_loc/trpn_thumos.py': dict(
+    new_changed = {'dtrp_loc/trpn_thumos_paper.py': dict(
         model=dict(type='TemporalProposalStage', source='gt'))}
     assert compare({'trpn_thumos.py': model}, new_changed)[
         'trpn_thumos.py'] == ["model.source: 'none' -> 'gt'"]
+
+
+def test_an_option_added_later_at_its_old_behaviour_is_no_difference():
+    old = dict(model=dict(proposal_stage=dict(source='trpn_pl')))
+    same = dict(model=dict(proposal_stage=dict(source='trpn_pl',
+                                               classifier_grad='full')))
+    other = dict(model=dict(proposal_stage=dict(source='trpn_pl',
+                                                classifier_grad='none')))
+    assert differences(old, same) == []
+    assert differences(old, other) == [
+        'model.proposal_stage.classifier_grad: only in new']
