@@ -27,8 +27,9 @@ import time
 
 import numpy as np
 
-from benchmarks.runs import (LAYOUT, ROOT, add_data_args, adapt_runtime,
-                             config_path, load_cells, make_data, run_jobs)
+from benchmarks.runs import (ROOT, add_data_args, adapt_runtime,
+                             config_path, load_cells, make_data, resolve_layout,
+                             run_jobs)
 
 # key -> config under configs/, benchmarks/cells.yml
 SETTINGS = load_cells('ablation')
@@ -150,8 +151,7 @@ def training_trace(message_hub, iters, points=5):
 # ----------------------------------------------------------------- main
 def main():
     args = parse_args()
-    if args.layout != LAYOUT:  # given from the caller's directory
-        args.layout = osp.abspath(args.layout)
+    resolve_layout(args)
     os.chdir(ROOT)
     if args.worker:
         key, seed, out = args.worker

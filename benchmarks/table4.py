@@ -34,9 +34,9 @@ import time
 from collections import OrderedDict
 
 from benchmarks.ablation_report import fmt
-from benchmarks.runs import (LAYOUT, MAP_KEYS, ROOT, add_data_args,
+from benchmarks.runs import (MAP_KEYS, ROOT, add_data_args,
                              adapt_runtime, config_path, load_cells,
-                             make_data, run_jobs)
+                             make_data, resolve_layout, run_jobs)
 from mmtrpn.utils.scalars import is_training_record, load_scalars
 
 METHODS = OrderedDict([('dtrploc', 'DTRP-Loc'), ('co2net', 'CO2-Net'),
@@ -242,8 +242,7 @@ def diagnostics_table(results):
 
 def main():
     args = parse_args()
-    if args.layout != LAYOUT:  # given from the caller's directory
-        args.layout = osp.abspath(args.layout)
+    resolve_layout(args)
     os.chdir(ROOT)
     if args.render:
         saved = [json.load(open(f)) for f in args.render]
