@@ -33,12 +33,14 @@ def test_compare_follows_renamed_and_deleted_configs():
     model = dict(model=dict(type='TemporalProposalStage', source='none'))
     old = {'trpn_thumos.py': model, 'ablations/t4_dtrploc_trpn-pl.py': model,
            'gone.py': model}
-    new = {'dtrp_loc/trpn_thumos.py': model}
+    # the old default is the paper read literally: its successor is the
+    # paper config (dtrp_loc/trpn_thumos.py now adds the chosen deviations)
+    new = {'dtrp_loc/trpn_thumos_paper.py': model}
     report = compare(old, new)
     assert report['trpn_thumos.py'] == []
     assert report['ablations/t4_dtrploc_trpn-pl.py'] == []
     assert report['gone.py'] == ['no successor (gone.py missing)']
-    new_changed = {'dtrp_loc/trpn_thumos.py': dict(
+    new_changed = {'dtrp_loc/trpn_thumos_paper.py': dict(
         model=dict(type='TemporalProposalStage', source='gt'))}
     assert compare({'trpn_thumos.py': model}, new_changed)[
         'trpn_thumos.py'] == ["model.source: 'none' -> 'gt'"]

@@ -126,3 +126,17 @@ def test_heldout_carve_of_another_training_subset(tmp_path):
     check_heldout_rule(path, data['info'], 1, 'training')
     with pytest.raises(ValueError, match='delete its folder'):
         check_heldout_rule(path, data['info'], 1)
+
+
+def test_method_cells_are_config_files_and_the_default_is_not_copied():
+    ablation = load_cells('ablation')
+    assert ablation['t3_10ncl'] == 'dtrp_loc/trpn_thumos.py'
+    for key in ('t3_10d', 't3_10nd', 't3_10r', 't3_10c', 't3_10nc',
+                't3_10s', 't3_10e', 't3_10m'):
+        assert ablation[key].startswith('ablations/t3_10'), key
+    cfg = Config.fromfile(config_path(ablation['t3_10nc']))
+    assert cfg.model.proposal_stage.classifier_grad == 'coverage'
+    assert cfg.model.proposal_stage.loss_weights.norm == 0.8
+    extra = load_cells('table4_extra')
+    assert {'co2net_trpn-pl_coverage', 'co2net_gt-train', 'asmloc_gt-train',
+            'co2net_trpn-pl_decoupled'} <= set(extra)
