@@ -121,7 +121,7 @@ def asm_segment_file(args, seed):
 
 # logged by the detectors and the proposal stage during training
 TRAIN_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean',
-              'fg_mean', 'loss_mil_proposal')
+              'fg_mean', 'loss_mil_proposal', 'classifier_gate')
 
 
 def train_diagnostics(cell_work_dir):
