@@ -28,8 +28,8 @@ import time
 import numpy as np
 
 from benchmarks.runs import (ROOT, add_data_args, adapt_runtime,
-                             config_path, load_cells, make_data, resolve_layout,
-                             run_jobs)
+                             config_path, load_cells, make_data,
+                             resolve_layout, run_jobs)
 
 # key -> config under configs/, benchmarks/cells.yml
 SETTINGS = load_cells('ablation')

@@ -9,19 +9,16 @@ training mask against ground truth, and, separately, the test split
 
 Example::
 
-    .venv/bin/python benchmarks/method_report.py \\
-        --run "A=docs/ablation/method_sel_A.json" \\
+    .venv/bin/python -m benchmarks.method_report \\
+        --run "A=docs/results/ablation/method_sel_A.json" \\
         --out docs/benchmarks_method.md
 """
 import argparse
-import sys
 from collections import OrderedDict
-import os.path as osp
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ablation_report import fmt, load, metric  # noqa: E402
+from benchmarks.ablation_report import fmt, load, metric
 
 LABELS = OrderedDict([
     ('t3_02', 'no proposals'),
@@ -54,12 +51,13 @@ def last(runs, key):
 def selection_table(by, seeds):
     labels = list(by)
     out = [f'### Held-out videos (AVG mAP, mean ± std over {seeds})',
-           '', 'Each cell: the T-RPN\'s curve at test (`fg_source=\'trpn\'`'
-           ', the configs\' default) / the classifier\'s own curve '
-           '(`fg_source=\'cls\'`, `1 - bg`); without proposals only the '
-           'latter exists. Then the training mask ratio (last fifth of '
-           'training), its precision against ground truth and, where '
-           'logged, the mean classifier gate.', '',
+           '', 'Each cell: the T-RPN\'s curve at test '
+           '(`fg_source=\'proposal\'`, the configs\' default) / the '
+           'classifier\'s own curve (`fg_source=\'detector\'`, '
+           '`1 - bg`); without proposals only the latter exists. Then '
+           'the training mask ratio (last fifth of training), its '
+           'precision against ground truth and, where logged, the mean '
+           'classifier gate.', '',
            '| setting | ' + ' | '.join(
                f'{lb}: T-RPN / cls | {lb}: mask (prec.)' for lb in labels)
            + ' |', '|---|' + '---|---|' * len(labels)]
