@@ -186,6 +186,36 @@ def adapt_runtime(cfg, args, seed, work_dir, iters=None, train_batch=None):
     return cfg
 
 
+def adapt_model_widths(cfg, hidden):
+    """The hidden widths of Table 4's models set to ``hidden``: DMF's
+    temporal conv, CO2-Net's attention and the T-RPN head (the stage's
+    default head written out where a config leaves it implicit)."""
+    m = cfg.model
+    neck = m.get('neck')
+    if neck is not None and neck.type == 'DMFNeck':
+        neck.temporal_hidden = hidden
+    if neck is not None and neck.type == 'CO2Neck':
+        neck.attention_hidden = hidden
+    stage = m.get('proposal_stage')
+    if stage is not None and stage.get('source') in ('trpn', 'trpn_pl'):
+        stage.setdefault('rpn_head', dict(type='TRPNHead'))
+        stage.rpn_head.hidden = hidden
+    return cfg
+
+
+def set_segment_file(cfg, segment_file):
+    """Every loader's ``LoadPseudoSegments`` reads ``segment_file``
+    (ASM-Loc's pseudo segments of the previous step; None: none); a loader
+    already dropped (no held-out split) is skipped."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(key) is None:
+            continue
+        for t in cfg[key].dataset.pipeline:
+            if t.type == 'LoadPseudoSegments':
+                t.segment_file = segment_file
+    return cfg
+
+
 # ----------------------------------------------------------------- jobs
 def run_jobs(module, jobs, passthrough, work_dir, out_dir, num_jobs):
     """Run ``python -m module --worker KEY SEED OUT`` for each
