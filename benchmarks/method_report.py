@@ -13,12 +13,12 @@ Example::
         --run "A=docs/results/ablation/method_sel_A.json" \\
         --out docs/benchmarks_method.md
 """
-import argparse
 from collections import OrderedDict
 
 import numpy as np
 
-from benchmarks.ablation_report import fmt, load, metric
+from benchmarks.ablation_report import (fmt, metric, provenance,
+                                       report_head, report_parser)
 
 LABELS = OrderedDict([
     ('t3_02', 'no proposals'),
@@ -100,30 +100,12 @@ def test_table(by):
     return out
 
 
-def provenance(meta):
-    out = ['### Commands and wall time', '']
-    for lb, items in meta.items():
-        for path, data in items:
-            out.append(f'- {lb}: `{data["command"]}` — '
-                       f'{len(data["results"])} runs, wall '
-                       f'{data["wall_s"] / 60:.1f} min (`{path}`)')
-    return out
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--run', action='append', required=True,
-                   help='LABEL=FILE, repeatable')
-    p.add_argument('--title',
-                   default='What the masked branch teaches the classifier')
-    p.add_argument('--intro', default='')
+    p = report_parser(__doc__.split('\n')[0],
+                      'What the masked branch teaches the classifier')
     p.add_argument('--seeds-note', default='seeds 0 and 1')
-    p.add_argument('--out', required=True)
     args = p.parse_args()
-    by, meta = load(args.run)
-    lines = [f'# {args.title}', '']
-    if args.intro:
-        lines += [open(args.intro).read().strip(), '']
+    by, meta, lines = report_head(args)
     lines += selection_table(by, args.seeds_note) + [''] + \
         test_table(by) + [''] + provenance(meta)
     with open(args.out, 'w') as f:
