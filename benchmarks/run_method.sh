@@ -9,13 +9,8 @@
 # made by the former runner at the method branch's commit bb643db (its own
 # round-robin held-out carve): see docs/benchmarks_method.md before comparing.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-PY=${PYTHON:-.venv/bin/python}
-OUT=docs/results/ablation
-A="--data-root work_dirs/abl_A"
-B="--data-root work_dirs/abl_B --gen-options context=False modality_split=False weak_boundaries=False"
-# N holds out one training video per class (100 classes), as the former
+source "$(dirname "$0")/regimes.sh"  # PY, OUT, regimes A and B
+# N holds out one training video per class (at most 100), near the former
 # runner's 100 round-robin videos
 N="--dataset anet12 --data-root work_dirs/abl_N --max-videos 1500 --heldout-per-class 1"
 SEL="--iters 600 --seeds 0 1"
