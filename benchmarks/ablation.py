@@ -27,8 +27,9 @@ import time
 
 import numpy as np
 
-from benchmarks.runs import (LAYOUT, ROOT, add_data_args, adapt_runtime,
-                             config_path, load_cells, make_data, run_jobs)
+from benchmarks.runs import (ROOT, add_data_args, adapt_runtime,
+                             config_path, load_cells, make_data,
+                             resolve_layout, run_jobs)
 
 # key -> config under configs/, benchmarks/cells.yml
 SETTINGS = load_cells('ablation')
@@ -36,7 +37,8 @@ SETTINGS = load_cells('ablation')
 # DTRPLoc.log_gt_diagnostics
 DIAG_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean', 'gt_ratio',
              'prop_precision', 'prop_recall', 'fss_in_gt', 'fss_out_gt',
-             'bg_in_gt', 'bg_out_gt', 'pl_in_gt', 'pl_out_gt')
+             'bg_in_gt', 'bg_out_gt', 'pl_in_gt', 'pl_out_gt',
+             'classifier_gate')
 
 
 def parse_args():
@@ -118,6 +120,10 @@ def worker(args, key, seed, out):
         if args.heldout_per_class:
             res['metrics_heldout_masked'] = _score(
                 runner.val_loop, model, cas_source='masked')
+            # the classifier's own curve on held-out videos, so the choice
+            # of the test-time curve (fg_source) is made there too
+            res['metrics_heldout_fg_cls'] = _score(
+                runner.val_loop, model, fg_source='detector')
     res['total_s'] = round(time.time() - tic, 1)
     with open(out, 'w') as f:
         json.dump(res, f)
@@ -150,16 +156,19 @@ def training_trace(message_hub, iters, points=5):
 # ----------------------------------------------------------------- main
 def main():
     args = parse_args()
-    if args.layout != LAYOUT:  # given from the caller's directory
-        args.layout = osp.abspath(args.layout)
+    resolve_layout(args)
     os.chdir(ROOT)
     if args.worker:
         key, seed, out = args.worker
         worker(args, key, int(seed), out)
         return
+    keys = args.only or list(SETTINGS)
+    unknown = sorted(set(keys) - set(SETTINGS))
+    if unknown:
+        raise SystemExit(f'unknown settings {unknown} (benchmarks/cells.yml, '
+                         'section ablation)')
     tic = time.time()
     info = make_data(args)
-    keys = args.only or list(SETTINGS)
     jobs = [(k, s, None) for s in args.seeds for k in keys]
     passthrough = [a for a in sys.argv[1:]]
     results = run_jobs('benchmarks.ablation', jobs, passthrough,

@@ -182,18 +182,32 @@ def provenance(meta):
     return out
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def report_parser(description, title):
+    """The options every report renderer takes: ``--run LABEL=FILE``
+    (repeatable), ``--title``, ``--intro`` (a markdown file put under the
+    title) and ``--out``."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument('--run', action='append', required=True,
                    help='LABEL=FILE, repeatable')
-    p.add_argument('--title', default='Ablations (Tables 3 and 4)')
+    p.add_argument('--title', default=title)
     p.add_argument('--intro', default='')
     p.add_argument('--out', required=True)
-    args = p.parse_args()
+    return p
+
+
+def report_head(args):
+    """``(by, meta, lines)``: the loaded runs and the title and intro."""
     by, meta = load(args.run)
     lines = [f'# {args.title}', '']
     if args.intro:
         lines += [open(args.intro).read().strip(), '']
+    return by, meta, lines
+
+
+def main():
+    args = report_parser(__doc__.split('\n')[0],
+                         'Ablations (Tables 3 and 4)').parse_args()
+    by, meta, lines = report_head(args)
     lines += runs_table(meta) + [''] + table4(by) + ['']
     for lb, rows in by.items():
         if any(k in rows for k in ('t3_03', 't3_07')):

@@ -5,14 +5,22 @@ Runs, with a fixed seed, in the repository given by ``--root`` (the
 checkout whose ``mmtrpn`` is on ``PYTHONPATH``):
 
 1. the README demo: ``tools/data/make_synthetic.py --seed 0``,
-   ``tools/train.py configs/trpn_synthetic.py``, ``tools/test.py`` on the
-   last checkpoint (the printed mAP table is kept, and the checkpoint's
-   state_dict digest);
+   ``tools/train.py`` on the demo config read as the paper states it,
+   ``tools/test.py`` on the last checkpoint (the printed mAP table is kept,
+   and the checkpoint's state_dict digest);
 2. the T-RPN* cell of Table 4 for DTRP-Loc, CO2-Net and ASM-Loc (ASM-Loc
    after its steps 0-2, which write the pseudo segments through
    ``PseudoSegmentExportHook``), on the synthetic features over the
    committed THUMOS-14 layout, trained ``--iters`` iterations and scored
    on the test split.
+
+Each part runs the first of its candidate configs (``DEMO_CONFIGS``,
+``CELLS``) that the checkout has: the paper-literal file wherever the
+layout of configs/ put it. The defaults (``dtrp_loc/trpn_synthetic.py``,
+``dtrp_loc/trpn_thumos.py``) added deviations on purpose, so an "after"
+side must run the paper file to compare with a checkout from before.
+The data adaptation is this checkout's ``benchmarks/runs.py``, loaded from
+its file, whichever checkout ``--root`` is.
 
 Writes one JSON (``--out``); run it before and after a change and compare
 the two files with ``--compare``. Example::
@@ -24,6 +32,7 @@ the two files with ``--compare``. Example::
 """
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -34,11 +43,18 @@ import time
 
 HERE = osp.dirname(osp.dirname(osp.abspath(__file__)))
 LAYOUT = 'benchmarks/data/thumos14_layout.json'
-DEMO_CONFIG = 'configs/trpn_synthetic.py'
+# the paper-literal file of each part in every layout configs/ has had,
+# newest first (a checkout's first existing one runs)
+DEMO_CONFIGS = ['configs/dtrp_loc/trpn_synthetic_paper.py',
+                'configs/trpn_synthetic_paper.py',
+                'configs/dtrp_loc/trpn_synthetic.py',
+                'configs/trpn_synthetic.py']
 CELLS = {
-    'dtrploc_trpn-pl': 'configs/ablations/t4_dtrploc_trpn-pl.py',
-    'co2net_trpn-pl': 'configs/ablations/t4_co2net_trpn-pl.py',
-    'asmloc_trpn-pl': 'configs/ablations/t4_asmloc_trpn-pl.py',
+    'dtrploc_trpn-pl': ['configs/dtrp_loc/trpn_thumos_paper.py',
+                        'configs/ablations/t4_dtrploc_trpn-pl.py',
+                        'configs/dtrp_loc/trpn_thumos.py'],
+    'co2net_trpn-pl': ['configs/ablations/t4_co2net_trpn-pl.py'],
+    'asmloc_trpn-pl': ['configs/ablations/t4_asmloc_trpn-pl.py'],
 }
 ASM_STEPS = ['configs/asm_loc/asm_loc_thumos_step0.py',
              'configs/asm_loc/asm_loc_thumos_step1.py',
@@ -71,6 +87,24 @@ def parse_args():
     p.add_argument('--cell', help=argparse.SUPPRESS)
     p.add_argument('--cell-out', help=argparse.SUPPRESS)
     return p.parse_args()
+
+
+def find_config(root, candidates):
+    """The first of ``candidates`` (paths under ``root``) that exists."""
+    for config in candidates:
+        if osp.isfile(osp.join(root, config)):
+            return config
+    sys.exit(f'{root} has none of the configs {candidates}')
+
+
+def shared_runs():
+    """This checkout's ``benchmarks/runs.py``, loaded from its file: the
+    ``--root`` checkout on PYTHONPATH may predate it."""
+    spec = importlib.util.spec_from_file_location(
+        'identity_runs', osp.join(HERE, 'benchmarks', 'runs.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def state_digest(state_dict):
@@ -111,7 +145,8 @@ def demo(args, work):
     data_opt = ['--cfg-options', *(
         f'{k}.dataset.data_root={data}'
         for k in ('train_dataloader', 'val_dataloader', 'test_dataloader'))]
-    train = [py, 'tools/train.py', DEMO_CONFIG, '--work-dir', wd, *data_opt]
+    config = find_config(args.root, DEMO_CONFIGS)
+    train = [py, 'tools/train.py', config, '--work-dir', wd, *data_opt]
     tic = time.time()
     run(make, args.root, osp.join(work, 'demo_make.log'))
     run(train, args.root, osp.join(work, 'demo_train.log'))
@@ -119,13 +154,13 @@ def demo(args, work):
                                                           f)),
                    key=lambda f: int(re.findall(r'\d+', f)[0]))
     ckpt = osp.join(wd, ckpts[-1])
-    test = [py, 'tools/test.py', DEMO_CONFIG, ckpt, '--work-dir',
+    test = [py, 'tools/test.py', config, ckpt, '--work-dir',
             osp.join(work, 'demo_test'), *data_opt]
     out = run(test, args.root, osp.join(work, 'demo_test.log'))
     metrics = dict(re.findall(r'wstal/(\S+): (-?[\d.]+)', out))
     from mmtrpn.utils.compat import load_checkpoint_file
     state = load_checkpoint_file(ckpt, map_location='cpu')['state_dict']
-    return dict(checkpoint=osp.basename(ckpt),
+    return dict(config=config, checkpoint=osp.basename(ckpt),
                 metrics={k: float(v) for k, v in metrics.items()},
                 state_digest=state_digest(state),
                 seconds=round(time.time() - tic, 1))
@@ -147,51 +182,16 @@ def table4_data(args, work):
 
 
 def adapt(cfg, args, data_root, work_dir, iters, segment_file=None):
-    """Point a Table 4 config at the generated data: its widths and class
-    count, one process, ``iters`` iterations, no validation or
-    checkpoints, small hidden widths, the seed."""
-    with open(osp.join(data_root, 'annotations.json')) as f:
-        num_classes = len(json.load(f)['classes'])
-    dims = (args.dim, args.dim)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg[key]
-        loader.num_workers = 0
-        loader.persistent_workers = False
-        if key != 'train_dataloader':
-            loader.batch_size = 16
-        ds = loader.dataset
-        ds.data_root = osp.abspath(data_root)
-        ds.ambiguous_file = None
-        ds.feature_dims = dims
-        ds.exclude_videos = []
-        ds.include_videos = None
-        for t in ds.pipeline:
-            if t.type == 'LoadPseudoSegments':
-                t.segment_file = segment_file
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters,
-                         val_interval=10**9)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', by_epoch=False, interval=10**9,
-        save_last=False)
-    cfg.default_hooks.logger.interval = 100
-    cfg.randomness = dict(seed=args.seed, diff_rank_seed=False,
-                          deterministic=False)
-    cfg.work_dir = work_dir
-    cfg.launcher = 'none'
-    m = cfg.model
-    m.num_classes = num_classes
-    m.feature_dims = dims
-    neck = m.get('neck')
-    if neck is not None and neck.type == 'DMFNeck':
-        neck.temporal_hidden = args.hidden
-    if neck is not None and neck.type == 'CO2Neck':
-        neck.attention_hidden = args.hidden
-    stage = m.get('proposal_stage')
-    if stage is not None and stage.get('source') in ('trpn', 'trpn_pl'):
-        stage.setdefault('rpn_head', dict(type='TRPNHead'))
-        stage.rpn_head.hidden = args.hidden
-    return cfg
+    """Point a Table 4 config at the generated data as the Table 4 runner
+    does (``benchmarks/runs.py``: widths, class count, one process,
+    ``iters`` iterations, no validation or checkpoints, the seed; small
+    hidden widths), keeping each config's learning rate."""
+    runs = shared_runs()
+    data = argparse.Namespace(dim=args.dim, data_root=data_root,
+                              iters=iters, heldout_per_class=0)
+    runs.adapt_runtime(cfg, data, args.seed, work_dir)
+    runs.set_segment_file(cfg, segment_file)
+    return runs.adapt_model_widths(cfg, args.hidden)
 
 
 def cell_worker(args):
@@ -250,7 +250,7 @@ def table4_cells(args, work, keys):
                     test=False)))
                 segment_file = osp.join(wd, 'pseudo_segments.json')
         res = run_cell(args, work, key, dict(
-            config=CELLS[key], data_root=data_root,
+            config=find_config(args.root, CELLS[key]), data_root=data_root,
             work_dir=osp.join(work, key), iters=args.iters,
             segment_file=segment_file))
         if steps:
@@ -262,17 +262,22 @@ def table4_cells(args, work, keys):
 
 
 def compare(before_file, after_file):
-    """Print every field that differs; exit 1 if any does."""
+    """Print every field that differs; exit 1 if any does. Config paths
+    (files move between layouts of configs/) are printed, not counted."""
     with open(before_file) as f:
         before = json.load(f)['results']
     with open(after_file) as f:
         after = json.load(f)['results']
-    diffs = []
+    diffs, moved = [], []
 
     def walk(a, b, path):
         if isinstance(a, dict) and isinstance(b, dict):
             for k in sorted(set(a) | set(b)):
                 if k == 'seconds':
+                    continue
+                if k == 'config':
+                    if a.get(k) != b.get(k):
+                        moved.append(f'{path}.{k}: {a.get(k)} -> {b.get(k)}')
                     continue
                 walk(a.get(k), b.get(k), f'{path}.{k}')
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(
@@ -283,6 +288,8 @@ def compare(before_file, after_file):
             diffs.append(f'{path}: {a!r} != {b!r}')
 
     walk(before, after, 'results')
+    if moved:
+        print('configs run (paths, not compared):\n' + '\n'.join(moved))
     print('\n'.join(diffs) if diffs else 'identical: metrics, state_dict '
           'digests and pseudo-segment files')
     return 1 if diffs else 0

@@ -9,19 +9,16 @@ training mask against ground truth, and, separately, the test split
 
 Example::
 
-    .venv/bin/python benchmarks/method_report.py \\
-        --run "A=docs/ablation/method_sel_A.json" \\
+    .venv/bin/python -m benchmarks.method_report \\
+        --run "A=docs/results/ablation/method_sel_A.json" \\
         --out docs/benchmarks_method.md
 """
-import argparse
-import sys
 from collections import OrderedDict
-import os.path as osp
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from ablation_report import fmt, load, metric  # noqa: E402
+from benchmarks.ablation_report import (fmt, metric, provenance,
+                                       report_head, report_parser)
 
 LABELS = OrderedDict([
     ('t3_02', 'no proposals'),
@@ -54,12 +51,13 @@ def last(runs, key):
 def selection_table(by, seeds):
     labels = list(by)
     out = [f'### Held-out videos (AVG mAP, mean ± std over {seeds})',
-           '', 'Each cell: the T-RPN\'s curve at test (`fg_source=\'trpn\'`'
-           ', the configs\' default) / the classifier\'s own curve '
-           '(`fg_source=\'cls\'`, `1 - bg`); without proposals only the '
-           'latter exists. Then the training mask ratio (last fifth of '
-           'training), its precision against ground truth and, where '
-           'logged, the mean classifier gate.', '',
+           '', 'Each cell: the T-RPN\'s curve at test '
+           '(`fg_source=\'proposal\'`, the configs\' default) / the '
+           'classifier\'s own curve (`fg_source=\'detector\'`, '
+           '`1 - bg`); without proposals only the latter exists. Then '
+           'the training mask ratio (last fifth of training), its '
+           'precision against ground truth and, where logged, the mean '
+           'classifier gate.', '',
            '| setting | ' + ' | '.join(
                f'{lb}: T-RPN / cls | {lb}: mask (prec.)' for lb in labels)
            + ' |', '|---|' + '---|---|' * len(labels)]
@@ -102,30 +100,12 @@ def test_table(by):
     return out
 
 
-def provenance(meta):
-    out = ['### Commands and wall time', '']
-    for lb, items in meta.items():
-        for path, data in items:
-            out.append(f'- {lb}: `{data["command"]}` — '
-                       f'{len(data["results"])} runs, wall '
-                       f'{data["wall_s"] / 60:.1f} min (`{path}`)')
-    return out
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--run', action='append', required=True,
-                   help='LABEL=FILE, repeatable')
-    p.add_argument('--title',
-                   default='What the masked branch teaches the classifier')
-    p.add_argument('--intro', default='')
+    p = report_parser(__doc__.split('\n')[0],
+                      'What the masked branch teaches the classifier')
     p.add_argument('--seeds-note', default='seeds 0 and 1')
-    p.add_argument('--out', required=True)
     args = p.parse_args()
-    by, meta = load(args.run)
-    lines = [f'# {args.title}', '']
-    if args.intro:
-        lines += [open(args.intro).read().strip(), '']
+    by, meta, lines = report_head(args)
     lines += selection_table(by, args.seeds_note) + [''] + \
         test_table(by) + [''] + provenance(meta)
     with open(args.out, 'w') as f:

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Render docs/benchmarks_method.md (selection) and
 # docs/benchmarks_method_confirmation.md from the JSON files that
-# benchmarks/run_method.sh writes to docs/ablation/.
+# benchmarks/run_method.sh writes to docs/results/ablation/; the intro
+# (benchmarks/method_intro.md) says which runner made them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-J=docs/ablation
+J=docs/results/ablation
 runs() {  # --run LABEL=FILE for every existing file of a glob
     local label=$1; shift
     for f in "$@"; do [ -f "$f" ] && printf -- '--run\n%s=%s\n' "$label" "$f"; done
@@ -13,13 +14,13 @@ runs() {  # --run LABEL=FILE for every existing file of a glob
 mapfile -t SEL < <(runs A $J/method_sel_A.json $J/method_sel_A_co[!2]*.json $J/method_sel_A_[!c]*.json; \
     runs B $J/method_sel_B*.json; runs N $J/method_sel_N*.json; \
     runs "A, CO2-Net" $J/method_sel_A_co2net*.json)
-$PY benchmarks/method_report.py "${SEL[@]}" --out docs/benchmarks_method.md \
+$PY -m benchmarks.method_report "${SEL[@]}" --intro benchmarks/method_intro.md --out docs/benchmarks_method.md \
     --title 'What the masked branch teaches the classifier: selection (held-out, seeds 0 and 1)'
 # confirmation: the A/B baselines at these seeds are the ablation's own runs
 mapfile -t CONF < <(runs A $J/method_conf_A_default.json $J/A_core.json; \
     runs B $J/method_conf_B_default.json $J/B_core.json; \
     runs N $J/method_conf_N_*.json; \
     runs "A, 1200 it" $J/method_conf_A_long_default.json $J/A_long.json)
-$PY benchmarks/method_report.py "${CONF[@]}" --seeds-note 'seeds 10-14 (1200 it: 10-12)' \
+$PY -m benchmarks.method_report "${CONF[@]}" --intro benchmarks/method_intro.md --seeds-note 'seeds 10-14 (1200 it: 10-12)' \
     --out docs/benchmarks_method_confirmation.md \
     --title 'What the masked branch teaches the classifier: confirmation (fresh seeds, after the choice)'

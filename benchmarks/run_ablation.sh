@@ -3,12 +3,7 @@
 # docs/benchmarks_selection.md, then the two reports. About 3 h on 2 CPU
 # cores (one torch thread per run, two runs at a time).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-PY=${PYTHON:-.venv/bin/python}
-OUT=docs/results/ablation
-A="--data-root work_dirs/abl_A"
-B="--data-root work_dirs/abl_B --gen-options context=False modality_split=False weak_boundaries=False"
+source "$(dirname "$0")/regimes.sh"  # PY, OUT, regimes A and B
 run() { $PY -m benchmarks.ablation --no-md --t-train 160 "$@"; }
 
 # selection: seeds 0 and 1, held-out split only

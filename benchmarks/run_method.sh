@@ -4,17 +4,17 @@
 # alternatives on held-out videos (selection seeds 0 and 1, 600 iterations)
 # of both layouts: THUMOS-14 (regimes A and B of the ablation) and
 # ActivityNet-1.2 (regime N: 1500 of its videos, 100 held out, T = 60).
-# The settings are benchmarks/ablation.py's SETTINGS and VARIANTS.
+# The settings are the cells of benchmarks/cells.yml (section ablation: one
+# config each; table4_extra for the CO2-Net cells). The committed JSONs were
+# made by the former runner at the method branch's commit bb643db (its own
+# round-robin held-out carve): see docs/benchmarks_method.md before comparing.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-PY=${PYTHON:-.venv/bin/python}
-OUT=docs/ablation
-A="--data-root work_dirs/abl_A"
-B="--data-root work_dirs/abl_B --gen-options context=False modality_split=False weak_boundaries=False"
-N="--dataset anet12 --data-root work_dirs/abl_N --max-videos 1500 --heldout 100"
+source "$(dirname "$0")/regimes.sh"  # PY, OUT, regimes A and B
+# N holds out one training video per class (at most 100), near the former
+# runner's 100 round-robin videos
+N="--dataset anet12 --data-root work_dirs/abl_N --max-videos 1500 --heldout-per-class 1"
 SEL="--iters 600 --seeds 0 1"
-run() { $PY benchmarks/ablation.py --jobs 1 "$@"; }
+run() { $PY -m benchmarks.ablation --jobs 1 "$@"; }
 CORE="t3_02 t3_10 t3_10d t3_10r t3_10n t3_10nd"
 
 # selection: held-out columns only
@@ -57,13 +57,13 @@ run $N $SEL --t-train 60 --only t3_10s --work-dir work_dirs/msel/N --out-json $O
 
 # does the DTRP-Loc default carry over to CO2-Net? (held-out, seeds 0-1, A)
 for cell in co2net_none co2net_trpn-pl co2net_trpn-pl_fgnorm co2net_trpn-pl_coverage; do
-    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds 0 1 --jobs 1 --only $cell \
+    $PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 1 --jobs 1 --only $cell \
         --out-dir work_dirs/mco2/$cell --work-dir work_dirs/mco2/w_$cell
     cp work_dirs/mco2/$cell/table4.json $OUT/method_sel_A_$cell.json
 done
 cell=co2net_trpn-pl_decoupled
 for seed in 0 1; do
-    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds $seed --jobs 1 --only $cell \
+    $PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds $seed --jobs 1 --only $cell \
         --out-dir work_dirs/mco2/${cell}_s$seed --work-dir work_dirs/mco2/w_$cell
     cp work_dirs/mco2/${cell}_s$seed/table4.json $OUT/method_sel_A_${cell}_s$seed.json
 done
@@ -71,14 +71,14 @@ done
 # the demo on the default, 10 seeds in three sweeps side by side (docs/benchmarks.md)
 for seeds in "0 1 2 3" "4 5 6" "7 8 9"; do
     tag=${seeds// /_}
-    $PY tools/multi_seed.py configs/trpn_synthetic.py --seeds $seeds --work-dir work_dirs/spread/default_$tag
+    $PY tools/multi_seed.py configs/dtrp_loc/trpn_synthetic.py --seeds $seeds --work-dir work_dirs/spread/default_$tag
     cp work_dirs/spread/default_$tag/multi_seed.json docs/spread_demo_default_$tag.json
 done
 
 # what ground-truth proposals teach CO2-Net at training alone (gt_train),
-# on the seeds of Table 4 (docs/table4/co2net.json), one run per seed
+# on the seeds of Table 4 (docs/results/table4/co2net.json), one run per seed
 for seed in 10 11 12 13 14; do
-    $PY benchmarks/table4.py --data-root work_dirs/abl_A --seeds $seed --jobs 1 --only co2net_gt-train \
+    $PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds $seed --jobs 1 --only co2net_gt-train \
         --out-dir work_dirs/mco2/gttrain_s$seed --work-dir work_dirs/mco2/w_gttrain
-    cp work_dirs/mco2/gttrain_s$seed/table4.json docs/table4/co2net_gt-train_s$seed.json
+    cp work_dirs/mco2/gttrain_s$seed/table4.json docs/results/table4/co2net_gt-train_s$seed.json
 done

@@ -20,6 +20,17 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # to ROOT, the working directory of the runners
 LAYOUT = 'benchmarks/data/thumos14_layout.json'
 CELLS_FILE = osp.join(ROOT, 'benchmarks', 'cells.yml')
+# The real layouts a run can replay (``--dataset``): where it trains and
+# tests, and the tIoU thresholds of its evaluators (None: the configs'
+# THUMOS-14 ones). The class count comes from the generated annotation
+# file. ActivityNet-1.2's actions are long (about 0.64 of each video).
+DATASETS = {
+    'thumos14': dict(layout=LAYOUT, train_subset='validation',
+                     test_subset='test', tious=None),
+    'anet12': dict(layout='benchmarks/data/anet12_layout.json',
+                   train_subset='training', test_subset='validation',
+                   tious=[round(0.5 + 0.05 * i, 2) for i in range(10)]),
+}
 MAP_KEYS = [f'mAP@0.{i}0' for i in range(1, 8)] + ['mAP_AVG']
 HELDOUT_SUBSET = 'heldout'
 
@@ -40,27 +51,46 @@ def config_path(config):
     return osp.join(ROOT, 'configs', config)
 
 
+def dataset_of(args):
+    """The :data:`DATASETS` entry ``args.dataset`` names (THUMOS-14 for
+    callers without the option)."""
+    return DATASETS[getattr(args, 'dataset', None) or 'thumos14']
+
+
+def resolve_layout(args):
+    """``args.layout``: the dataset's committed layout (relative to ROOT)
+    when not given, else the given path made absolute from the caller's
+    directory; call before changing to ROOT."""
+    if args.layout is None:
+        args.layout = dataset_of(args)['layout']
+    else:
+        args.layout = osp.abspath(args.layout)
+
+
 # ------------------------------------------------------------------ data
 def make_data(args):
     """Generate the data once (``args.data_root``) and carve its held-out
     split; returns the annotation file's ``info``."""
     ann = osp.join(args.data_root, 'annotations.json')
+    train_subset = dataset_of(args)['train_subset']
     if osp.isfile(ann):
         info = json.load(open(ann))['info']
-        check_heldout_rule(ann, info, args.heldout_per_class)
+        check_heldout_rule(ann, info, args.heldout_per_class, train_subset)
         return info
     import ast
 
     from mmtrpn.datasets.synthetic import SyntheticConfig, generate_synthetic
     overrides = {k: ast.literal_eval(v) for k, v in
                  (o.split('=', 1) for o in args.gen_options)}
+    overrides.setdefault('train_subset', train_subset)
+    overrides.setdefault('test_subset', dataset_of(args)['test_subset'])
     cfg = SyntheticConfig(seed=args.data_seed, dim=args.dim, **overrides)
     res = generate_synthetic(
         args.data_root, cfg, layout_file=args.layout,
         max_videos=args.max_videos, duration_scale=args.duration_scale)
     print(f'generated data in {res["seconds"]:.0f} s', flush=True)
     if args.heldout_per_class:
-        carve_heldout(ann, args.heldout_per_class)
+        carve_heldout(ann, args.heldout_per_class, train_subset)
     return json.load(open(ann))['info']
 
 
@@ -86,9 +116,9 @@ def carve_heldout(ann_file, per_class, train_subset='validation', seed=0):
     atomic_write_json(ann_file, data, indent=1)
 
 
-def check_heldout_rule(ann_file, info, per_class):
+def check_heldout_rule(ann_file, info, per_class, train_subset='validation'):
     """Reused data must have been split by the rule asked for."""
-    want = heldout_rule(per_class) if per_class else None
+    want = heldout_rule(per_class, train_subset) if per_class else None
     have = info.get('heldout_rule') if info.get('heldout') else None
     if have != want:
         raise ValueError(
@@ -110,9 +140,11 @@ def adapt_runtime(cfg, args, seed, work_dir, iters=None, train_batch=None):
     the generated data (its own held-out carve, widths checked, one
     process), ``iters`` iterations without validation or checkpoints, the
     held-out split scored once after training, the seed and the work dir;
-    the model gets the data's class count and widths.
+    the model gets the data's class count and widths; the loaders read the
+    dataset's subsets and the evaluators use its tIoU thresholds.
     ``train_batch`` None keeps the config's training batch size."""
     dims = (args.dim, args.dim)
+    dataset = dataset_of(args)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg[key]
         loader.num_workers = 0
@@ -128,6 +160,11 @@ def adapt_runtime(cfg, args, seed, work_dir, iters=None, train_batch=None):
         # the configs' name lists are not needed
         loader.dataset.exclude_videos = []
         loader.dataset.include_videos = None
+        loader.dataset.subset = dataset[
+            'train_subset' if key == 'train_dataloader' else 'test_subset']
+    if dataset['tious'] is not None:
+        for key in ('val_evaluator', 'test_evaluator'):
+            cfg[key].tiou_thresholds = dataset['tious']
     cfg.model.num_classes = len(class_names(args.data_root))
     cfg.model.feature_dims = dims
     cfg.train_cfg = dict(type='IterBasedTrainLoop',
@@ -146,6 +183,36 @@ def adapt_runtime(cfg, args, seed, work_dir, iters=None, train_batch=None):
                           deterministic=False)
     cfg.work_dir = work_dir
     cfg.launcher = 'none'
+    return cfg
+
+
+def adapt_model_widths(cfg, hidden):
+    """The hidden widths of Table 4's models set to ``hidden``: DMF's
+    temporal conv, CO2-Net's attention and the T-RPN head (the stage's
+    default head written out where a config leaves it implicit)."""
+    m = cfg.model
+    neck = m.get('neck')
+    if neck is not None and neck.type == 'DMFNeck':
+        neck.temporal_hidden = hidden
+    if neck is not None and neck.type == 'CO2Neck':
+        neck.attention_hidden = hidden
+    stage = m.get('proposal_stage')
+    if stage is not None and stage.get('source') in ('trpn', 'trpn_pl'):
+        stage.setdefault('rpn_head', dict(type='TRPNHead'))
+        stage.rpn_head.hidden = hidden
+    return cfg
+
+
+def set_segment_file(cfg, segment_file):
+    """Every loader's ``LoadPseudoSegments`` reads ``segment_file``
+    (ASM-Loc's pseudo segments of the previous step; None: none); a loader
+    already dropped (no held-out split) is skipped."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(key) is None:
+            continue
+        for t in cfg[key].dataset.pipeline:
+            if t.type == 'LoadPseudoSegments':
+                t.segment_file = segment_file
     return cfg
 
 
@@ -201,9 +268,12 @@ def run_jobs(module, jobs, passthrough, work_dir, out_dir, num_jobs):
 def add_data_args(p, heldout_help=''):
     """The data options both runners take (the same data for both)."""
     p.add_argument('--data-root', default='work_dirs/ablation_data')
-    p.add_argument('--layout', default=LAYOUT,
+    p.add_argument('--dataset', default='thumos14', choices=list(DATASETS),
+                   help='real layout to replay: its splits, its classes '
+                   '(from the layout) and its tIoU thresholds')
+    p.add_argument('--layout', default=None,
                    help='annotation layout to replay (default: the '
-                   'committed THUMOS-14 layout)')
+                   'dataset\'s committed layout)')
     p.add_argument('--dim', type=int, default=32, help='width per modality')
     p.add_argument('--duration-scale', type=float, default=1.0)
     p.add_argument('--max-videos', type=int, default=None)

@@ -34,9 +34,10 @@ import time
 from collections import OrderedDict
 
 from benchmarks.ablation_report import fmt
-from benchmarks.runs import (LAYOUT, MAP_KEYS, ROOT, add_data_args,
-                             adapt_runtime, config_path, load_cells,
-                             make_data, run_jobs)
+from benchmarks.runs import (MAP_KEYS, ROOT, adapt_model_widths,
+                             add_data_args, adapt_runtime, config_path,
+                             load_cells, make_data, resolve_layout, run_jobs,
+                             set_segment_file)
 from mmtrpn.utils.scalars import is_training_record, load_scalars
 
 METHODS = OrderedDict([('dtrploc', 'DTRP-Loc'), ('co2net', 'CO2-Net'),
@@ -89,19 +90,8 @@ def adapt_cfg(cfg, args, seed, work_dir, segment_file=None, iters=None):
     checkpoints, the seed. Batch size and training length T stay each
     method's own."""
     adapt_runtime(cfg, args, seed, work_dir, iters)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        for t in cfg[key].dataset.pipeline:
-            if t.type == 'LoadPseudoSegments':
-                t.segment_file = segment_file
-    m = cfg.model
-    neck = m.get('neck')
-    if neck is not None and neck.type == 'DMFNeck':
-        neck.temporal_hidden = args.hidden
-    if neck is not None and neck.type == 'CO2Neck':
-        neck.attention_hidden = args.hidden
-    stage = m.get('proposal_stage')
-    if stage is not None and stage.get('source') in ('trpn', 'trpn_pl'):
-        stage.rpn_head.hidden = args.hidden
+    set_segment_file(cfg, segment_file)
+    adapt_model_widths(cfg, args.hidden)
     cfg.optim_wrapper.optimizer.lr = args.lr
     return cfg
 
@@ -121,7 +111,7 @@ def asm_segment_file(args, seed):
 
 # logged by the detectors and the proposal stage during training
 TRAIN_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean',
-              'fg_mean', 'loss_mil_proposal')
+              'fg_mean', 'loss_mil_proposal', 'classifier_gate')
 
 
 def train_diagnostics(cell_work_dir):
@@ -242,8 +232,7 @@ def diagnostics_table(results):
 
 def main():
     args = parse_args()
-    if args.layout != LAYOUT:  # given from the caller's directory
-        args.layout = osp.abspath(args.layout)
+    resolve_layout(args)
     os.chdir(ROOT)
     if args.render:
         saved = [json.load(open(f)) for f in args.render]

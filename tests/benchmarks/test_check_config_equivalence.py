@@ -33,6 +33,8 @@ def test_compare_follows_renamed_and_deleted_configs():
     model = dict(model=dict(type='TemporalProposalStage', source='none'))
     old = {'trpn_thumos.py': model, 'ablations/t4_dtrploc_trpn-pl.py': model,
            'gone.py': model}
+    # the old default is the paper read literally: its successor is the
+    # paper config (dtrp_loc/trpn_thumos.py now adds the chosen deviations)
     new = {'dtrp_loc/trpn_thumos_paper.py': model}
     report = compare(old, new)
     assert report['trpn_thumos.py'] == []

@@ -7,9 +7,9 @@ from argparse import Namespace
 import pytest
 from mmengine.config import Config
 
-from benchmarks.runs import (HELDOUT_SUBSET, ROOT, adapt_runtime,
+from benchmarks.runs import (DATASETS, HELDOUT_SUBSET, ROOT, adapt_runtime,
                              carve_heldout, check_heldout_rule,
-                             config_path, load_cells)
+                             config_path, load_cells, resolve_layout)
 from mmtrpn.datasets.splits import heldout_split
 
 
@@ -85,3 +85,58 @@ def test_adapt_runtime_takes_classes_and_widths_from_the_data(tmp_path):
     assert cfg.val_dataloader.dataset.subset == HELDOUT_SUBSET
     assert cfg.train_dataloader.batch_size == 10  # the config's own
     assert cfg.train_cfg.max_iters == 3 and cfg.randomness.seed == 3
+
+
+def test_adapt_runtime_reads_the_datasets_subsets_and_thresholds(tmp_path):
+    path, _, _ = _annotations(tmp_path)
+    args = Namespace(dim=8, data_root=str(tmp_path), iters=3,
+                     heldout_per_class=1, dataset='anet12')
+    cfg = Config.fromfile(config_path('dtrp_loc/trpn_thumos_paper.py'))
+    adapt_runtime(cfg, args, seed=0, work_dir=str(tmp_path / 'w'))
+    assert cfg.train_dataloader.dataset.subset == 'training'
+    assert cfg.test_dataloader.dataset.subset == 'validation'
+    # the held-out split is what validation scores
+    assert cfg.val_dataloader.dataset.subset == HELDOUT_SUBSET
+    tious = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+    assert cfg.val_evaluator.tiou_thresholds == tious
+    assert cfg.test_evaluator.tiou_thresholds == tious
+
+
+def test_resolve_layout_per_dataset(tmp_path, monkeypatch):
+    args = Namespace(layout=None, dataset='anet12')
+    resolve_layout(args)
+    assert args.layout == DATASETS['anet12']['layout']
+    assert osp.isfile(osp.join(ROOT, args.layout))
+    monkeypatch.chdir(tmp_path)
+    args = Namespace(layout='mine.json', dataset='thumos14')
+    resolve_layout(args)
+    assert args.layout == str(tmp_path / 'mine.json')
+
+
+def test_heldout_carve_of_another_training_subset(tmp_path):
+    path, database, classes = _annotations(tmp_path)
+    data = json.load(open(path))
+    for v in data['database'].values():
+        if v['subset'] == 'validation':
+            v['subset'] = 'training'
+    open(path, 'w').write(json.dumps(data))
+    carve_heldout(path, per_class=1, train_subset='training')
+    data = json.load(open(path))
+    assert len(data['info']['heldout']) == 2
+    check_heldout_rule(path, data['info'], 1, 'training')
+    with pytest.raises(ValueError, match='delete its folder'):
+        check_heldout_rule(path, data['info'], 1)
+
+
+def test_method_cells_are_config_files_and_the_default_is_not_copied():
+    ablation = load_cells('ablation')
+    assert ablation['t3_10ncl'] == 'dtrp_loc/trpn_thumos.py'
+    for key in ('t3_10d', 't3_10nd', 't3_10r', 't3_10c', 't3_10nc',
+                't3_10s', 't3_10e', 't3_10m'):
+        assert ablation[key].startswith('ablations/t3_10'), key
+    cfg = Config.fromfile(config_path(ablation['t3_10nc']))
+    assert cfg.model.proposal_stage.classifier_grad == 'coverage'
+    assert cfg.model.proposal_stage.loss_weights.norm == 0.8
+    extra = load_cells('table4_extra')
+    assert {'co2net_trpn-pl_coverage', 'co2net_gt-train', 'asmloc_gt-train',
+            'co2net_trpn-pl_decoupled'} <= set(extra)
