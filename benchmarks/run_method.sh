@@ -72,7 +72,7 @@ done
 for seeds in "0 1 2 3" "4 5 6" "7 8 9"; do
     tag=${seeds// /_}
     $PY tools/multi_seed.py configs/dtrp_loc/trpn_synthetic.py --seeds $seeds --work-dir work_dirs/spread/default_$tag
-    cp work_dirs/spread/default_$tag/multi_seed.json docs/spread_demo_default_$tag.json
+    cp work_dirs/spread/default_$tag/multi_seed.json docs/results/spread_demo_default_$tag.json
 done
 
 # what ground-truth proposals teach CO2-Net at training alone (gt_train),
