@@ -14,8 +14,10 @@ from mmengine.runner import Runner
 from mmtrpn.utils import (apply_compat_fixes, init_cpu_process_group,
                           register_all_modules, shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
-from mmtrpn.utils.config_checks import check_config
-from mmtrpn.utils.work_dir_lock import WorkDirLock
+from mmtrpn.utils.config_checks import add_required_hooks, check_config
+from mmtrpn.utils.last_checkpoint import (remove_stale_temporaries,
+                                          resolve_last_checkpoint)
+from mmtrpn.utils.work_dir_lock import WorkDirLock, took_over_message
 
 
 def parse_args():
@@ -80,14 +82,6 @@ def merge_args(cfg, args):
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    if args.resume is not None:
-        hooks = list(cfg.get('custom_hooks', []))
-        hooks.append(dict(type='CheckpointShapeCheckHook'))
-        # Configs without our default runtime still validate first when
-        # resumed at a step that was due a validation.
-        if not any(h.get('type') == 'ResumeValidationHook' for h in hooks):
-            hooks.append(dict(type='ResumeValidationHook'))
-        cfg.custom_hooks = hooks
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     randomness = cfg.get('randomness', None) or dict()
@@ -98,7 +92,23 @@ def merge_args(cfg, args):
     if args.deterministic:
         randomness['deterministic'] = True
     cfg.randomness = randomness
+    # Whatever custom_hooks the config sets; resume=True in a config gets
+    # the checks of --resume.
+    add_required_hooks(cfg, training=True)
     return cfg
+
+
+def resolve_auto_resume(cfg):
+    """Pick the checkpoint an auto resume loads, relative to this work dir
+    (every rank reads the same files)."""
+    if cfg.get('resume', False) and not cfg.get('load_from', None):
+        try:
+            cfg.load_from = resolve_last_checkpoint(cfg.work_dir)
+        except ValueError as e:
+            raise SystemExit(f'error: {e}')
+        if cfg.load_from:
+            print('Auto resumed from the latest checkpoint '
+                  f'{cfg.load_from}.')
 
 
 def main():
@@ -119,10 +129,11 @@ def main():
         except RuntimeError as e:
             raise SystemExit(f'error: {e}')
         if lock.took_over:
-            pid = lock.took_over.get('pid')
-            print(f'Took over the work dir lock of process {pid}, an '
-                  'earlier run that did not end cleanly.')
+            print(took_over_message(lock.took_over))
+        for path in remove_stale_temporaries(cfg.work_dir):
+            print(f'Removed {path}, left by a write that was killed.')
     try:
+        resolve_auto_resume(cfg)
         init_cpu_process_group(cfg.launcher)
         runner = Runner.from_cfg(cfg)
         runner.train()

@@ -55,9 +55,12 @@ class RandomStateHook(Hook):
         self._val_state = None
 
     def before_save_checkpoint(self, runner, checkpoint):
-        state = dict(torch=torch.get_rng_state())
+        # MMEngine re-saves iter_N.pth inside validation when the best score
+        # improves; the training's state then is the one forked before it.
+        source = self._val_state or dict(torch=torch.get_rng_state())
+        state = dict(torch=source['torch'])
         if torch.cuda.is_available():
-            state['cuda'] = torch.cuda.get_rng_state_all()
+            state['cuda'] = source.get('cuda', torch.cuda.get_rng_state_all())
         checkpoint['random_state'] = state
 
     def after_load_checkpoint(self, runner, checkpoint):
