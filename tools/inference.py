@@ -38,6 +38,8 @@ from mmtrpn.apis import (cached_annotations, find_videos,  # noqa: E402
 from mmtrpn.apis.extraction import add_extraction_args  # noqa: E402
 from mmtrpn.structures.annotations import write_results_file  # noqa: E402
 from mmtrpn.utils.cli import add_common_args  # noqa: E402
+from mmtrpn.utils.work_dir_lock import \
+    refuse_writes_into_live_training  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -109,6 +111,9 @@ def _name(video):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    refuse_writes_into_live_training(
+        [args.out, args.vis, getattr(args, 'feature_dir', None)],
+        'tools/inference.py')
     from mmtrpn.apis.inference import _test_dataset_cfg
 
     try:

@@ -5,6 +5,7 @@ detections in the ActivityNet results format.
 """
 import argparse
 import os.path as osp
+import time
 
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -13,7 +14,9 @@ from mmtrpn.utils import (apply_compat_fixes, atomic_write_json,
                           init_cpu_process_group, register_all_modules,
                           shutdown_distributed)
 from mmtrpn.utils.cli import add_common_args, apply_common_args
-from mmtrpn.utils.config_checks import check_config
+from mmtrpn.utils.config_checks import add_required_hooks, check_config
+from mmtrpn.utils.work_dir_lock import (is_training_work_dir,
+                                        refuse_writes_into_live_training)
 
 
 def parse_args():
@@ -46,10 +49,6 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
-    # MMEngine only warns when checkpoint shapes differ from the model's.
-    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-        dict(type='CheckpointShapeCheckHook')
-    ]
     if args.dump is not None:
         evaluators = cfg.test_evaluator
         if isinstance(evaluators, dict):
@@ -63,7 +62,24 @@ def merge_args(cfg, args):
         ]
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    cfg.resume = False
+    # MMEngine only warns when checkpoint shapes differ from the model's;
+    # the checks stay whatever custom_hooks the config sets.
+    add_required_hooks(cfg, training=False)
     return cfg
+
+
+def own_work_dir(cfg, args):
+    """A training's work dir keeps its saved config and logs: the test run
+    writes into a timestamped subfolder of it; nothing is written into a
+    running training's work dir otherwise."""
+    refuse_writes_into_live_training(
+        [args.dump, args.out_metrics, args.show_dir], 'tools/test.py')
+    if is_training_work_dir(cfg.work_dir):
+        cfg.work_dir = osp.join(cfg.work_dir,
+                                time.strftime('test_%Y%m%d_%H%M%S'))
+        print(f'{osp.dirname(cfg.work_dir)} is a training\'s work dir: '
+              f'this test run writes into {cfg.work_dir}.')
 
 
 def main():
@@ -73,6 +89,7 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     check_config(cfg)
+    own_work_dir(cfg, args)
     init_cpu_process_group(cfg.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
