@@ -23,7 +23,9 @@ except ImportError:  # run from a checkout without installing
 from mmtrpn.evaluation.functional import (  # noqa: E402
     check_tiou_thresholds, format_map_table, summarize_map, temporal_map)
 from mmtrpn.structures.annotations import (  # noqa: E402
-    ambiguous_arrays, load_ground_truth, load_results_file, read_video_list)
+    ambiguous_arrays, load_annotations, load_ground_truth, load_results_file,
+    read_video_list)
+from mmtrpn.utils.fileio import load_json  # noqa: E402
 
 
 def parse_tious(text: str) -> np.ndarray:
@@ -82,6 +84,42 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def likely_subset(gt_path: str, videos) -> tuple:
+    """``(subset, shared, size)``: the subset of the ground truth holding
+    most of ``videos``, how many of them and its own size."""
+    import warnings
+    with warnings.catch_warnings():  # the clipping was warned already
+        warnings.simplefilter('ignore')
+        every = load_annotations(gt_path, infer_classes=True,
+                                 clip_segments=True).videos
+    by_subset = {}
+    for name, video in every.items():
+        by_subset.setdefault(video.subset.lower(), set()).add(name)
+    best = max(by_subset, key=lambda s: (len(by_subset[s] & videos),
+                                         -len(by_subset[s])))
+    return best, len(by_subset[best] & videos), len(by_subset[best])
+
+
+def warn_unpredicted_videos(args, gt_videos, blocked) -> None:
+    """Warn (stderr) when ground-truth videos have no entry in the results:
+    each of their instances counts as missed, which scored 2.47 instead of
+    5.32 for results of the test subset scored without ``--subset``."""
+    predicted = set(load_json(args.pred, 'results file')['results'])
+    missing = [v for v in gt_videos if v not in predicted
+               and v not in set(blocked)]
+    if not missing:
+        return
+    scope = f'of subset {args.subset!r} ' if args.subset else ''
+    text = (f'warning: {len(missing)} of {len(gt_videos)} ground-truth '
+            f'videos {scope}have no entry in {args.pred} (e.g. '
+            f'{missing[:3]}); all their instances count as missed.')
+    subset, shared, size = likely_subset(args.gt, predicted)
+    if shared and (args.subset or '').lower() != subset:
+        text += (f' The results look like subset {subset!r} ({shared} of '
+                 f'its {size} videos): pass --subset {subset}.')
+    print(text, file=sys.stderr)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     blocked = read_video_list(args.blocked_videos) \
@@ -90,6 +128,7 @@ def main(argv=None) -> int:
     pred = load_results_file(
         args.pred, gt['classes'], known_videos=gt['videos'],
         blocked_videos=blocked)
+    warn_unpredicted_videos(args, gt['videos'], blocked)
     amb_ids = amb_segs = None
     if args.drop_ambiguous:
         amb_ids, amb_segs = ambiguous_arrays(args.drop_ambiguous)

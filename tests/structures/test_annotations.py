@@ -99,8 +99,13 @@ def test_video_lists(tmp_path):
     text.write_text('a\n\n# comment\nb  # trailing\n')
     assert read_video_list(str(text)) == ['a', 'b']
     js = tmp_path / 'list.json'
-    js.write_text('["c", 4]')
+    js.write_text('["c", "4"]')
     assert read_video_list(str(js)) == ['c', '4']
+    # A number or a list is not a video name (issue 19, case 15's kind).
+    for bad in ('["c", 4]', '["c", ["d"]]'):
+        js.write_text(bad)
+        with pytest.raises(ValueError, match=r'Entry 1 of .*list\.json'):
+            read_video_list(str(js))
     assert read_video_list(('x', 'y')) == ['x', 'y']
     with pytest.raises(FileNotFoundError, match='absent'):
         read_video_list(str(tmp_path / 'absent.txt'))
