@@ -202,3 +202,20 @@ def test_registry_hints_only_for_mmtrpn_names():
     with pytest.raises(KeyError) as info:
         other.build(dict(type='Nothing'))
     assert 'Registered names' not in str(info.value)
+
+
+def test_truncated_checkpoint_names_the_path(tmp_path):
+    # Issue 19 case 14: half a checkpoint gave "OSError: [Errno 22]"
+    # without the file.
+    import torch
+
+    from mmtrpn.utils.compat import load_checkpoint_file
+    path = tmp_path / 'full.pth'
+    torch.save(dict(state_dict={'w': torch.zeros(256, 256)}), str(path))
+    data = path.read_bytes()
+    for fraction in (0.5, 0.25, 0.99):
+        cut = tmp_path / f'cut_{fraction}.pth'
+        cut.write_bytes(data[:int(len(data) * fraction)])
+        with pytest.raises(ValueError, match=f'checkpoint file {cut} is '
+                           'truncated or corrupt'):
+            load_checkpoint_file(str(cut))
