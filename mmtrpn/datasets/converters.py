@@ -1,9 +1,12 @@
 """Conversion of public feature releases to the canonical format.
 
 This module is the ONLY place in mmtrpn that reads pickled files: the
-W-TALC / CO2-Net / DELU releases store object arrays that need
-``allow_pickle=True``. Only convert files from sources you trust; the
-canonical output is plain ``.npy`` arrays and JSON, read without pickles.
+W-TALC / CO2-Net / DELU releases store object arrays. They are read with a
+restricted unpickler (:class:`_NumpyOnlyUnpickler`) that resolves only the
+numpy and builtin names such arrays need, so a crafted file cannot run
+code. Every feature array passes the loader's own check before it is
+written; the canonical output is plain ``.npy`` arrays and JSON, read
+without pickles.
 
 Every write is atomic (temporary file + rename), so an interrupted
 conversion keeps each file already written intact; ``skip_existing`` then
