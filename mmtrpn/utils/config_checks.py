@@ -121,8 +121,13 @@ OPTION_RULES = [
                 or k in ('alpha', 'beta', 'background')),
      _non_negative, 'a finite number >= 0'),
     (lambda k: k in ('max_per_video', 'min_length', 'num_heads',
-                     'num_classes', 'reduction', 'temporal_kernel')
+                     'num_classes', 'reduction', 'temporal_kernel',
+                     'num_snippets', 'rgb_dim', 'flow_dim')
      or k.endswith('hidden'), _positive_int, 'an integer >= 1'),
+    # The optimizer: lr=0 trains nothing, a NaN lr everything to NaN.
+    (lambda k: k in ('lr', 'eps', 'max_norm'), _positive_finite,
+     'a finite number > 0'),
+    (lambda k: k in ('betas', 'momentum'), _dropout, 'in [0, 1)'),
 ]
 
 
@@ -161,15 +166,24 @@ def _leaf_problem(value, path, key):
 
 
 def check_model_options(cfg):
-    """ValueError naming every option of ``model`` and of the
-    ``custom_hooks`` (e.g. a hook's ``postprocessor``) that breaks its rule
-    in :data:`OPTION_RULES`: an empty list (no foreground threshold gives
+    """ValueError naming every option of ``model``, the optimizer, the
+    dataset pipelines and the ``custom_hooks`` (e.g. a hook's
+    ``postprocessor``) that breaks its rule in :data:`OPTION_RULES`: an empty list (no foreground threshold gives
     no detection, mAP 0), a ratio of 0 (``T // 0``), a threshold outside
     [0, 1], a NaN."""
     bad = []
-    model, present = _get(cfg, 'model')
-    if present:
-        bad += _option_problems(model, 'model')
+    for section in ('model', 'optim_wrapper.optimizer',
+                    'optim_wrapper.clip_grad'):
+        node, present = _get(cfg, section)
+        if present and node is not None:
+            bad += _option_problems(node, section)
+    for split in ('train', 'val', 'test'):
+        key = f'{split}_dataloader.dataset.pipeline'
+        pipeline, present = _get(cfg, key)
+        if present and isinstance(pipeline, (list, tuple)):
+            bad += [p for i, step in enumerate(pipeline)
+                    if isinstance(step, dict)
+                    for p in _option_problems(step, f'{key}.{i}')]
     for i, hook in enumerate(cfg.get('custom_hooks', None) or []):
         if isinstance(hook, dict):
             name = f'custom_hooks.{i}({hook.get("type")})'

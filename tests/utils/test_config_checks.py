@@ -95,6 +95,9 @@ def test_every_shipped_config_passes(path):
     ('model.cls_head.dropout', 1.0),
     ('model.loss_weights.mil_full', -1.0),
     ('model.test_cfg.postprocessor.max_per_video', 0),
+    ('optim_wrapper.optimizer.lr', 0),
+    ('optim_wrapper.optimizer.lr', float('nan')),
+    ('train_dataloader.dataset.pipeline.1.num_snippets', 0),
 ])
 def test_bad_model_option_names_the_option(cfg, key, value):
     bad = copy.deepcopy(cfg)
