@@ -59,7 +59,8 @@ def init_localizer(config: Union[str, Config],
     """
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import apply_compat_fixes, register_all_modules
-    from mmtrpn.utils.config_checks import check_config_values
+    from mmtrpn.utils.config_checks import (check_config_values,
+                                            check_model_options)
 
     apply_compat_fixes()
     if isinstance(config, (str, os.PathLike)):
@@ -71,6 +72,7 @@ def init_localizer(config: Union[str, Config],
         cfg.merge_from_dict(cfg_options)
     register_all_modules(init_default_scope=False)
     check_config_values(cfg)
+    check_model_options(cfg)
     model = MODELS.build(cfg.model)
     meta = {}
     if checkpoint is not None:
