@@ -187,8 +187,9 @@ def patch_atomic_local_writes():
     """Make MMEngine's local file writes atomic (temp file + rename).
 
     Checkpoints go through ``LocalBackend.put`` / ``put_text``
-    (``last_checkpoint`` through :func:`patch_last_checkpoint_io`); a process killed mid-write would otherwise leave a
-    truncated file where the previous good one was.
+    (``last_checkpoint`` through :func:`patch_last_checkpoint_io`); a
+    process killed mid-write would otherwise leave a truncated file where
+    the previous good one was.
     """
     from mmengine.fileio.backends.local_backend import LocalBackend
 
