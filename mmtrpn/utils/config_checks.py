@@ -169,8 +169,8 @@ def check_model_options(cfg):
     """ValueError naming every option of ``model``, the optimizer, the
     dataset pipelines and the ``custom_hooks`` (e.g. a hook's
     ``postprocessor``) that breaks its rule in :data:`OPTION_RULES`: an
-    empty list (no foreground threshold gives no detection, mAP 0), a ratio of 0 (``T // 0``), a threshold outside
-    [0, 1], a NaN."""
+    empty list (no foreground threshold gives no detection, mAP 0), a
+    ratio of 0 (``T // 0``), a threshold outside [0, 1], a NaN."""
     bad = []
     for section in ('model', 'optim_wrapper.optimizer',
                     'optim_wrapper.clip_grad'):

@@ -68,7 +68,8 @@ def check_checkpoint_state(model, checkpoint, source, strict=True):
     not_finite = [
         k for k in model_state
         if k in state and torch.is_tensor(state[k])
-        and state[k].is_floating_point() and not bool(torch.isfinite(state[k]).all())
+        and state[k].is_floating_point()
+        and not bool(torch.isfinite(state[k]).all())
     ]
     if not_finite:
         raise ValueError(
