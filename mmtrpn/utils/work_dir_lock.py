@@ -18,6 +18,9 @@ import filelock
 from .fileio import atomic_write_json
 
 LOCK_NAME = '.mmtrpn_train.lock'
+# Held locks stay held until released or the process ends, even when the
+# WorkDirLock object is dropped (filelock releases on garbage collection).
+_HELD = set()
 # The holder's record lives beside the lock: filelock truncates the lock
 # file when a contender opens it.
 OWNER_NAME = '.mmtrpn_train.owner.json'
@@ -163,6 +166,7 @@ class WorkDirLock:
             started=time.strftime('%Y-%m-%d %H:%M:%S'),
             command=' '.join(sys.argv)))
         self._lock = lock
+        _HELD.add(lock)
         return self
 
     def release(self):
@@ -171,6 +175,7 @@ class WorkDirLock:
         # An empty record means "ended cleanly".
         atomic_write_json(osp.join(self.work_dir, OWNER_NAME), None)
         self._lock.release()
+        _HELD.discard(self._lock)
         self._lock = None
 
     def __enter__(self):
