@@ -63,6 +63,9 @@ def merge_args(cfg, args):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     cfg.launcher = args.launcher
+    if cfg.get('feature_bank', False):  # docs/feature_bank.md
+        from mmtrpn.datasets.feature_bank import enable_feature_bank
+        enable_feature_bank(cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

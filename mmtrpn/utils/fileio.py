@@ -106,6 +106,18 @@ def load_npy(path, what='array file'):
         raise ValueError(f'Cannot read {what} from {path}: {text}') from e
 
 
+def npy_shape(path):
+    """Shape of a ``.npy`` from its header (nothing else is read), None when
+    missing or unreadable (the feature loader names those files when it
+    reaches them)."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        return np.load(path, mmap_mode='r', allow_pickle=False).shape
+    except (ValueError, OSError, EOFError):
+        return None
+
+
 def load_json(path, kind='JSON file', hint=''):
     """A JSON object from ``path``; errors name the file (and ``kind``).
 

@@ -5,6 +5,7 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from mmtrpn.registry import HOOKS
+from mmtrpn.utils.fileio import npy_shape
 
 
 def dataset_classes(dataset):
@@ -30,21 +31,9 @@ def check_num_classes(model, dataset, phase: str) -> None:
             'file.')
 
 
-def _npy_shape(path: str):
-    """Shape of a ``.npy`` from its header, None when unreadable (the
-    feature loader reports those files, naming them, when it reaches
-    them)."""
-    if not osp.isfile(path):
-        return None
-    try:
-        return np.load(path, mmap_mode='r', allow_pickle=False).shape
-    except (ValueError, OSError, EOFError):
-        return None
-
-
 def _npy_width(path: str):
     """Columns of a (T, D) ``.npy`` from its header, or None."""
-    shape = _npy_shape(path)
+    shape = npy_shape(path)
     return int(shape[1]) if shape is not None and len(shape) == 2 else None
 
 
@@ -66,7 +55,7 @@ def duration_mismatches(dataset):
         info = dataset.get_data_info(i)
         duration = info.get('duration')
         step = info.get('snippet_duration')
-        shape = _npy_shape(info.get('rgb_path') or '')
+        shape = npy_shape(info.get('rgb_path') or '')
         if not duration or not step or shape is None or not shape:
             continue
         covered = shape[0] * step
