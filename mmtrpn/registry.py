@@ -51,7 +51,10 @@ HOOKS = Registry(
     locations=['mmtrpn.engine', 'mmtrpn.visualization'])
 LOOPS = Registry('loop', parent=MMACTION_LOOPS, locations=['mmtrpn.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMACTION_OPTIMIZERS)
-OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMACTION_OPTIM_WRAPPERS)
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMACTION_OPTIM_WRAPPERS,
+    locations=['mmtrpn.engine'])
 PARAM_SCHEDULERS = Registry(
     'parameter scheduler', parent=MMACTION_PARAM_SCHEDULERS)
 VISUALIZERS = Registry(
