@@ -1,12 +1,15 @@
 """Accuracy with the feature bank vs the file loader, over seeds.
 
 Runs ``tools/multi_seed.py`` on one config twice, with ``feature_bank``
-off and on (same seeds, same schedule), and writes both sweeps' mAP
+off and on (same seeds, same schedule, side by side so both sweeps see the
+same machine load), and writes both sweeps' mAP
 summaries with the difference of the means and its standard error
 ``sqrt(s_file^2 / n + s_bank^2 / n)`` (Welch):
 
     python benchmarks/bank_accuracy.py configs/trpn_synthetic.py \
-        --seeds 0 1 2 3 4 --out-json docs/results/feature_bank_accuracy.json
+        --seeds 0 1 2 3 4 --cfg-options train_cfg.max_iters=100 \
+        train_cfg.val_interval=100 default_hooks.checkpoint.interval=100 \
+        --out-json docs/results/feature_bank_accuracy.json
 """
 import argparse
 import json
@@ -34,7 +37,7 @@ def parse_args():
     return p.parse_args()
 
 
-def sweep(args, name, extra):
+def start_sweep(args, name, extra):
     work = osp.join(args.work_dir, name)
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'multi_seed.py'),
            args.config, '--seeds', *map(str, args.seeds), '--work-dir',
@@ -42,7 +45,12 @@ def sweep(args, name, extra):
     options = args.cfg_options + extra
     if options:
         cmd += ['--cfg-options', *options]
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    return subprocess.Popen(cmd, cwd=ROOT), work
+
+
+def finish_sweep(proc, work):
+    if proc.wait() != 0:
+        raise SystemExit(f'sweep in {work} failed: see its multi_seed.log')
     with open(osp.join(ROOT, work, 'multi_seed.json')) as f:
         return json.load(f)
 
@@ -64,12 +72,13 @@ def compare(file_run, bank_run, key):
 
 def main():
     args = parse_args()
-    file_run = sweep(args, 'file', [])
-    bank_run = sweep(args, 'bank', ['feature_bank=True'])
+    runs = [start_sweep(args, 'file', []),
+            start_sweep(args, 'bank', ['feature_bank=True'])]
+    file_run, bank_run = [finish_sweep(*r) for r in runs]
     out = dict(
         command=' '.join(['python benchmarks/bank_accuracy.py'] +
                          sys.argv[1:]),
-        config=args.config, seeds=args.seeds,
+        config=args.config, seeds=args.seeds, cfg_options=args.cfg_options,
         wall_s=dict(file=file_run['wall_s'], bank=bank_run['wall_s']),
         metrics={k: compare(file_run, bank_run, k) for k in KEYS})
     atomic_write_json(args.out_json, out, indent=1)
