@@ -42,9 +42,13 @@ MODEL_WRAPPERS = Registry(
 TASK_UTILS = Registry(
     'task util', parent=MMACTION_TASK_UTILS, locations=['mmtrpn.models'])
 METRICS = Registry(
-    'metric', parent=MMACTION_METRICS, locations=['mmtrpn.evaluation'])
+    'metric',
+    parent=MMACTION_METRICS,
+    locations=['mmtrpn.evaluation.metrics'])
 EVALUATORS = Registry(
-    'evaluator', parent=MMACTION_EVALUATOR, locations=['mmtrpn.evaluation'])
+    'evaluator',
+    parent=MMACTION_EVALUATOR,
+    locations=['mmtrpn.evaluation.metrics'])
 HOOKS = Registry(
     'hook',
     parent=MMACTION_HOOKS,

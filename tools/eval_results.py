@@ -51,6 +51,13 @@ def _tious_of(text: str) -> np.ndarray:
             f'--tiou expects start:stop:step or a comma list, got {text!r}')
 
 
+def video_codes(names, index: dict) -> np.ndarray:
+    """int64 codes of video names; a name outside ``index`` gets a new code
+    (added to ``index``), which matches no prediction."""
+    return np.array([index.setdefault(n, len(index)) for n in names],
+                    np.int64)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--gt', required=True, help='ground-truth JSON')
@@ -87,25 +94,28 @@ def main(argv=None) -> int:
     blocked = read_video_list(args.blocked_videos) \
         if args.blocked_videos else []
     gt = load_ground_truth(args.gt, subset=args.subset)
+    # videos as int codes: 8 bytes a prediction, and no string compares
+    index = {v: i for i, v in enumerate(gt['videos'])}
     pred = load_results_file(
         args.pred, gt['classes'], known_videos=gt['videos'],
-        blocked_videos=blocked)
+        blocked_videos=blocked, video_index=index)
     amb_ids = amb_segs = None
     if args.drop_ambiguous:
         amb_ids, amb_segs = ambiguous_arrays(args.drop_ambiguous)
+        amb_ids = video_codes(amb_ids, index)
     ap, mean_ap = temporal_map(
         pred['video_ids'],
         pred['segments'],
         pred['labels'],
         pred['scores'],
-        gt['video_ids'],
+        video_codes(gt['video_ids'], index),
         gt['segments'],
         gt['labels'],
         len(gt['classes']),
         args.tiou,
         ambiguous_video_ids=amb_ids,
         ambiguous_segments=amb_segs,
-        blocked_videos=blocked)
+        blocked_videos=video_codes(blocked, index))
     metrics = summarize_map(args.tiou, mean_ap)
     if args.json:
         out = dict(
