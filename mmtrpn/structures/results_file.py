@@ -18,6 +18,8 @@ from typing import Dict, Mapping, Optional
 import numpy as np
 import orjson
 
+from mmtrpn.utils.fileio import json_keys_and_colons
+
 PIECE_BYTES = 4 << 20
 # the end of one video's list and the start of the next: `], "name": [`
 _VIDEO_BOUNDARY = re.compile(rb'\]\s*,\s*("[^"\[\]]*")\s*:\s*\[')
@@ -45,19 +47,6 @@ def _pieces(raw: bytes, start: int):
     return skeleton, middles, orjson.loads(cuts[-1][2])
 
 
-def _keys_and_colons(obj) -> int:
-    """Keys of all objects in ``obj`` plus the colons inside its strings:
-    the colon count of its JSON text when no key is repeated."""
-    if isinstance(obj, dict):
-        return sum(1 + k.count(':') + _keys_and_colons(v)
-                   for k, v in obj.items())
-    if isinstance(obj, list):
-        return sum(_keys_and_colons(v) for v in obj)
-    if isinstance(obj, str):
-        return obj.count(':')
-    return 0
-
-
 class _Arrays:
     """Detections of the pieces read so far, as arrays per piece."""
 
@@ -79,7 +68,7 @@ class _Arrays:
             self.videos.append(video)
             self.colons += 1 + video.count(':')
             if video in self.blocked:
-                self.colons += _keys_and_colons(video_dets)
+                self.colons += json_keys_and_colons(video_dets)
                 continue
             if self.known is not None and video not in self.known:
                 return False
@@ -153,7 +142,7 @@ def read_results_arrays(raw: bytes, classes, known_videos=None,
                 doc.get('results'), dict):
             return None
         results = list(doc.pop('results').items())
-        header = _keys_and_colons(doc) + 1  # + the "results" key
+        header = json_keys_and_colons(doc) + 1  # + the "results" key
         # file order (score ties rank in it): first piece, middles, last
         split = len(results) if last is None else [
             name for name, _ in results].index(last)
