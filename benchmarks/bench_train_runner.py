@@ -51,7 +51,9 @@ CONFIGS = ['configs/trpn_thumos.py', 'configs/co2net/co2net_thumos.py',
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--configs', nargs='+', default=CONFIGS)
+    p.add_argument('--configs', nargs='*', default=CONFIGS,
+                   help='configs timed for --iters (none: only '
+                   '--full-schedule)')
     p.add_argument('--iters', type=int, default=300)
     p.add_argument('--skip', type=int, default=20,
                    help='first iterations left out of the means')
