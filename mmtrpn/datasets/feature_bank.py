@@ -22,6 +22,7 @@ from mmengine.logging import print_log
 from mmtrpn.registry import DATASETS
 from mmtrpn.utils.fileio import npy_shape
 from .transforms.loading import LoadSnippetFeatures, check_same_length
+from .transforms.sampling import SampleSnippets
 from .wstal_dataset import WSTALFeatureDataset
 
 # The one training pipeline the bank replaces (by transform type).
@@ -177,13 +178,14 @@ class FeatureBank:
 
 
 # Fields of a data_info that the data samples carry (as PackWSTALInputs
-# does): metainfo, then ground truth.
-_META = ('video_name', 'duration', 'snippet_duration')
-_GT = ('label', 'gt_segments', 'gt_labels', 'ambiguous_segments')
+# does): metainfo, then ground truth (the label vector is ``labels``).
+SAMPLE_META = ('video_name', 'duration', 'snippet_duration')
+SAMPLE_GT = ('gt_segments', 'gt_labels', 'ambiguous_segments')
 
 
 def sample_fields(info: dict) -> dict:
-    return {k: copy.deepcopy(info[k]) for k in _META + _GT if k in info}
+    return {k: copy.deepcopy(info[k])
+            for k in SAMPLE_META + SAMPLE_GT if k in info}
 
 
 @DATASETS.register_module()
@@ -251,13 +253,12 @@ def parse_bank_pipeline(pipeline):
             **{k: v for k, v in load.items() if k != 'type'})
     if isinstance(sample, dict):
         args = {k: v for k, v in sample.items() if k != 'type'}
-        from .transforms.sampling import SampleSnippets
         sample = SampleSnippets(**args)
     meta_keys = pack.get('meta_keys') if isinstance(pack, dict) else None
-    if meta_keys is not None and set(meta_keys) - set(_META) - {
+    if meta_keys is not None and set(meta_keys) - set(SAMPLE_META) - {
             'num_snippets'}:
         raise ValueError(f'PackWSTALInputs meta_keys {meta_keys} go beyond '
-                         f'what the feature bank carries ({list(_META)})')
+                         f'what the feature bank carries ({list(SAMPLE_META)})')
     return load, dict(num_snippets=sample.num_snippets, random=sample.random)
 
 

@@ -6,7 +6,7 @@ from mmengine.model import BaseDataPreprocessor
 
 from mmtrpn.registry import MODELS
 from mmtrpn.structures.wstal_data_sample import WSTALDataSample
-from .feature_bank import FeatureBank
+from .feature_bank import SAMPLE_GT, SAMPLE_META, FeatureBank
 
 
 @MODELS.register_module()
@@ -43,8 +43,7 @@ class FeatureBankPreprocessor(BaseDataPreprocessor):
         self.generator = torch.Generator(device=bank.device)
         self.generator.manual_seed(int(seed))
         self._metainfo = [
-            {k: info[k] for k in ('video_name', 'duration',
-                                  'snippet_duration') if k in info}
+            {k: info[k] for k in SAMPLE_META if k in info}
             for info in bank.infos]
         for meta, length in zip(self._metainfo, bank.lengths.tolist()):
             meta['num_snippets'] = int(length)
@@ -52,8 +51,7 @@ class FeatureBankPreprocessor(BaseDataPreprocessor):
         # ground truth as device tensors once, not per batch
         self._ground_truth = [
             {k: torch.as_tensor(info[k]).to(bank.device)
-             for k in ('gt_segments', 'gt_labels', 'ambiguous_segments')
-             if k in info} for info in bank.infos]
+             for k in SAMPLE_GT if k in info} for info in bank.infos]
 
     def rng_state(self) -> Optional[torch.Tensor]:
         return None if self.generator is None else self.generator.get_state()
