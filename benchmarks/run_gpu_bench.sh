@@ -5,7 +5,7 @@
 #   bash benchmarks/run_gpu_bench.sh            # writes into $OUT or docs/results
 #
 # 1. trpn_thumos, co2net_thumos, ASM-Loc steps 0 and 1: file loader and
-#    feature bank, AMP off and on, 300 iterations each (ratios in the JSON;
+#    feature bank, AMP off and on, 200 iterations each (ratios in the JSON;
 #    ASM-Loc step 1 is file-loader only: its pipeline resamples segments).
 # 2. The full trpn_thumos schedule (training with its validations, then the
 #    test) end to end with the bank and AMP.
@@ -32,9 +32,9 @@ DATA=${DATA_ROOT:-/tmp/gpu_bench_data}
     --configs "$TRPN" configs/co2net/co2net_thumos.py \
     configs/asm_loc/asm_loc_thumos_step0.py \
     configs/asm_loc/asm_loc_thumos_step1.py \
-    --paths file bank --amp off on --iters 300 --skip 50 --videos 100 \
+    --paths file bank --amp off on --iters 200 --skip 40 --videos 64 \
     --data-root "$DATA" --out-json "$OUT_DIR/bench_train_runner_cuda_bank.json"
 
 "$PY" benchmarks/bench_train_runner.py --configs \
-    --full-schedule "$TRPN" --paths bank --amp on --videos 100 \
+    --full-schedule "$TRPN" --paths bank --amp on --videos 64 \
     --data-root "$DATA" --out-json "$OUT_DIR/bench_train_runner_cuda_full.json"
