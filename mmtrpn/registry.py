@@ -42,16 +42,23 @@ MODEL_WRAPPERS = Registry(
 TASK_UTILS = Registry(
     'task util', parent=MMACTION_TASK_UTILS, locations=['mmtrpn.models'])
 METRICS = Registry(
-    'metric', parent=MMACTION_METRICS, locations=['mmtrpn.evaluation'])
+    'metric',
+    parent=MMACTION_METRICS,
+    locations=['mmtrpn.evaluation.metrics'])
 EVALUATORS = Registry(
-    'evaluator', parent=MMACTION_EVALUATOR, locations=['mmtrpn.evaluation'])
+    'evaluator',
+    parent=MMACTION_EVALUATOR,
+    locations=['mmtrpn.evaluation.metrics'])
 HOOKS = Registry(
     'hook',
     parent=MMACTION_HOOKS,
     locations=['mmtrpn.engine', 'mmtrpn.visualization'])
 LOOPS = Registry('loop', parent=MMACTION_LOOPS, locations=['mmtrpn.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMACTION_OPTIMIZERS)
-OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMACTION_OPTIM_WRAPPERS)
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMACTION_OPTIM_WRAPPERS,
+    locations=['mmtrpn.engine'])
 PARAM_SCHEDULERS = Registry(
     'parameter scheduler', parent=MMACTION_PARAM_SCHEDULERS)
 VISUALIZERS = Registry(

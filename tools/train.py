@@ -65,17 +65,19 @@ def merge_args(cfg, args):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     cfg.launcher = args.launcher
+    if cfg.get('feature_bank', False):  # docs/feature_bank.md
+        from mmtrpn.datasets.feature_bank import enable_feature_bank
+        enable_feature_bank(cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp does not support {optim_wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.amp:  # bf16 autocast, on CUDA or on the CPU
+        import torch
+        from mmtrpn.engine.optim_wrappers import amp_optim_wrapper
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper,
+                                              torch.cuda.is_available())
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

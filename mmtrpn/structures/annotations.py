@@ -29,6 +29,7 @@ import numpy as np
 
 from mmtrpn.utils.fileio import atomic_write_json, load_json
 from mmtrpn.version import __version__
+from .results_file import read_results_arrays
 
 DATA_DOC = 'docs/data_preparation.md'
 
@@ -568,23 +569,43 @@ def _result_segment(value, where: str) -> Tuple[float, float]:
 def load_results_file(path: str,
                       classes: Sequence[str],
                       known_videos: Optional[Iterable[str]] = None,
-                      blocked_videos: Iterable[str] = ()) -> dict:
+                      blocked_videos: Iterable[str] = (),
+                      video_index: Optional[Mapping[str, int]] = None
+                      ) -> dict:
     """Read an ActivityNet-style results file into arrays.
 
     ``{"results": {video: [{"label", "segment": [s, e], "score"}]}}``.
     Videos in ``blocked_videos`` are skipped; any other video missing from
-    ``known_videos`` (when given) raises ValueError naming it.
+    ``known_videos`` (when given) raises ValueError naming it. Large files
+    are read in pieces with orjson (:mod:`.results_file`); anything that
+    reader cannot vouch for is read here detection by detection, which
+    names the first bad one.
 
     Returns:
-        dict: ``video_ids`` (N,) str, ``segments`` (N, 2), ``labels`` (N,)
+        dict: ``video_ids`` (N,) str (int64 codes from ``video_index``,
+        name -> code, when given), ``segments`` (N, 2), ``labels`` (N,)
         int64, ``scores`` (N,) float64.
     """
+    known = None if known_videos is None else set(known_videos)
+    if osp.isfile(path):
+        with open(path, 'rb') as f:
+            fast = read_results_arrays(f.read(), classes, known,
+                                       blocked_videos, video_index)
+        if fast is not None:
+            return fast
+    out = _load_results_exact(path, classes, known, blocked_videos)
+    if video_index is not None:
+        out['video_ids'] = np.array(
+            [video_index[v] for v in out['video_ids'].tolist()], np.int64)
+    return out
+
+
+def _load_results_exact(path, classes, known, blocked_videos) -> dict:
     data = load_json(path, 'results file')
     results = data.get('results')
     if not isinstance(results, dict):
         raise ValueError(f'{path}: missing "results" object')
     index = {c: i for i, c in enumerate(classes)}
-    known = None if known_videos is None else set(known_videos)
     blocked = set(blocked_videos)
     vids, segs, labels, scores = [], [], [], []
     for video, dets in results.items():

@@ -78,13 +78,14 @@ def test_zero_snippet_and_npz_files_do_not_crash_the_check(tmp_path):
     # Issue 19 case 13: a bare ZeroDivisionError and AttributeError
     # ('NpzFile') from the duration pre-check; the loader names the file.
     from mmtrpn.engine.hooks.model_dataset_check_hook import (
-        _npy_shape, duration_mismatches, warn_duration_mismatches)
+        duration_mismatches, warn_duration_mismatches)
+    from mmtrpn.utils.fileio import npy_shape
     dataset = _root(tmp_path)
     rgb = tmp_path / 'features' / 'rgb'
     np.save(rgb / 'v0.npy', np.zeros((0, 4), np.float32))
     with open(rgb / 'v1.npy', 'wb') as f:
         np.savez(f, a=np.zeros((6, 4)))
-    assert _npy_shape(str(rgb / 'v1.npy')) is None
+    assert npy_shape(str(rgb / 'v1.npy')) is None
     assert duration_mismatches(dataset) == []
     warn_duration_mismatches(dataset, 'test')
     ModelDatasetCheckHook().before_test(_runner(dataset))

@@ -11,21 +11,31 @@ from mmtrpn.engine.hooks import OwnWorkDirFilesHook, RandomStateHook
 def test_checkpoint_saved_inside_validation_holds_the_training_state():
     # MMEngine re-saves iter_N.pth inside validation when the best score
     # improves; it must store the state training continues with.
+    # A data preprocessor with its own generator (the feature bank's) is
+    # saved beside the global state, inside validation or not.
+    bank_state = torch.tensor([7, 8], dtype=torch.uint8)
+    runner = types.SimpleNamespace(model=types.SimpleNamespace(
+        data_preprocessor=types.SimpleNamespace(
+            rng_state=lambda: bank_state)))
     hook = RandomStateHook()
     torch.manual_seed(0)
-    hook.before_val(None)
+    hook.before_val(runner)
     training_state = torch.get_rng_state()
     torch.rand(5)  # what the val loader's iterator draws
     resaved = {}
-    hook.before_save_checkpoint(None, resaved)
-    hook.after_val(None)
+    hook.before_save_checkpoint(runner, resaved)
+    hook.after_val(runner)
     assert torch.equal(resaved['random_state']['torch'], training_state)
+    assert torch.equal(resaved['random_state']['data_preprocessor'],
+                       bank_state)
     assert torch.equal(torch.get_rng_state(), training_state)
     outside = {}
     torch.rand(3)
-    hook.before_save_checkpoint(None, outside)
+    hook.before_save_checkpoint(runner, outside)
     assert torch.equal(outside['random_state']['torch'],
                        torch.get_rng_state())
+    assert torch.equal(outside['random_state']['data_preprocessor'],
+                       bank_state)
 
 
 def test_paths_of_another_work_dir_are_rebased_or_dropped(tmp_path):

@@ -252,3 +252,31 @@ def test_no_predictions_at_all():
                          2, [0.0, 0.5])
     np.testing.assert_array_equal(ap[:, 0], [0, 0])
     assert np.isnan(ap[:, 1]).all() and (m == 0).all()
+
+
+def test_count_below_packed_equals_the_lexsort_count():
+    import importlib
+    tm = importlib.import_module(
+        'mmtrpn.evaluation.functional.temporal_map')
+    rng = np.random.default_rng(0)
+    keys = np.sort(rng.integers(0, 6, 40))
+    vals = np.round(rng.uniform(0, 5, 40), 1)  # ties
+    order = np.lexsort((vals, keys))
+    keys, vals = keys[order], vals[order]
+    qkeys = rng.integers(-1, 7, 300)
+    qvals = np.concatenate([np.round(rng.uniform(-1, 6, 290), 1), vals[:10]])
+    packed = tm._count_below_packed(keys, vals, qkeys, qvals)
+    brute = np.array([np.sum((keys < k) | ((keys == k) & (vals < v)))
+                      for k, v in zip(qkeys, qvals)])
+    np.testing.assert_array_equal(packed, brute)
+    np.testing.assert_array_equal(tm._count_below(keys, vals, qkeys, qvals),
+                                  brute)
+
+
+def test_encode_videos_int_ids_without_a_python_loop():
+    import importlib
+    tm = importlib.import_module(
+        'mmtrpn.evaluation.functional.temporal_map')
+    pred, gt = tm._encode_videos(np.array([5, 9, 2, 5]), np.array([2, 5]))
+    np.testing.assert_array_equal(pred, [1, -1, 0, 1])
+    np.testing.assert_array_equal(gt, [0, 1])

@@ -1,4 +1,5 @@
 from .checkpoint_check_hook import CheckpointShapeCheckHook
+from .feature_bank_hook import FeatureBankHook
 from .finite_loss_hook import FiniteLossHook
 from .model_dataset_check_hook import ModelDatasetCheckHook
 from .own_files_hook import OwnWorkDirFilesHook
@@ -7,7 +8,7 @@ from .random_state_hook import RandomStateHook
 from .resume_val_hook import ResumeValidationHook
 
 __all__ = [
-    'CheckpointShapeCheckHook', 'FiniteLossHook', 'ModelDatasetCheckHook',
-    'OwnWorkDirFilesHook', 'RandomStateHook', 'PseudoSegmentExportHook',
-    'ResumeValidationHook'
+    'CheckpointShapeCheckHook', 'FeatureBankHook', 'FiniteLossHook',
+    'ModelDatasetCheckHook', 'OwnWorkDirFilesHook', 'RandomStateHook',
+    'PseudoSegmentExportHook', 'ResumeValidationHook'
 ]

@@ -1,11 +1,9 @@
 """Refuse to start when a dataset does not fit the model."""
-import os.path as osp
-
 import numpy as np
 from mmengine.hooks import Hook
 
 from mmtrpn.registry import HOOKS
-from mmtrpn.utils.fileio import NPY_MAGIC
+from mmtrpn.utils.fileio import npy_shape
 
 
 def dataset_classes(dataset):
@@ -31,25 +29,9 @@ def check_num_classes(model, dataset, phase: str) -> None:
             'file.')
 
 
-def _npy_shape(path: str):
-    """Shape of a ``.npy`` from its header, None when unreadable or not a
-    ``.npy`` (an ``.npz`` renamed, a pickle ...): the feature loader
-    reports those files, naming them, when it reaches them."""
-    if not osp.isfile(path):
-        return None
-    try:
-        with open(path, 'rb') as f:
-            if f.read(len(NPY_MAGIC)) != NPY_MAGIC:
-                return None
-        array = np.load(path, mmap_mode='r', allow_pickle=False)
-    except Exception:  # any unreadable file: the loader names it
-        return None
-    return tuple(array.shape) if isinstance(array, np.ndarray) else None
-
-
 def _npy_width(path: str):
     """Columns of a (T, D) ``.npy`` from its header, or None."""
-    shape = _npy_shape(path)
+    shape = npy_shape(path)
     return int(shape[1]) if shape is not None and len(shape) == 2 else None
 
 
@@ -71,7 +53,7 @@ def duration_mismatches(dataset):
         info = dataset.get_data_info(i)
         duration = info.get('duration')
         step = info.get('snippet_duration')
-        shape = _npy_shape(info.get('rgb_path') or '')
+        shape = npy_shape(info.get('rgb_path') or '')
         # Zero snippets: the loader refuses the file, naming it.
         if not duration or not step or not shape or not shape[0]:
             continue
