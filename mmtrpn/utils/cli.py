@@ -38,3 +38,14 @@ def apply_common_args(args):
     if args.trust_checkpoint:
         os.environ[TRUST_CHECKPOINTS_ENV] = '1'
     return args
+
+
+def add_data_root_arg(parser):
+    """``--data-root``: move every split (see ``utils/data_files.py``)."""
+    parser.add_argument(
+        '--data-root',
+        metavar='DIR',
+        help='read every split from this dataset root (annotations.json, '
+        'features/; its heldout.txt, if any, replaces the config\'s '
+        'held-out list)')
+    return parser
