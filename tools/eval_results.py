@@ -24,6 +24,7 @@ from mmtrpn.evaluation.functional import (  # noqa: E402
     check_tiou_thresholds, format_map_table, summarize_map, temporal_map)
 from mmtrpn.structures.annotations import (  # noqa: E402
     ambiguous_arrays, load_ground_truth, load_results_file, read_video_list)
+from mmtrpn.utils.cli import add_version_arg  # noqa: E402
 
 
 def parse_tious(text: str) -> np.ndarray:
@@ -53,6 +54,7 @@ def _tious_of(text: str) -> np.ndarray:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    add_version_arg(parser)
     parser.add_argument('--gt', required=True, help='ground-truth JSON')
     parser.add_argument('--pred', required=True, help='results JSON')
     parser.add_argument(

@@ -30,6 +30,7 @@ try:
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmtrpn.utils.cli import add_version_arg  # noqa: E402
 from mmtrpn.utils.fileio import atomic_write_json, atomic_write_text  # noqa
 
 TOOLS = osp.dirname(osp.abspath(__file__))
@@ -40,6 +41,7 @@ def parse_args(argv=None):
         description=__doc__.split('\n')[0],
         epilog=__doc__.split('\n', 4)[4],
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_version_arg(parser)
     parser.add_argument('config')
     parser.add_argument(
         '--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])

@@ -3,12 +3,23 @@ import os
 
 from mmengine.config import DictAction
 
+from mmtrpn.version import __version__
+
 from .compat import TRUST_CHECKPOINTS_ENV
+
+
+def add_version_arg(parser):
+    """``--version``: print mmtrpn's version and exit."""
+    parser.add_argument(
+        '--version', action='version', version=f'mmtrpn {__version__}')
+    return parser
 
 
 def add_common_args(parser, launcher=True):
     """``--trust-checkpoint``, ``--cfg-options`` and, for Runner tools,
-    ``--launcher`` / ``--local-rank`` (as MMAction2's tools take them)."""
+    ``--launcher`` / ``--local-rank`` (as MMAction2's tools take them),
+    and ``--version``."""
+    add_version_arg(parser)
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
