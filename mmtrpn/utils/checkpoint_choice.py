@@ -41,7 +41,8 @@ def choose_checkpoint(work_dir: str) -> Tuple[str, str]:
             if osp.isfile(path):
                 return path, ('no best_*.pth; the latest checkpoint '
                               '(last_checkpoint)')
-    steps = [p for p in glob.glob(osp.join(work_dir, '*.pth')) if _step(p) >= 0]
+    steps = [p for p in glob.glob(osp.join(work_dir, '*.pth'))
+             if _step(p) >= 0]
     if steps:
         return max(steps, key=_step), 'no best_*.pth; the latest checkpoint'
     raise FileNotFoundError(

@@ -19,7 +19,8 @@ SYNTHETIC = str(REPO / 'configs' / 'trpn_synthetic.py')
 
 def _tool(name):
     sys.path.insert(0, str(ANALYSIS))
-    spec = importlib.util.spec_from_file_location(name, ANALYSIS / f'{name}.py')
+    spec = importlib.util.spec_from_file_location(name,
+                                                  ANALYSIS / f'{name}.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
