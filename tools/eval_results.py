@@ -26,6 +26,7 @@ from mmtrpn.structures.annotations import (  # noqa: E402
     ambiguous_arrays, load_annotations, load_ground_truth, load_results_file,
     read_video_list)
 from mmtrpn.utils.fileio import load_json  # noqa: E402
+from mmtrpn.utils.cli import add_version_arg  # noqa: E402
 
 
 def parse_tious(text: str) -> np.ndarray:
@@ -62,6 +63,7 @@ def video_codes(names, index: dict) -> np.ndarray:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    add_version_arg(parser)
     parser.add_argument('--gt', required=True, help='ground-truth JSON')
     parser.add_argument('--pred', required=True, help='results JSON')
     parser.add_argument(

@@ -13,8 +13,10 @@ from mmengine.runner import Runner
 
 from mmtrpn.utils import (apply_compat_fixes, init_cpu_process_group,
                           register_all_modules, shutdown_distributed)
-from mmtrpn.utils.cli import add_common_args, apply_common_args
+from mmtrpn.utils.cli import (add_common_args, add_data_root_arg,
+                              apply_common_args)
 from mmtrpn.utils.config_checks import add_required_hooks, check_config
+from mmtrpn.utils.data_files import check_data_files, set_data_root
 from mmtrpn.utils.last_checkpoint import (remove_stale_temporaries,
                                           resolve_last_checkpoint)
 from mmtrpn.utils.work_dir_lock import WorkDirLock, took_over_message
@@ -50,6 +52,7 @@ def parse_args():
         '--deterministic',
         action='store_true',
         help='use deterministic algorithms (see docs/reproducibility.md)')
+    add_data_root_arg(parser)
     add_common_args(parser)
     return apply_common_args(parser.parse_args())
 
@@ -60,6 +63,9 @@ def merge_args(cfg, args):
     # val settings that --cfg-options touched.
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.data_root is not None:
+        for line in set_data_root(cfg, args.data_root):
+            print(line)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -124,6 +130,10 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     check_config(cfg)
+    try:
+        check_data_files(cfg, ('train', 'val'))
+    except FileNotFoundError as e:
+        raise SystemExit(f'error: {e}')
     lock = None
     if _global_rank(cfg.launcher) == 0:
         try:

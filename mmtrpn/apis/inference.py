@@ -20,13 +20,14 @@ from mmengine.config import Config
 
 from mmtrpn.datasets.transforms.loading import (check_features,
                                                 check_same_length)
+from mmtrpn.datasets.wstal_dataset import DEFAULT_DATA_PREFIX
 from mmtrpn.structures.annotations import (Annotations, detections_to_results,
                                            load_annotations)
 from mmtrpn.structures.segments import (DEFAULT_SNIPPET_DURATION,
                                         segments_array, snippets_to_seconds)
 from mmtrpn.structures.wstal_data_sample import to_detections
 
-DEFAULT_PREFIX = dict(rgb='features/rgb', flow='features/flow')
+DEFAULT_PREFIX = DEFAULT_DATA_PREFIX
 _LOADER = 'LoadSnippetFeatures'
 
 

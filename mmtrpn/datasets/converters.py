@@ -14,6 +14,7 @@ resumes it.
 """
 import builtins
 import codecs
+import os
 import os.path as osp
 import pickle
 from typing import Dict, Iterable, List, Optional, Sequence
@@ -303,18 +304,25 @@ def convert_folders(annotations: str,
                     suffix: str = '.npy',
                     subsets: Optional[Sequence[str]] = None,
                     skip_existing: bool = False,
-                    progress: bool = True) -> dict:
+                    progress: bool = True,
+                    rgb_suffix: Optional[str] = None,
+                    flow_suffix: Optional[str] = None) -> dict:
     """Convert per-video feature folders to the canonical format.
 
     Either ``rgb_dirs`` + ``flow_dirs`` (BaS-Net / CoLA layout, one
     ``<video>.npy`` per modality; several folders are searched, e.g. their
     train and test folders) or ``joint_dirs`` (ActionFormer / OpenTAD layout,
-    one (T, 2 * D) file per video, split in half).
+    one (T, 2 * D) file per video, split in half). A file is
+    ``<video><suffix>``; ``rgb_suffix`` / ``flow_suffix`` override it per
+    modality (e.g. ``_rgb.npy`` and ``_flow.npy`` in one folder).
 
     ``annotations`` is an ActivityNet-style JSON (e.g. ``thumos14.json``) or
     a canonical one. Videos without features are left out of the written
-    annotations and reported in the returned ``missing``.
+    annotations and reported in the returned ``missing``; when no video has
+    them, ValueError names the files looked for and writes nothing.
     """
+    rgb_suffix = suffix if rgb_suffix is None else rgb_suffix
+    flow_suffix = suffix if flow_suffix is None else flow_suffix
     if bool(joint_dirs) == bool(rgb_dirs or flow_dirs):
         raise ValueError('Give either joint folders or both rgb and flow '
                          'folders.')
@@ -345,8 +353,8 @@ def convert_folders(annotations: str,
             rgb, flow = _split_joint(_load_plain(path), name, path, split_dim)
             source = path
         else:
-            rp, fp = _find(rgb_dirs, name, suffix), _find(
-                flow_dirs, name, suffix)
+            rp, fp = _find(rgb_dirs, name, rgb_suffix), _find(
+                flow_dirs, name, flow_suffix)
             if rp is None or fp is None:
                 missing.append(name)
                 continue
@@ -354,6 +362,10 @@ def convert_folders(annotations: str,
             source = f'{rp} and {fp}'
         lengths[name] = int(rgb.shape[0])
         _write_pair(out_root, name, rgb, flow, source)
+    if not lengths:
+        searched = [(joint_dirs, suffix)] if joint_dirs else [
+            (rgb_dirs, rgb_suffix), (flow_dirs, flow_suffix)]
+        raise ValueError(_nothing_found(annotations, names, searched))
     for name in missing:
         del layout['database'][name]
     info = _finish(out_root, layout, lengths, 'folders',
@@ -361,6 +373,25 @@ def convert_folders(annotations: str,
                         missing=len(missing)))
     info['missing'] = missing
     return info
+
+
+def _nothing_found(annotations, names, searched) -> str:
+    """The error when no video of ``annotations`` has feature files."""
+    if not names:
+        return (f'No videos to convert: {annotations} has none in the '
+                'subsets asked for.')
+    lines = [f'No feature files found for any of the {len(names)} videos '
+             f'of {annotations}; looked for:']
+    for dirs, file_suffix in searched:
+        for folder in dirs:
+            present = sorted(os.listdir(folder)) if osp.isdir(folder) else []
+            seen = (f'it holds e.g. {present[:3]}' if present else
+                    'it is empty' if osp.isdir(folder) else 'no such folder')
+            lines.append(f'  {osp.join(folder, names[0] + file_suffix)} '
+                         f'(<video>{file_suffix}; {seen})')
+    lines.append('Set --suffix, or --rgb-suffix and --flow-suffix, to the '
+                 'part of the file names after the video name.')
+    return '\n'.join(lines)
 
 
 def describe(info: dict) -> List[str]:

@@ -257,6 +257,47 @@ def patch_last_checkpoint_io():
     runner_module.find_latest_checkpoint = resolve_last_checkpoint
 
 
+# Modules that build a FileClient whether or not they use it.
+_FILE_CLIENT_USERS = ('mmengine.hooks.checkpoint_hook',
+                      'mmengine.runner.checkpoint')
+
+
+def patch_unused_checkpoint_file_client():
+    """Stop checkpoint saving from building a FileClient it never uses.
+
+    In MMEngine 0.10 ``CheckpointHook.before_train`` and
+    ``runner.checkpoint.save_checkpoint`` always call
+    ``FileClient.infer_client`` and use the result only when
+    ``file_client_args`` is set; building it logs the ``FileClient`` and
+    ``HardDiskBackend`` deprecations at every start and every save. Their
+    module's ``FileClient`` becomes a subclass whose ``infer_client``
+    returns None when there are no ``file_client_args``.
+    """
+    patched = False
+    for name in _FILE_CLIENT_USERS:
+        module = importlib.import_module(name)
+        file_client = module.FileClient
+        if getattr(file_client, '_mmtrpn_lazy', False):
+            continue
+        module.FileClient = _lazy_file_client(file_client)
+        patched = True
+    return patched
+
+
+def _lazy_file_client(file_client):
+
+    class FileClientWhenAsked(file_client):
+        _mmtrpn_lazy = True
+
+        @classmethod
+        def infer_client(cls, file_client_args=None, uri=None):
+            if file_client_args is None:
+                return None
+            return file_client.infer_client(file_client_args, uri)
+
+    return FileClientWhenAsked
+
+
 _APPLIED = False
 
 
@@ -271,6 +312,7 @@ def apply_compat_fixes() -> None:
     patch_checkpoint_loader()
     patch_atomic_local_writes()
     patch_last_checkpoint_io()
+    patch_unused_checkpoint_file_client()
     from .registry_hints import patch_registry_build_errors
     patch_registry_build_errors()
     _APPLIED = True

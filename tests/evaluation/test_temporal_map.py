@@ -280,3 +280,47 @@ def test_encode_videos_int_ids_without_a_python_loop():
     pred, gt = tm._encode_videos(np.array([5, 9, 2, 5]), np.array([2, 5]))
     np.testing.assert_array_equal(pred, [1, -1, 0, 1])
     np.testing.assert_array_equal(gt, [0, 1])
+
+
+def _mmaction_ap_per_class(case, n_class, tious):
+    """MMAction2's average_precision_at_temporal_iou, called once per class
+    (it matches every prediction to every ground truth of its video,
+    whatever the class) -> (n_tiou, n_class), NaN for a class without GT.
+    """
+    from mmaction.evaluation.functional import \
+        average_precision_at_temporal_iou
+    pv, pseg, pl, scores, gv, gseg, gl = case
+    out = np.full((len(tious), n_class), np.nan)
+    for c in range(n_class):
+        gt = {}
+        for v, seg in zip(np.asarray(gv)[gl == c], gseg[gl == c]):
+            gt.setdefault(v, []).append(seg)
+        if not gt:
+            continue
+        keep = pl == c
+        preds = np.empty((keep.sum(), 5), dtype=object)
+        preds[:, 0] = np.asarray(pv)[keep]
+        preds[:, 1] = c
+        preds[:, 2:4] = pseg[keep]
+        preds[:, 4] = scores[keep]
+        out[:, c] = average_precision_at_temporal_iou(
+            {v: np.array(s) for v, s in gt.items()}, preds, np.asarray(tious))
+    return out
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_matches_mmaction2_at_every_tiou(seed):
+    # Continuous scores and segments: MMAction2 breaks ties in score and
+    # tIoU the other way round (reversed argsort), so ties are avoided.
+    rng = np.random.default_rng(200 + seed)
+    n_class = 5
+    case = _random_case(rng, 15, n_class, 150, 700)
+    tious = np.linspace(0.1, 0.7, 7) if seed % 2 else np.linspace(
+        0.5, 0.95, 10)
+    ap, _ = temporal_map(*case, n_class, tious)
+    theirs = _mmaction_ap_per_class(case, n_class, tious)
+    has_gt = ~np.isnan(theirs[0])
+    assert has_gt.sum() >= 3
+    # Theirs accumulates in float32.
+    np.testing.assert_allclose(ap[:, has_gt], theirs[:, has_gt], atol=1e-6)
+    assert (theirs[:, has_gt] > 0).any()

@@ -173,6 +173,46 @@ def test_convert_folders_split(tmp_path):
     assert r.dtype == np.float32 and r.shape == (5, 3)
 
 
+def _one_folder_per_modality_suffix(tmp_path):
+    """v1 and v2 as <v>_rgb.npy / <v>_flow.npy in one folder."""
+    _tiny_anet_json(tmp_path / 'a.json')
+    folder = tmp_path / 'feats'
+    folder.mkdir()
+    for n in ('v1', 'v2'):
+        np.save(folder / f'{n}_rgb.npy', np.ones((4, 3), np.float32))
+        np.save(folder / f'{n}_flow.npy', np.zeros((4, 2), np.float32))
+    return str(folder)
+
+
+def test_convert_folders_per_modality_suffixes(tmp_path):
+    folder = _one_folder_per_modality_suffix(tmp_path)
+    info = convert_folders(
+        str(tmp_path / 'a.json'), str(tmp_path / 'out'), rgb_dirs=[folder],
+        flow_dirs=[folder], rgb_suffix='_rgb.npy', flow_suffix='_flow.npy',
+        progress=False)
+    assert info['videos'] == 2 and info['missing'] == ['v3']
+    assert np.load(tmp_path / 'out/features/rgb/v2.npy').shape == (4, 3)
+    assert np.load(tmp_path / 'out/features/flow/v2.npy').shape == (4, 2)
+
+
+def test_convert_folders_finding_nothing_is_an_error(tmp_path):
+    # The friction: <v>_rgb.npy / <v>_flow.npy with the one --suffix
+    # (default .npy) wrote 0 videos and an empty annotations.json, exit 0.
+    folder = _one_folder_per_modality_suffix(tmp_path)
+    cmd = [sys.executable, str(REPO / 'tools/data/convert_folders.py'),
+           '--rgb', folder, '--flow', folder,
+           '--annotations', str(tmp_path / 'a.json'),
+           '--out', str(tmp_path / 'out')]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert ('No feature files found for any of the 3 videos of '
+            f'{tmp_path / "a.json"}; looked for:') in proc.stderr
+    assert (f'{folder}/v1.npy (<video>.npy; it holds e.g. '
+            "['v1_flow.npy', 'v1_rgb.npy', 'v2_flow.npy'])") in proc.stderr
+    assert '--rgb-suffix and --flow-suffix' in proc.stderr
+    assert not (tmp_path / 'out').exists()  # nothing written
+
+
 def test_convert_folders_joint(tmp_path):
     _tiny_anet_json(tmp_path / 'a.json')
     (tmp_path / 'j').mkdir()

@@ -170,10 +170,12 @@ def test_import_changes_nothing_in_mmengine():
     from mmengine.fileio.backends.local_backend import LocalBackend
     from mmengine.logging import HistoryBuffer
     from mmengine.registry import Registry
+    from mmengine.runner import checkpoint
     from mmengine.runner.checkpoint import CheckpointLoader
 
     def state():
         return (LocalBackend.put, LocalBackend.put_text, Registry.build,
+                checkpoint.FileClient,
                 config_module.get_installed_path,
                 dict(config_utils.MODULE2PACKAGE),
                 dict(CheckpointLoader._schemes),
@@ -190,6 +192,31 @@ def test_import_changes_nothing_in_mmengine():
     result = _run(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ['same', 'changed']
+
+
+def test_checkpoint_saving_logs_no_file_client_deprecation(tmp_path):
+    # Before the fix every start and every save logged the FileClient and
+    # HardDiskBackend deprecations.
+    code = f'''
+    from types import SimpleNamespace
+    from mmengine.hooks import CheckpointHook
+    from mmengine.logging import MMLogger
+    from mmengine.runner.checkpoint import save_checkpoint
+    from mmtrpn.utils import apply_compat_fixes
+    logger = MMLogger.get_instance('mmengine', log_level='INFO')
+    apply_compat_fixes()
+    save_checkpoint(dict(meta=dict()), {str(tmp_path / 'a.pth')!r})
+    hook = CheckpointHook(interval=1)
+    hook.before_train(
+        SimpleNamespace(work_dir={str(tmp_path)!r}, logger=logger))
+    print('saved', hook.file_client, type(hook.file_backend).__name__)
+    '''
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout + result.stderr
+    assert 'deprecated' not in out
+    assert 'saved None LocalBackend' in out
+    assert (tmp_path / 'a.pth').is_file()
 
 
 def test_registry_hints_only_for_mmtrpn_names():
