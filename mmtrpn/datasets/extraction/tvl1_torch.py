@@ -26,6 +26,8 @@ sums the stopping error in float; both move the stopping point a little.
 """
 from typing import List, Tuple
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -88,16 +90,18 @@ def centred_gradient(images: torch.Tensor) -> Tuple[torch.Tensor, ...]:
 def forward_gradient(u: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """(N, H, W) -> (dx, dy): next minus this pixel, 0 on the last
     column (dx) / row (dy)."""
-    dx = F.pad(u[:, :, 1:] - u[:, :, :-1], (0, 1))
-    dy = F.pad(u[:, 1:] - u[:, :-1], (0, 0, 0, 1))
+    dx = torch.diff(u, dim=2, append=u[:, :, -1:])
+    dy = torch.diff(u, dim=1, append=u[:, -1:])
     return dx, dy
 
 
 def divergence(px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
     """Backward differences with zero before the first row / column (the
     adjoint of :func:`forward_gradient` up to sign)."""
-    return (px - F.pad(px[:, :, :-1], (1, 0))) + \
-        (py - F.pad(py[:, :-1], (0, 0, 1, 0)))
+    div = px + py
+    div[:, :, 1:] -= px[:, :, :-1]
+    div[:, 1:] -= py[:, :-1]
+    return div
 
 
 def median_filter(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -107,6 +111,17 @@ def median_filter(images: torch.Tensor, size: int) -> torch.Tensor:
     padded = F.pad(images[:, None], (r, r, r, r), mode='replicate')[:, 0]
     windows = padded.unfold(1, size, 1).unfold(2, size, 1)
     return windows.reshape(*images.shape, size * size).median(-1).values
+
+
+def median_blur(images: torch.Tensor, size: int) -> torch.Tensor:
+    """:func:`median_filter`, by cv2.medianBlur itself on the CPU (float32
+    takes sizes 3 and 5), where the torch median of unfolded windows is
+    many times slower."""
+    if images.device.type != 'cpu' or size not in (3, 5):
+        return median_filter(images, size)
+    arrays = images.float().contiguous().numpy()
+    return torch.from_numpy(np.stack([cv2.medianBlur(a, size)
+                                      for a in arrays]))
 
 
 def warp_bicubic(images: torch.Tensor, u1: torch.Tensor,
@@ -182,65 +197,84 @@ class TorchTVL1:
 
     def _one_scale(self, image0, image1, u1, u2):
         p = self.params
-        l_t = p['lambda_'] * p['theta']
-        taut = p['tau'] / p['theta']
         n, h, w = image0.shape
         tolerance = p['epsilon']**2 * h * w
         dx, dy = centred_gradient(image1)
         source = torch.stack([image1, dx, dy], 1)
-        duals = [torch.zeros_like(u1) for _ in range(4)]
+        flow = torch.stack([u1, u2], 1)          # (N, 2, H, W)
+        duals = torch.zeros(n, 4, h, w, device=u1.device)
         for _ in range(p['warps']):
-            i1w, i1wx, i1wy = warp_bicubic(source, u1, u2).unbind(1)
+            i1w, i1wx, i1wy = warp_bicubic(source, flow[:, 0],
+                                           flow[:, 1]).unbind(1)
             grad = i1wx * i1wx + i1wy * i1wy
-            rho_c = i1w - i1wx * u1 - i1wy * u2 - image0
-            error = torch.full((n, ), float('inf'), device=u1.device)
-            for _ in range(p['outer_iterations']):
-                active = error > tolerance
-                if not bool(active.any()):
-                    break
-                if p['median_size'] > 1:
-                    smooth = median_filter(torch.cat([u1, u2]),
-                                           p['median_size'])
-                    u1, u2 = _masked(active, smooth.split(n), (u1, u2))
-                for _ in range(p['inner_iterations']):
-                    active = error > tolerance
-                    if not bool(active.any()):
-                        break
-                    u1, u2, duals, error = self._iterate(
-                        active, u1, u2, duals, error, i1wx, i1wy, grad,
-                        rho_c, l_t, taut)
-        return u1, u2
+            rho_c = i1w - i1wx * flow[:, 0] - i1wy * flow[:, 1] - image0
+            # Thresholding step: shift = clip(-rho / grad, -l_t, l_t)
+            # equals OpenCV's three cases (see _iterate).
+            warped = torch.stack(
+                [i1wx, i1wy, grad.clamp_min(_FLT_EPSILON), rho_c], 1)
+            self._solve_warp(flow, duals, warped, tolerance)
+        return flow[:, 0], flow[:, 1]
 
-    def _iterate(self, active, u1, u2, duals, error, i1wx, i1wy, grad,
-                 rho_c, l_t, taut):
-        """One primal-dual step for the ``active`` pairs."""
-        theta = self.params['theta']
-        rho = rho_c + i1wx * u1 + i1wy * u2
-        bound = l_t * grad
-        fraction = -rho / grad.clamp_min(_FLT_EPSILON)
-        shift = torch.where(
-            rho < -bound, l_t,
-            torch.where(rho > bound, -l_t,
-                        torch.where(grad > _FLT_EPSILON, fraction, 0.0)))
-        p11, p12, p21, p22 = duals
-        new_u1 = u1 + shift * i1wx + theta * divergence(p11, p12)
-        new_u2 = u2 + shift * i1wy + theta * divergence(p21, p22)
-        change = ((new_u1 - u1)**2 + (new_u2 - u2)**2).sum((1, 2))
-        u1x, u1y = forward_gradient(new_u1)
-        u2x, u2y = forward_gradient(new_u2)
-        norm1 = 1 + taut * torch.sqrt(u1x * u1x + u1y * u1y)
-        norm2 = 1 + taut * torch.sqrt(u2x * u2x + u2y * u2y)
-        new_duals = ((p11 + taut * u1x) / norm1, (p12 + taut * u1y) / norm1,
-                     (p21 + taut * u2x) / norm2, (p22 + taut * u2y) / norm2)
-        u1, u2 = _masked(active, (new_u1, new_u2), (u1, u2))
-        duals = _masked(active, new_duals, duals)
-        error = torch.where(active, change, error)
-        return u1, u2, duals, error
+    def _solve_warp(self, flow, duals, warped, tolerance):
+        """Iterate one warp in place on ``flow`` (N, 2, H, W) and ``duals``
+        (N, 4, H, W); ``warped`` (N, 4, H, W) holds I1wx, I1wy, |grad|^2
+        and rho_c. Pairs that converge leave the working set (their state
+        is written back), so the others are not slowed by them."""
+        p = self.params
+        index = torch.arange(len(flow), device=flow.device)
+        work = [flow.clone(), duals.clone(), warped]
+        error = torch.full((len(flow), ), float('inf'), device=flow.device)
 
+        def shrink():
+            nonlocal index, error
+            active = error > tolerance
+            if bool(active.all()):
+                return True
+            flow[index], duals[index] = work[0], work[1]
+            index, error = index[active], error[active]
+            work[:] = [t[active] for t in work]
+            return len(index) > 0
 
-def _masked(active: torch.Tensor, new, old):
-    """``new`` for the active pairs (first axis), ``old`` for the others."""
-    if bool(active.all()):
-        return tuple(new)
-    keep = active[:, None, None]
-    return tuple(torch.where(keep, a, b) for a, b in zip(new, old))
+        for _ in range(p['outer_iterations']):
+            if not shrink():
+                return
+            if p['median_size'] > 1:
+                work[0] = median_blur(work[0].flatten(0, 1),
+                                        p['median_size']).view_as(work[0])
+            for _ in range(p['inner_iterations']):
+                if not shrink():
+                    return
+                error = self._iterate(*work)
+        flow[index], duals[index] = work[0], work[1]
+
+    def _iterate(self, flow, duals, warped):
+        """One primal-dual step, in place; returns each pair's
+        ``sum |u_new - u_old|^2``.
+
+        OpenCV's thresholding: ``v = u + d * grad I1w`` with ``d = l_t``
+        where ``rho < -l_t |grad|^2``, ``-l_t`` where ``rho > l_t
+        |grad|^2``, else ``-rho / |grad|^2``; that is
+        ``d = clip(-rho / |grad|^2, -l_t, l_t)`` (where ``|grad|^2`` is
+        below float epsilon OpenCV takes 0; there ``grad I1w`` is below
+        4e-4, so d * grad I1w differs by less than 1e-4 px).
+        """
+        p = self.params
+        l_t = p['lambda_'] * p['theta']
+        taut = p['tau'] / p['theta']
+        i1wx, i1wy, grad, rho_c = warped.unbind(1)
+        u1, u2 = flow.unbind(1)
+        rho = torch.addcmul(rho_c, i1wx, u1).addcmul_(i1wy, u2)
+        shift = rho.div_(grad).neg_().clamp_(-l_t, l_t)
+        old = flow.clone()
+        u1.addcmul_(shift, i1wx).add_(
+            divergence(duals[:, 0], duals[:, 1]), alpha=p['theta'])
+        u2.addcmul_(shift, i1wy).add_(
+            divergence(duals[:, 2], duals[:, 3]), alpha=p['theta'])
+        change = old.sub_(flow).square_().sum((1, 2, 3))
+        # p = (p + taut grad u) / (1 + taut |grad u|), per flow component.
+        grads = forward_gradient(flow.flatten(0, 1))   # (dx, dy), (2N, H, W)
+        grads = torch.stack(grads, 1).view_as(duals)   # u1x, u1y, u2x, u2y
+        norms = torch.hypot(grads[:, 0::2], grads[:, 1::2]).mul_(taut).add_(1)
+        duals.add_(grads, alpha=taut)
+        duals.view(len(duals), 2, 2, *duals.shape[-2:]).div_(norms[:, :, None])
+        return change
