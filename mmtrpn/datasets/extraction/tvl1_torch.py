@@ -271,10 +271,15 @@ class TorchTVL1:
         u2.addcmul_(shift, i1wy).add_(
             divergence(duals[:, 2], duals[:, 3]), alpha=p['theta'])
         change = old.sub_(flow).square_().sum((1, 2, 3))
-        # p = (p + taut grad u) / (1 + taut |grad u|), per flow component.
-        grads = forward_gradient(flow.flatten(0, 1))   # (dx, dy), (2N, H, W)
-        grads = torch.stack(grads, 1).view_as(duals)   # u1x, u1y, u2x, u2y
-        norms = torch.hypot(grads[:, 0::2], grads[:, 1::2]).mul_(taut).add_(1)
+        # p = (p + taut grad u) / (1 + taut |grad u|), per flow component;
+        # forward differences as forward_gradient, written in place.
+        grads = torch.zeros_like(duals)                # u1x, u1y, u2x, u2y
+        torch.sub(flow[..., 1:], flow[..., :-1], out=grads[:, 0::2, :, :-1])
+        torch.sub(flow[:, :, 1:], flow[:, :, :-1],
+                  out=grads[:, 1::2, :-1])
+        squares = grads.square()
+        norms = squares[:, 0::2].add_(squares[:, 1::2]).sqrt_().mul_(
+            taut).add_(1)
         duals.add_(grads, alpha=taut)
         duals.view(len(duals), 2, 2, *duals.shape[-2:]).div_(norms[:, :, None])
         return change
