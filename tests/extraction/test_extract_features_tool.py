@@ -17,6 +17,10 @@ from mmtrpn.apis.extraction import FeatureExtractor, extract_videos
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ['--short-side', '24', '--crop-size', '16', '--batch-size', '4']
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+# configs/dtrp_loc/ once the configs are grouped by method.
+THUMOS_CONFIG = str(next(
+    p for p in (ROOT / 'configs' / 'dtrp_loc' / 'trpn_thumos.py',
+                ROOT / 'configs' / 'trpn_thumos.py') if p.is_file()))
 
 
 def _load(name, path):
@@ -149,7 +153,7 @@ def test_inference_straight_from_video(videos, ckpts, tmp_path):
 
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import register_all_modules
-    config = str(ROOT / 'configs' / 'trpn_thumos.py')
+    config = THUMOS_CONFIG
     register_all_modules(init_default_scope=False)
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(config).model)
@@ -194,7 +198,7 @@ def test_inference_skips_a_corrupt_video(videos, ckpts, tmp_path, capsys):
 
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import register_all_modules
-    config = str(ROOT / 'configs' / 'trpn_thumos.py')
+    config = THUMOS_CONFIG
     register_all_modules(init_default_scope=False)
     model = MODELS.build(Config.fromfile(config).model)
     ckpt = tmp_path / 'model.pth'
