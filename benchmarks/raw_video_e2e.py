@@ -61,10 +61,10 @@ def fresh_localizer(config, path, seed=0):
                      'meta': {'dataset_meta': {'classes': classes}}}, path)
 
 
-def run(cmd):
+def run(cmd, env=None):
     """Run ``cmd``, echoing its stderr (the progress lines) as it comes."""
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=env)
     lines = []
     for line in proc.stderr:
         sys.stderr.write(line)
@@ -104,10 +104,10 @@ def main(argv=None):
                args.flow_backend, '--short-side', str(args.short_side),
                '--crop-size', str(args.crop_size), '--progress-interval',
                '10']
-        env_threads = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-        os.environ.update(env_threads)
+        # torch in the tool takes its thread count from OMP_NUM_THREADS.
+        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
         start = time.perf_counter()
-        code, text, lines = run(cmd)
+        code, text, lines = run(cmd, env)
         wall = time.perf_counter() - start
         if code:
             raise SystemExit(f'error: tools/inference.py exited {code}')

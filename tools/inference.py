@@ -178,7 +178,7 @@ def _main_videos(args, model) -> int:
             videos, failures = videos_to_inputs(
                 args.video, extractor, args.feature_dir or tmp,
                 video_progress=progress_printer_factory(
-                    args.progress_interval))
+                    args.progress_interval, fps=extractor.fps))
         except (OSError, ValueError) as e:
             raise SystemExit(f'error: {e}')
         if not videos:

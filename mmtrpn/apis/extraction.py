@@ -478,8 +478,9 @@ def extractor_from_args(args) -> FeatureExtractor:
         flow_device=args.flow_device)
 
 
-def progress_printer_factory(interval: float = 5.0, stream=None):
+def progress_printer_factory(interval: float = 5.0, stream=None,
+                             fps: Optional[float] = None):
     """``video_progress`` of :func:`extract_videos` that prints status
     lines (:class:`ProgressPrinter`) named after each video's file."""
     return lambda path: ProgressPrinter(
-        osp.basename(path), stream=stream, interval=interval)
+        osp.basename(path), stream=stream, interval=interval, fps=fps)

@@ -37,15 +37,16 @@ def test_printer_rates_and_time_left():
     printer('flow', 10, 249)         # 0.5 pairs/s
     line = stream.getvalue().strip()
     # Only the first call of the 10 s interval printed, so the flow is
-    # still at 0 in it and the time left unknown.
+    # still at 0 in it: 150 frames at 5/s is a lower bound of the time left.
     assert line == ('clip.mp4: frames 100/250 (5/s) | flow pairs 0/249 '
-                    '(0/s) | snippets 0/16 (0/s) | 20s elapsed, time left '
-                    'unknown')
+                    '(0/s) | snippets 0/16 (0/s) | 20s elapsed, at least 30s '
+                    'left')
     clock.now += 20                  # 40 s in
     printer('i3d', 1, 16)            # 1/40 snippet/s
     # Left: frames 150 / 2.5 = 60 s, pairs 239 / 0.25 = 956 s,
     # snippets 15 / 0.025 = 600 s -> the slowest, 956 s.
-    assert printer.seconds_left() == pytest.approx(956)
+    left, exact = printer.seconds_left()
+    assert left == pytest.approx(956) and exact
     last = stream.getvalue().strip().splitlines()[-1]
     assert last.endswith('40s elapsed, 15m56s left')
     assert printer.lines == 2
@@ -67,6 +68,13 @@ def test_counter_totals_follow_decoding():
     StageCounter(None, None, 16).decoded(3)   # no callback: no-op
 
 
+def test_time_left_unknown_without_totals():
+    printer = ProgressPrinter('x', io.StringIO(), clock=FakeClock())
+    printer('decode', 3, None)
+    assert printer.seconds_left() == (None, False)
+    assert printer.line().endswith('time left unknown')
+
+
 def test_extractor_reports_every_stage(tmp_path):
     """36 frames at 30 fps -> 30 frames at 25 fps -> 29 flow pairs and 2
     snippets; chunks of one snippet (16 frames)."""
@@ -84,5 +92,10 @@ def test_extractor_reports_every_stage(tmp_path):
     flow_counts = [done for stage, done, _ in calls if stage == 'flow']
     assert flow_counts == list(range(30))   # one call per OpenCV pair
     stream = io.StringIO()
-    extractor.extract(clip, progress=ProgressPrinter('pan.avi', stream))
-    assert 'snippets 2/2' in stream.getvalue()
+    extractor.extract(clip, progress=ProgressPrinter('pan.avi', stream,
+                                                     fps=25))
+    lines = stream.getvalue().splitlines()
+    assert 'snippets 2/2' in lines[-2]
+    # 30 frames at 25 fps: 1.2 s of video.
+    assert lines[-1].startswith('pan.avi: done, ')
+    assert 'for 1.20 s of video' in lines[-1]

@@ -75,7 +75,8 @@ def main(argv=None) -> int:
     done, skipped, failures = extract_videos(
         videos, args.out, extractor, subset=args.subset,
         overwrite=args.overwrite, progress=report,
-        video_progress=progress_printer_factory(args.progress_interval))
+        video_progress=progress_printer_factory(args.progress_interval,
+                                                fps=extractor.fps))
     print(f'{len(done)} extracted, {len(skipped)} skipped (already '
           f'written), {len(failures)} failed; snippet_duration = '
           f'{extractor.snippet_frames} / {extractor.fps:g}')

@@ -8,7 +8,7 @@ has); :class:`ProgressPrinter` turns the calls into a status line.
 import sys
 import threading
 import time
-from typing import Callable, Dict, Optional, TextIO
+from typing import Callable, Dict, Optional, TextIO, Tuple
 
 # stage -> what it counts
 STAGE_UNITS = dict(decode='frames', flow='flow pairs', i3d='snippets')
@@ -43,12 +43,17 @@ class ProgressPrinter:
         stream: Where to write. Defaults to ``sys.stderr``.
         interval (float): Seconds between lines. Defaults to 5.
         clock: Time source (seconds), for tests.
+        fps (float, optional): Frame rate of the decoded frames; with it
+            the last line says the seconds of wall time per second of
+            video.
     """
 
     def __init__(self, name: str, stream: Optional[TextIO] = None,
                  interval: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 fps: Optional[float] = None) -> None:
         self.name = name
+        self.fps = fps
         self.stream = stream if stream is not None else sys.stderr
         self.interval = float(interval)
         self.clock = clock
@@ -63,20 +68,25 @@ class ProgressPrinter:
         elapsed = self.clock() - self.start
         return self.counts.get(stage, 0) / elapsed if elapsed > 0 else 0.0
 
-    def seconds_left(self) -> Optional[float]:
-        """None while a running stage has no rate or no total yet."""
-        left = 0.0
+    def seconds_left(self) -> Tuple[Optional[float], bool]:
+        """(seconds left, exact): the slowest stage's; ``exact`` is False
+        when a running stage has no rate yet (then it is a lower bound),
+        and the seconds None when no stage has a rate or a total."""
+        left, exact = None, True
         for stage, total in self.totals.items():
             if total is None:
-                return None
+                return None, False
             remaining = total - self.counts.get(stage, 0)
             if remaining <= 0:
                 continue
             rate = self.rate(stage)
             if rate <= 0:
-                return None
-            left = max(left, remaining / rate)
-        return left
+                exact = False
+                continue
+            left = max(left or 0.0, remaining / rate)
+        if left is None and exact:
+            left = 0.0
+        return left, exact
 
     def line(self) -> str:
         parts = []
@@ -87,12 +97,26 @@ class ProgressPrinter:
             of = f'/{total}' if total is not None else ''
             parts.append(f'{unit} {self.counts.get(stage, 0)}{of} '
                          f'({self.rate(stage):.3g}/s)')
-        left = self.seconds_left()
-        tail = f'{format_seconds(left)} left' if left is not None else \
-            'time left unknown'
+        left, exact = self.seconds_left()
+        if left is None:
+            tail = 'time left unknown'
+        else:
+            tail = ('' if exact else 'at least ') + \
+                f'{format_seconds(left)} left'
         elapsed = format_seconds(self.clock() - self.start)
         return f'{self.name}: ' + ' | '.join(parts) + \
             f' | {elapsed} elapsed, {tail}'
+
+    def summary(self) -> str:
+        """What the video cost, once every stage is done."""
+        elapsed = self.clock() - self.start
+        text = f'{self.name}: done, {elapsed:.1f} s'
+        frames = self.counts.get('decode', 0)
+        if self.fps and frames:
+            video = frames / self.fps
+            text += (f' for {video:.2f} s of video ('
+                     f'{elapsed / video:.1f} s per second of video)')
+        return text
 
     def __call__(self, stage: str, done: int,
                  total: Optional[int] = None) -> None:
@@ -111,6 +135,8 @@ class ProgressPrinter:
                 self.last_print = now
                 self.lines += 1
                 print(self.line(), file=self.stream, flush=True)
+            if stage == 'i3d' and finished and done > 0:
+                print(self.summary(), file=self.stream, flush=True)
 
 
 class StageCounter:
