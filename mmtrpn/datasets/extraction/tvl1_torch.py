@@ -12,7 +12,7 @@ Per scale (coarse to fine, factor ``scale_step``, linear resizing), per
 warp (``I1`` and its centred gradient resampled at ``x + u`` bicubically,
 zero outside), alternate::
 
-    v = u + TH(rho)                      (pointwise thresholding, l_t = lambda theta)
+    v = u + TH(rho)          (pointwise thresholding, l_t = lambda theta)
     u = v + theta div p                  (backward-difference divergence)
     p = (p + tau/theta grad u) / (1 + tau/theta |grad u|)   (forward diffs)
 
