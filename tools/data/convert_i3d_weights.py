@@ -12,13 +12,15 @@ load (tools/data/extract_features.py, tools/inference.py --video).
         --stream flow --out flow_checked.pt
 
 DeepMind's checkpoints are TensorFlow files (model.ckpt.index + .data-*);
-reading them needs TensorFlow, so dump them once where TensorFlow is
-installed (any machine; only numpy arrays travel):
+use the TF1 ones (tf_v1/data/checkpoints/: variables named
+RGB/inception_i3d/... and Flow/inception_i3d/...). Reading them needs
+TensorFlow, so dump them once where TensorFlow is installed (any machine;
+only numpy arrays travel):
 
     python -c "import sys, numpy as np, tensorflow as tf; \
 r = tf.train.load_checkpoint(sys.argv[1]); np.savez(sys.argv[2], **{k: \
 r.get_tensor(k) for k in r.get_variable_to_shape_map()})" \
-        data/checkpoints/flow_imagenet/model.ckpt flow_imagenet.npz
+        tf_v1/data/checkpoints/flow_imagenet/model.ckpt flow_imagenet.npz
 
 Every result is loaded back into an I3D of its stream before this tool
 exits; the Kinetics classifier is dropped unless --keep-logits. Key mapping:

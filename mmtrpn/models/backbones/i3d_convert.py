@@ -207,5 +207,7 @@ def tf_to_flax_tree(variables: Dict[str, np.ndarray], stream: str,
     if not tree['params']:
         found = ', '.join(tf_streams(variables)) or 'none'
         raise ValueError(f'{source}: no {stream} I3D variables '
-                         f'("{prefix}...") (I3D streams found: {found})')
+                         f'("{prefix}...") (I3D streams found: {found}; '
+                         'DeepMind\'s TF1 checkpoints are named so, the '
+                         'object-based tf_v2 ones are not)')
     return tree
