@@ -133,7 +133,8 @@ def main(argv=None):
         wall_seconds=round(wall, 2),
         wall_seconds_per_video_second=round(wall / seconds, 2),
         detections=sum(len(v) for v in results.values()),
-        progress_lines=[x for x in lines if ': frames ' in x],
+        progress_lines=[x for x in lines
+                        if ': frames ' in x or ': done, ' in x],
         stdout=text.strip().splitlines()[-1:])
     print(f'{wall:.1f} s wall for {seconds} s of video: '
           f'{wall / seconds:.1f} s per second of video')
