@@ -135,7 +135,9 @@ def main(argv=None):
         detections=sum(len(v) for v in results.values()),
         progress_lines=[x for x in lines
                         if ': frames ' in x or ': done, ' in x],
-        stdout=text.strip().splitlines()[-1:])
+        # the temporary folder's path left out
+        stdout=[line.replace(tmp + os.sep, '')
+                for line in text.strip().splitlines()[-1:]])
     print(f'{wall:.1f} s wall for {seconds} s of video: '
           f'{wall / seconds:.1f} s per second of video')
     if args.out:
