@@ -49,8 +49,9 @@ def main():
     run([python, osp.join(TOOLS, 'train.py'), args.config, '--work-dir',
          args.work_dir, '--seed', str(args.seed), '--cfg-options'] +
         data_options)
-    with open(osp.join(args.work_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
+    # Read relative to the work dir (it holds the checkpoint's name).
+    from mmtrpn.utils.last_checkpoint import resolve_last_checkpoint
+    checkpoint = resolve_last_checkpoint(args.work_dir)
     results = osp.join(args.work_dir, 'results.json')
     run([python, osp.join(TOOLS, 'test.py'), args.config, checkpoint,
          '--work-dir', args.work_dir, '--dump', results, '--cfg-options'] +

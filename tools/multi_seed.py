@@ -29,6 +29,7 @@ except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmtrpn.utils.fileio import atomic_write_json, atomic_write_text  # noqa
+from mmtrpn.utils.last_checkpoint import resolve_last_checkpoint  # noqa
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -110,8 +111,7 @@ def train_and_test(args, seed: int) -> dict:
     last = osp.join(seed_dir, 'last_checkpoint')
     if not osp.isfile(last):
         raise SystemExit(f'error: training of seed {seed} left no {last}')
-    with open(last) as f:
-        checkpoint = f.read().strip()
+    checkpoint = resolve_last_checkpoint(seed_dir)
     test_opts = ['--work-dir', osp.join(seed_dir, 'test'), '--out-metrics',
                  metrics_file]
     if args.gpus > 1:
