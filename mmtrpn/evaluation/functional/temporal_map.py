@@ -164,7 +164,8 @@ def _count_below_packed(item_keys, item_vals, query_keys, query_vals):
         return None
     values = np.unique(item_vals)
     span = values.size + 1
-    if (int(max(item_keys.max(), query_keys.max())) + 1) * span >= 2**62:
+    if (int(max(item_keys.max(), query_keys.max(initial=-1))) + 1) * \
+            span >= 2**62:
         return None
     item = item_keys * span + np.searchsorted(values, item_vals)
     if np.any(np.diff(item) < 0):
