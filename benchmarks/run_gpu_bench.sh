@@ -26,7 +26,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 # configs/dtrp_loc/ after the config move, configs/ before it
 pick() { for c in "$@"; do [ -f "$c" ] && { echo "$c"; return; }; done; }
 TRPN=$(pick configs/dtrp_loc/trpn_thumos.py configs/trpn_thumos.py)
-DATA=${DATA_ROOT:-/tmp/gpu_bench_data}
+DATA=${DATA_ROOT:-work_dirs/gpu_bench_data}
 
 "$PY" benchmarks/bench_train_runner.py \
     --configs "$TRPN" configs/co2net/co2net_thumos.py \

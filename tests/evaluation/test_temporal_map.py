@@ -271,6 +271,8 @@ def test_count_below_packed_equals_the_lexsort_count():
     np.testing.assert_array_equal(packed, brute)
     np.testing.assert_array_equal(tm._count_below(keys, vals, qkeys, qvals),
                                   brute)
+    empty = np.zeros(0, np.int64)
+    assert tm._count_below_packed(keys, vals, empty, empty * 1.0).size == 0
 
 
 def test_encode_videos_int_ids_without_a_python_loop():

@@ -158,13 +158,14 @@ def _count_below_packed(item_keys, item_vals, query_keys, query_vals):
     values (``val_i < v`` iff ``rank_i < #{item values < v}``, exact), and
     (key, rank) packed into one int64. None when keys are negative or the
     packing could overflow."""
-    if item_keys.size == 0 or query_keys.size == 0:
+    if item_keys.size == 0:
         return np.zeros(query_keys.size, np.int64)
     if item_keys.min() < 0 or np.any(np.diff(item_keys) < 0):
         return None
     values = np.unique(item_vals)
     span = values.size + 1
-    if (int(max(item_keys.max(), query_keys.max())) + 1) * span >= 2**62:
+    if (int(max(item_keys.max(), query_keys.max(initial=-1))) + 1) * \
+            span >= 2**62:
         return None
     item = item_keys * span + np.searchsorted(values, item_vals)
     if np.any(np.diff(item) < 0):
