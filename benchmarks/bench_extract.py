@@ -86,7 +86,7 @@ def run(clip, device, args):
         warnings.simplefilter('ignore')   # random weights, on purpose
         extractor = FeatureExtractor(
             None, None, device=device, batch_size=args.batch_size,
-            flow_workers=args.flow_workers)
+            flow_workers=args.flow_workers, flow_backend=args.flow_backend)
     with torch.no_grad():   # warm-up: first-call allocations, kernels
         for stream, channels in (('rgb', 3), ('flow', 2)):
             extractor.models[stream](torch.zeros(
@@ -130,6 +130,8 @@ def main(argv=None):
                    help='devices (default: cpu, and cuda when present)')
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--flow-workers', type=int, default=1)
+    p.add_argument('--flow-backend', default='opencv',
+                   help='TV-L1 solver: opencv or torch (on --device)')
     p.add_argument('--threads', type=int, default=os.cpu_count(),
                    help='torch CPU threads (default: all cores)')
     p.add_argument('--out', help='write the results JSON here')
@@ -154,7 +156,8 @@ def main(argv=None):
         video=dict(source=source_name, seconds=args.seconds),
         settings=dict(fps=25, short_side=256, crop_size=224,
                       snippet_frames=16, batch_size=args.batch_size,
-                      flow_workers=args.flow_workers),
+                      flow_workers=args.flow_workers,
+                      flow_backend=args.flow_backend),
         machine=dict(cpu_count=os.cpu_count(), torch_threads=args.threads,
                      load_average_before=[round(x, 2) for x in load],
                      load_average_after=[

@@ -8,10 +8,13 @@ from mmaction.registry import DATA_SAMPLERS as MMACTION_DATA_SAMPLERS
 from mmaction.registry import DATASETS as MMACTION_DATASETS
 from mmaction.registry import EVALUATOR as MMACTION_EVALUATOR
 from mmaction.registry import HOOKS as MMACTION_HOOKS
+from mmaction.registry import LOG_PROCESSORS as MMACTION_LOG_PROCESSORS
 from mmaction.registry import LOOPS as MMACTION_LOOPS
 from mmaction.registry import METRICS as MMACTION_METRICS
 from mmaction.registry import MODEL_WRAPPERS as MMACTION_MODEL_WRAPPERS
 from mmaction.registry import MODELS as MMACTION_MODELS
+from mmaction.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMACTION_OPTIM_WRAPPER_CONSTRUCTORS
 from mmaction.registry import OPTIM_WRAPPERS as MMACTION_OPTIM_WRAPPERS
 from mmaction.registry import OPTIMIZERS as MMACTION_OPTIMIZERS
 from mmaction.registry import PARAM_SCHEDULERS as MMACTION_PARAM_SCHEDULERS
@@ -42,9 +45,13 @@ MODEL_WRAPPERS = Registry(
 TASK_UTILS = Registry(
     'task util', parent=MMACTION_TASK_UTILS, locations=['mmtrpn.models'])
 METRICS = Registry(
-    'metric', parent=MMACTION_METRICS, locations=['mmtrpn.evaluation'])
+    'metric',
+    parent=MMACTION_METRICS,
+    locations=['mmtrpn.evaluation.metrics'])
 EVALUATORS = Registry(
-    'evaluator', parent=MMACTION_EVALUATOR, locations=['mmtrpn.evaluation'])
+    'evaluator',
+    parent=MMACTION_EVALUATOR,
+    locations=['mmtrpn.evaluation.metrics'])
 HOOKS = Registry(
     'hook',
     parent=MMACTION_HOOKS,
@@ -52,7 +59,16 @@ HOOKS = Registry(
                'mmtrpn.apis.report_hook'])
 LOOPS = Registry('loop', parent=MMACTION_LOOPS, locations=['mmtrpn.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMACTION_OPTIMIZERS)
-OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMACTION_OPTIM_WRAPPERS)
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMACTION_OPTIM_WRAPPERS,
+    locations=['mmtrpn.engine'])
+# The Runner builds these two in scope mmtrpn at every start; without a
+# child here MMEngine warns that the scope has no such registry.
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    'optimizer wrapper constructor',
+    parent=MMACTION_OPTIM_WRAPPER_CONSTRUCTORS)
+LOG_PROCESSORS = Registry('log_processor', parent=MMACTION_LOG_PROCESSORS)
 PARAM_SCHEDULERS = Registry(
     'parameter scheduler', parent=MMACTION_PARAM_SCHEDULERS)
 VISUALIZERS = Registry(

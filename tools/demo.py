@@ -3,7 +3,8 @@
 Runs exactly the commands a user would run by hand (printed as it goes):
 ``tools/data/make_synthetic.py`` (only when the data or its held-out
 split is absent), ``tools/train.py`` (validating on the held-out training
-videos) and ``tools/test.py`` on the last checkpoint (the test split).
+videos) and ``tools/test.py`` on the best checkpoint that validation kept
+(the test split).
 """
 import argparse
 import os
@@ -41,20 +42,14 @@ def main():
         run([python, osp.join(TOOLS, 'data', 'make_heldout_split.py'),
              ann_file, '--subset', 'validation', '--per-class', '2',
              '--seed', '0', '--out', heldout])
-    data_options = [
-        f'train_dataloader.dataset.data_root={args.data_root}',
-        f'val_dataloader.dataset.data_root={args.data_root}',
-        f'test_dataloader.dataset.data_root={args.data_root}',
-    ]
     run([python, osp.join(TOOLS, 'train.py'), args.config, '--work-dir',
-         args.work_dir, '--seed', str(args.seed), '--cfg-options'] +
-        data_options)
-    with open(osp.join(args.work_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
+         args.work_dir, '--seed', str(args.seed), '--data-root',
+         args.data_root])
     results = osp.join(args.work_dir, 'results.json')
-    run([python, osp.join(TOOLS, 'test.py'), args.config, checkpoint,
-         '--work-dir', args.work_dir, '--dump', results, '--cfg-options'] +
-        data_options)
+    # The work dir as checkpoint: test.py takes its best_*.pth.
+    run([python, osp.join(TOOLS, 'test.py'), args.config, args.work_dir,
+         '--work-dir', args.work_dir, '--dump', results, '--data-root',
+         args.data_root])
     print(f'\nDemo finished in {time.time() - tic:.0f} s. Detections: '
           f'{results}; logs and checkpoints: {args.work_dir}', flush=True)
 

@@ -16,7 +16,10 @@ INPUT is one of
 --video VIDEO [...] (instead of INPUT) extracts I3D RGB + TV-L1 flow features
 of raw video files first (see tools/data/extract_features.py for the options),
 into --feature-dir when given (kept, and reused on a rerun), else into a
-temporary folder.
+temporary folder, printing progress inside each video. Both I3D streams are
+needed (docs/data_preparation.md says where the checkpoints come from); a
+video that cannot be read is named and skipped, the others are localized,
+and the exit status is then 1.
 
 Writes the detections as an ActivityNet results JSON (score it with
 tools/eval_results.py). Ground truth is taken from --ann-file, or else from
@@ -38,6 +41,8 @@ from mmtrpn.apis import (cached_annotations, find_videos,  # noqa: E402
 from mmtrpn.apis.extraction import add_extraction_args  # noqa: E402
 from mmtrpn.structures.annotations import write_results_file  # noqa: E402
 from mmtrpn.utils.cli import add_common_args  # noqa: E402
+from mmtrpn.utils.work_dir_lock import \
+    refuse_writes_into_live_training  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -69,13 +74,15 @@ def parse_args(argv=None):
         'subset (e.g. test)')
     parser.add_argument('--device', default='cpu')
     add_common_args(parser, launcher=False)
-    add_extraction_args(
-        parser, checkpoints_required=False, device_option='--extract-device')
+    add_extraction_args(parser, device_option='--extract-device')
     args = parser.parse_args(argv)
     if (args.input is None) == (args.video is None):
         parser.error('give either INPUT or --video')
-    if args.video and not (args.rgb_ckpt and args.flow_ckpt):
-        parser.error('--video needs --rgb-ckpt and --flow-ckpt')
+    if args.video:
+        from mmtrpn.apis.extraction import missing_stream_message
+        message = missing_stream_message(args.rgb_ckpt, args.flow_ckpt)
+        if message:
+            parser.error(message)
     return args
 
 
@@ -109,6 +116,9 @@ def _name(video):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    refuse_writes_into_live_training(
+        [args.out, args.vis, getattr(args, 'feature_dir', None)],
+        'tools/inference.py')
     from mmtrpn.apis.inference import _test_dataset_cfg
 
     try:
@@ -159,7 +169,8 @@ def _main_videos(args, model) -> int:
     then localize as for feature files."""
     import tempfile
 
-    from mmtrpn.apis.extraction import extractor_from_args
+    from mmtrpn.apis.extraction import (extractor_from_args,
+                                        progress_printer_factory)
     from mmtrpn.apis.video_inference import (check_snippet_duration,
                                              videos_to_inputs)
     try:
@@ -169,11 +180,22 @@ def _main_videos(args, model) -> int:
     check_snippet_duration(model, extractor)
     with tempfile.TemporaryDirectory(prefix='mmtrpn_feats_') as tmp:
         try:
-            videos = videos_to_inputs(args.video, extractor,
-                                      args.feature_dir or tmp)
+            videos, failures = videos_to_inputs(
+                args.video, extractor, args.feature_dir or tmp,
+                video_progress=progress_printer_factory(
+                    args.progress_interval, fps=extractor.fps))
         except (OSError, ValueError) as e:
             raise SystemExit(f'error: {e}')
-        return _localize(args, model, videos, None, args.ann_file)
+        if not videos:
+            raise SystemExit('error: no video could be extracted: '
+                             + '; '.join(failures.values()))
+        for message in failures.values():
+            print(f'skipped: {message}', file=sys.stderr)
+        status = _localize(args, model, videos, None, args.ann_file)
+    if failures:
+        print(f'{len(failures)} of {len(args.video)} video(s) skipped '
+              '(listed above); exit status 1', file=sys.stderr)
+    return 1 if failures else status
 
 
 def _localize(args, model, videos, root, ann_file) -> int:

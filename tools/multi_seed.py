@@ -1,7 +1,8 @@
 """Train and test one config under several seeds; report mean +- std.
 
     python tools/multi_seed.py CONFIG --seeds 0 1 2 3 4 [--work-dir DIR] \
-        [--gpus N] [--cfg-options KEY=VALUE ...] [--skip-existing]
+        [--gpus N] [--data-root DIR] [--cfg-options KEY=VALUE ...] \
+        [--skip-existing]
 
 For each seed S, one after the other: ``tools/train.py CONFIG --seed S
 --work-dir DIR/seed_S`` (``tools/dist_train.sh`` when N > 1), then
@@ -9,7 +10,8 @@ For each seed S, one after the other: ``tools/train.py CONFIG --seed S
 DIR/seed_S/metrics.json``. Writes the table of mAP at each tIoU and the
 averages (per seed, mean +- sample std (ddof=1), median, min, max) to
 ``DIR/multi_seed.md`` and ``DIR/multi_seed.json``, and prints it.
-``--cfg-options`` go to both the training and the test run.
+``--data-root`` and ``--cfg-options`` go to both the training and the test
+run.
 """
 import argparse
 import json
@@ -28,7 +30,9 @@ try:
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmtrpn.utils.cli import add_version_arg  # noqa: E402
 from mmtrpn.utils.fileio import atomic_write_json, atomic_write_text  # noqa
+from mmtrpn.utils.last_checkpoint import resolve_last_checkpoint  # noqa
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -38,6 +42,7 @@ def parse_args(argv=None):
         description=__doc__.split('\n')[0],
         epilog=__doc__.split('\n', 4)[4],
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_version_arg(parser)
     parser.add_argument('config')
     parser.add_argument(
         '--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
@@ -48,6 +53,9 @@ def parse_args(argv=None):
         '--gpus', type=int, default=1,
         help='processes per run; > 1 uses tools/dist_train.sh and '
         'tools/dist_test.sh')
+    parser.add_argument(
+        '--data-root', metavar='DIR',
+        help='dataset root passed to train.py and test.py')
     parser.add_argument(
         '--cfg-options', nargs='+', default=[],
         help='KEY=VALUE overrides passed to train.py and test.py')
@@ -97,7 +105,8 @@ def train_and_test(args, seed: int) -> dict:
     py = sys.executable
     options = ['--cfg-options'] + args.cfg_options if args.cfg_options \
         else []
-    train_opts = ['--seed', str(seed), '--work-dir', seed_dir]
+    data_opts = ['--data-root', args.data_root] if args.data_root else []
+    train_opts = ['--seed', str(seed), '--work-dir', seed_dir] + data_opts
     if args.deterministic:
         train_opts.append('--deterministic')
     if args.gpus > 1:
@@ -107,13 +116,13 @@ def train_and_test(args, seed: int) -> dict:
         cmd = [py, osp.join(TOOLS, 'train.py'), args.config] + train_opts \
             + options
     run(cmd, log_file)
+    # by name, relative to the work dir (mmtrpn.utils.last_checkpoint)
     last = osp.join(seed_dir, 'last_checkpoint')
     if not osp.isfile(last):
         raise SystemExit(f'error: training of seed {seed} left no {last}')
-    with open(last) as f:
-        checkpoint = f.read().strip()
+    checkpoint = resolve_last_checkpoint(seed_dir)
     test_opts = ['--work-dir', osp.join(seed_dir, 'test'), '--out-metrics',
-                 metrics_file]
+                 metrics_file] + data_opts
     if args.gpus > 1:
         cmd = ['bash', osp.join(TOOLS, 'dist_test.sh'), args.config,
                checkpoint, str(args.gpus)] + test_opts + options

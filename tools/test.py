@@ -1,12 +1,17 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG [CHECKPOINT]``.
 
-Prints the mAP@tIoU table; ``--dump results.json`` also writes the
-detections in the ActivityNet results format, ``--report report.html`` one
-self-contained HTML report (mAP tables, error diagnosis, a page per video;
-docs/diagnosis.md).
+CHECKPOINT may be a file or a training work dir; without it, the work dir
+of CONFIG (``--work-dir``, the config's, else ``work_dirs/<config name>``).
+From a work dir the best checkpoint validation kept is tested (else the
+latest), and the tool says which. ``python tools/test.py WORK_DIR`` also
+takes the config training dumped there. Prints the mAP@tIoU table;
+``--dump results.json`` also writes the detections in the ActivityNet
+results format, ``--report report.html`` one self-contained HTML report
+(mAP tables, error diagnosis, a page per video; docs/diagnosis.md).
 """
 import argparse
 import os.path as osp
+import time
 
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -14,15 +19,27 @@ from mmengine.runner import Runner
 from mmtrpn.utils import (apply_compat_fixes, atomic_write_json,
                           init_cpu_process_group, register_all_modules,
                           shutdown_distributed)
-from mmtrpn.utils.cli import add_common_args, apply_common_args
-from mmtrpn.utils.config_checks import check_config
 from mmtrpn.apis.report_hook import add_report_hook
+from mmtrpn.utils.checkpoint_choice import (choose_checkpoint,
+                                            config_of_work_dir)
+from mmtrpn.utils.cli import (add_common_args, add_data_root_arg,
+                              apply_common_args)
+from mmtrpn.utils.config_checks import add_required_hooks, check_config
+from mmtrpn.utils.data_files import check_data_files, set_data_root
+from mmtrpn.utils.work_dir_lock import (is_training_work_dir,
+                                        refuse_writes_into_live_training)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a WSTAL model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'config',
+        help='test config file, or a training work dir (its dumped config)')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file, or a work dir to take its best_*.pth (else '
+        'its latest); default: the work dir of the config')
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument(
         '--dump',
@@ -42,6 +59,7 @@ def parse_args():
         metavar='HTML',
         help='write an HTML report of the run (mAP, error diagnosis, a page '
         'per video with its curves) here, and its curves beside it')
+    add_data_root_arg(parser)
     add_common_args(parser)
     return apply_common_args(parser.parse_args())
 
@@ -53,11 +71,8 @@ def merge_args(cfg, args):
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
-    # MMEngine only warns when checkpoint shapes differ from the model's.
-    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-        dict(type='CheckpointShapeCheckHook')
-    ]
+    # From the training's work dir, before own_work_dir moves the test's.
+    cfg.load_from = _checkpoint(args, cfg.work_dir)
     if args.dump is not None:
         evaluators = cfg.test_evaluator
         if isinstance(evaluators, dict):
@@ -72,16 +87,61 @@ def merge_args(cfg, args):
     add_report_hook(cfg, args.report)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.data_root is not None:
+        for line in set_data_root(cfg, args.data_root):
+            print(line)
+    cfg.resume = False
+    # MMEngine only warns when checkpoint shapes differ from the model's;
+    # the checks stay whatever custom_hooks the config sets.
+    add_required_hooks(cfg, training=False)
     return cfg
+
+
+def _checkpoint(args, work_dir):
+    """The checkpoint file to test, said when taken from a work dir."""
+    if args.checkpoint is not None and not osp.isdir(args.checkpoint):
+        return args.checkpoint
+    try:
+        path, why = choose_checkpoint(args.checkpoint or work_dir)
+    except FileNotFoundError as e:
+        raise SystemExit(f'error: {e}')
+    print(f'Testing {path} ({why})', flush=True)
+    return path
+
+
+def own_work_dir(cfg, args):
+    """A training's work dir keeps its saved config and logs: the test run
+    writes into a timestamped subfolder of it; nothing is written into a
+    running training's work dir otherwise."""
+    refuse_writes_into_live_training(
+        [args.dump, args.out_metrics, args.show_dir], 'tools/test.py')
+    if is_training_work_dir(cfg.work_dir):
+        cfg.work_dir = osp.join(cfg.work_dir,
+                                time.strftime('test_%Y%m%d_%H%M%S'))
+        print(f'{osp.dirname(cfg.work_dir)} is a training\'s work dir: '
+              f'this test run writes into {cfg.work_dir}.')
 
 
 def main():
     args = parse_args()
     apply_compat_fixes()
     register_all_modules(init_default_scope=False)
+    if osp.isdir(args.config):
+        # A training work dir: its dumped config, its checkpoints.
+        if args.checkpoint is None:
+            args.checkpoint = args.config
+        try:
+            args.config = config_of_work_dir(args.config)
+        except FileNotFoundError as e:
+            raise SystemExit(f'error: {e}')
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     check_config(cfg)
+    try:
+        check_data_files(cfg, ('test', ))
+    except FileNotFoundError as e:
+        raise SystemExit(f'error: {e}')
+    own_work_dir(cfg, args)
     init_cpu_process_group(cfg.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

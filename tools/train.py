@@ -13,9 +13,13 @@ from mmengine.runner import Runner
 
 from mmtrpn.utils import (apply_compat_fixes, init_cpu_process_group,
                           register_all_modules, shutdown_distributed)
-from mmtrpn.utils.cli import add_common_args, apply_common_args
-from mmtrpn.utils.config_checks import check_config
-from mmtrpn.utils.work_dir_lock import WorkDirLock
+from mmtrpn.utils.cli import (add_common_args, add_data_root_arg,
+                              apply_common_args)
+from mmtrpn.utils.config_checks import add_required_hooks, check_config
+from mmtrpn.utils.data_files import check_data_files, set_data_root
+from mmtrpn.utils.last_checkpoint import (remove_stale_temporaries,
+                                          resolve_last_checkpoint)
+from mmtrpn.utils.work_dir_lock import WorkDirLock, took_over_message
 
 
 def parse_args():
@@ -48,6 +52,7 @@ def parse_args():
         '--deterministic',
         action='store_true',
         help='use deterministic algorithms (see docs/reproducibility.md)')
+    add_data_root_arg(parser)
     add_common_args(parser)
     return apply_common_args(parser.parse_args())
 
@@ -58,36 +63,33 @@ def merge_args(cfg, args):
     # val settings that --cfg-options touched.
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.data_root is not None:
+        for line in set_data_root(cfg, args.data_root):
+            print(line)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     cfg.launcher = args.launcher
+    if cfg.get('feature_bank', False):  # docs/feature_bank.md
+        from mmtrpn.datasets.feature_bank import enable_feature_bank
+        enable_feature_bank(cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp does not support {optim_wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.amp:  # bf16 autocast, on CUDA or on the CPU
+        import torch
+        from mmtrpn.engine.optim_wrappers import amp_optim_wrapper
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper,
+                                              torch.cuda.is_available())
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    if args.resume is not None:
-        hooks = list(cfg.get('custom_hooks', []))
-        hooks.append(dict(type='CheckpointShapeCheckHook'))
-        # Configs without our default runtime still validate first when
-        # resumed at a step that was due a validation.
-        if not any(h.get('type') == 'ResumeValidationHook' for h in hooks):
-            hooks.append(dict(type='ResumeValidationHook'))
-        cfg.custom_hooks = hooks
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     randomness = cfg.get('randomness', None) or dict()
@@ -98,7 +100,23 @@ def merge_args(cfg, args):
     if args.deterministic:
         randomness['deterministic'] = True
     cfg.randomness = randomness
+    # Whatever custom_hooks the config sets; resume=True in a config gets
+    # the checks of --resume.
+    add_required_hooks(cfg, training=True)
     return cfg
+
+
+def resolve_auto_resume(cfg):
+    """Pick the checkpoint an auto resume loads, relative to this work dir
+    (every rank reads the same files)."""
+    if cfg.get('resume', False) and not cfg.get('load_from', None):
+        try:
+            cfg.load_from = resolve_last_checkpoint(cfg.work_dir)
+        except ValueError as e:
+            raise SystemExit(f'error: {e}')
+        if cfg.load_from:
+            print('Auto resumed from the latest checkpoint '
+                  f'{cfg.load_from}.')
 
 
 def main():
@@ -112,6 +130,10 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     check_config(cfg)
+    try:
+        check_data_files(cfg, ('train', 'val'))
+    except FileNotFoundError as e:
+        raise SystemExit(f'error: {e}')
     lock = None
     if _global_rank(cfg.launcher) == 0:
         try:
@@ -119,10 +141,11 @@ def main():
         except RuntimeError as e:
             raise SystemExit(f'error: {e}')
         if lock.took_over:
-            pid = lock.took_over.get('pid')
-            print(f'Took over the work dir lock of process {pid}, an '
-                  'earlier run that did not end cleanly.')
+            print(took_over_message(lock.took_over))
+        for path in remove_stale_temporaries(cfg.work_dir):
+            print(f'Removed {path}, left by a write that was killed.')
     try:
+        resolve_auto_resume(cfg)
         init_cpu_process_group(cfg.launcher)
         runner = Runner.from_cfg(cfg)
         runner.train()

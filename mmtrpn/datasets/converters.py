@@ -1,20 +1,29 @@
 """Conversion of public feature releases to the canonical format.
 
 This module is the ONLY place in mmtrpn that reads pickled files: the
-W-TALC / CO2-Net / DELU releases store object arrays that need
-``allow_pickle=True``. Only convert files from sources you trust; the
-canonical output is plain ``.npy`` arrays and JSON, read without pickles.
+W-TALC / CO2-Net / DELU releases store object arrays. They are read with a
+restricted unpickler (:class:`_NumpyOnlyUnpickler`) that resolves only the
+numpy and builtin names such arrays need, so a crafted file cannot run
+code. Every feature array passes the loader's own check before it is
+written; the canonical output is plain ``.npy`` arrays and JSON, read
+without pickles.
 
 Every write is atomic (temporary file + rename), so an interrupted
 conversion keeps each file already written intact; ``skip_existing`` then
 resumes it.
 """
+import builtins
+import codecs
+import os
 import os.path as osp
+import pickle
 from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 from mmengine.utils import track_iter_progress
 
+from mmtrpn.datasets.transforms.loading import (check_features,
+                                                check_same_length)
 from mmtrpn.structures.annotations import (check_video_name,
                                            load_annotation_json,
                                            load_annotations,
@@ -33,9 +42,74 @@ def _text(x) -> str:
     return str(x)
 
 
+def _numpy_pickle_globals() -> dict:
+    """``{(module, name): object}`` that numpy object-array pickles (of
+    any numpy version, Python 2 or 3) refer to; nothing else is loaded."""
+    core = getattr(np, '_core', None) or np.core
+    reconstruct = core.multiarray._reconstruct
+    scalar = core.multiarray.scalar
+    allowed = {}
+    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        allowed[(module, '_reconstruct')] = reconstruct
+        allowed[(module, 'scalar')] = scalar
+    allowed[('numpy', 'ndarray')] = np.ndarray
+    allowed[('numpy', 'dtype')] = np.dtype
+    # Protocol-2 pickles write bytes as _codecs.encode(text, 'latin1').
+    allowed[('_codecs', 'encode')] = codecs.encode
+    for name in ('set', 'frozenset', 'bytes', 'bytearray', 'complex',
+                 'list', 'tuple', 'dict', 'str', 'int', 'float'):
+        allowed[('builtins', name)] = getattr(builtins, name)
+        allowed[('__builtin__', name)] = getattr(builtins, name)
+    return allowed
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Unpickles arrays of arrays and strings; any other global (what a
+    crafted ``__reduce__`` payload calls: ``os.system``, ``eval`` ...)
+    is refused before it is looked up."""
+
+    def __init__(self, file, source):
+        super().__init__(file, encoding='bytes')
+        self.source = source
+        self.allowed = _numpy_pickle_globals()
+
+    def find_class(self, module, name):
+        try:
+            return self.allowed[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f'{self.source} holds a pickle that refers to '
+                f'{module}.{name}, which a W-TALC array file never needs; '
+                'refusing to load it (the file is corrupt or crafted).'
+            ) from None
+
+
 def _load_pickled(path: str):
-    # Trusted public release files only; see module docstring.
-    return np.load(path, allow_pickle=True, encoding='bytes')
+    """A W-TALC ``.npy`` file: a plain array, or an object array read by
+    :class:`_NumpyOnlyUnpickler` (no arbitrary code runs)."""
+    with open(path, 'rb') as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0
+                           if version == (1, 0) else
+                           np.lib.format.read_array_header_2_0)
+            _, _, dtype = read_header(f)
+        except ValueError as e:
+            raise ValueError(f'{path} is not a .npy file: {e}') from e
+        if not dtype.hasobject:
+            f.seek(0)
+            return np.load(f, allow_pickle=False)
+        try:
+            array = _NumpyOnlyUnpickler(f, path).load()
+        except pickle.UnpicklingError as e:
+            raise ValueError(str(e)) from e
+        except (EOFError, ValueError, TypeError) as e:
+            raise ValueError(f'{path}: cannot read its pickled array '
+                             f'({type(e).__name__}: {e}).') from e
+    if not isinstance(array, np.ndarray):
+        raise ValueError(f'{path} holds a {type(array).__name__}, not an '
+                         'array.')
+    return array
 
 
 def load_wtalc_annotations(ann_dir: str) -> dict:
@@ -60,9 +134,16 @@ def load_wtalc_annotations(ann_dir: str) -> dict:
                 f'{osp.join(ann_dir, key + ".npy")} has {len(arrays[key])} '
                 f'entries, videoname.npy has {n}.')
     classes = [_text(c) for c in arrays['classlist']]
-    database = {}
+    database, index_of = {}, {}
     for i in range(n):
         name = check_video_name(_text(arrays['videoname'][i]), ann_dir)
+        if name in index_of:
+            raise ValueError(
+                f'Video {name} is listed twice in '
+                f'{osp.join(ann_dir, "videoname.npy")}, at indices '
+                f'{index_of[name]} and {i}: one would silently replace the '
+                'other (and its features).')
+        index_of[name] = i
         duration = float(np.asarray(arrays['duration'][i]).reshape(-1)[0])
         segs = list(arrays['segments'][i])
         labs = [_text(x) for x in arrays['labels'][i]]
@@ -103,11 +184,18 @@ def _median_snippet_duration(lengths: Dict[str, int], database: dict):
     return float(np.median(ratios)) if ratios else None
 
 
-def _write_pair(out_root: str, name: str, feat_rgb, feat_flow) -> None:
-    for sub, feat in (('rgb', feat_rgb), ('flow', feat_flow)):
+def _write_pair(out_root: str, name: str, feat_rgb, feat_flow,
+                source: str) -> None:
+    """Write both modalities after the loader's own checks (2-D, T > 0,
+    real, finite once float32: 1e300 becomes Inf), naming ``source``."""
+    checked = [
+        check_features(np.asarray(feat), name, sub, f' from {source}')
+        for sub, feat in (('rgb', feat_rgb), ('flow', feat_flow))
+    ]
+    check_same_length(*checked, name, f' ({source})', f' ({source})')
+    for sub, feat in zip(('rgb', 'flow'), checked):
         atomic_save_npy(
-            osp.join(out_root, 'features', sub, name + '.npy'),
-            np.asarray(feat, dtype=np.float32))
+            osp.join(out_root, 'features', sub, name + '.npy'), feat)
 
 
 def _exists(out_root, name):
@@ -180,21 +268,27 @@ def convert_wtalc(ann_dir: str,
         it = track_iter_progress(todo) if progress and todo else todo
         for i in it:
             name = names[i]
-            lengths[name] = int(np.asarray(feats[i]).shape[0])
+            rgb, flow = _split_joint(feats[i], name, features, split_dim)
+            lengths[name] = int(rgb.shape[0])
             if skip_existing and _exists(out_root, name):
                 continue
-            rgb, flow = _split_joint(feats[i], name, features, split_dim)
-            _write_pair(out_root, name, rgb, flow)
+            _write_pair(out_root, name, rgb, flow,
+                        f'{features} (index {i})')
     return _finish(out_root, layout, lengths, 'wtalc',
                    dict(videos=len(layout['database'])))
 
 
 def _find(dirs: Iterable[str], name: str, suffix: str) -> Optional[str]:
-    for d in dirs:
-        path = osp.join(d, name + suffix)
-        if osp.isfile(path):
-            return path
-    return None
+    """The one file ``<dir>/<name><suffix>`` of ``dirs``; a name found in
+    two folders (e.g. train and test features) is an error naming both."""
+    found = [osp.join(d, name + suffix) for d in dirs
+             if osp.isfile(osp.join(d, name + suffix))]
+    if len(found) > 1:
+        raise ValueError(
+            f'Video {name} has features in {len(found)} input folders: '
+            f'{found}. Which one to convert is ambiguous; remove the '
+            'duplicate or pass only one of the folders.')
+    return found[0] if found else None
 
 
 def _load_plain(path: str) -> np.ndarray:
@@ -210,18 +304,25 @@ def convert_folders(annotations: str,
                     suffix: str = '.npy',
                     subsets: Optional[Sequence[str]] = None,
                     skip_existing: bool = False,
-                    progress: bool = True) -> dict:
+                    progress: bool = True,
+                    rgb_suffix: Optional[str] = None,
+                    flow_suffix: Optional[str] = None) -> dict:
     """Convert per-video feature folders to the canonical format.
 
     Either ``rgb_dirs`` + ``flow_dirs`` (BaS-Net / CoLA layout, one
     ``<video>.npy`` per modality; several folders are searched, e.g. their
     train and test folders) or ``joint_dirs`` (ActionFormer / OpenTAD layout,
-    one (T, 2 * D) file per video, split in half).
+    one (T, 2 * D) file per video, split in half). A file is
+    ``<video><suffix>``; ``rgb_suffix`` / ``flow_suffix`` override it per
+    modality (e.g. ``_rgb.npy`` and ``_flow.npy`` in one folder).
 
     ``annotations`` is an ActivityNet-style JSON (e.g. ``thumos14.json``) or
     a canonical one. Videos without features are left out of the written
-    annotations and reported in the returned ``missing``.
+    annotations and reported in the returned ``missing``; when no video has
+    them, ValueError names the files looked for and writes nothing.
     """
+    rgb_suffix = suffix if rgb_suffix is None else rgb_suffix
+    flow_suffix = suffix if flow_suffix is None else flow_suffix
     if bool(joint_dirs) == bool(rgb_dirs or flow_dirs):
         raise ValueError('Give either joint folders or both rgb and flow '
                          'folders.')
@@ -250,19 +351,21 @@ def convert_folders(annotations: str,
                 missing.append(name)
                 continue
             rgb, flow = _split_joint(_load_plain(path), name, path, split_dim)
+            source = path
         else:
-            rp, fp = _find(rgb_dirs, name, suffix), _find(
-                flow_dirs, name, suffix)
+            rp, fp = _find(rgb_dirs, name, rgb_suffix), _find(
+                flow_dirs, name, flow_suffix)
             if rp is None or fp is None:
                 missing.append(name)
                 continue
             rgb, flow = _load_plain(rp), _load_plain(fp)
-            if rgb.ndim != 2 or flow.ndim != 2 or len(rgb) != len(flow):
-                raise ValueError(
-                    f'Video {name}: rgb {rgb.shape} ({rp}) and flow '
-                    f'{flow.shape} ({fp}) must be 2-D with equal length.')
+            source = f'{rp} and {fp}'
         lengths[name] = int(rgb.shape[0])
-        _write_pair(out_root, name, rgb, flow)
+        _write_pair(out_root, name, rgb, flow, source)
+    if not lengths:
+        searched = [(joint_dirs, suffix)] if joint_dirs else [
+            (rgb_dirs, rgb_suffix), (flow_dirs, flow_suffix)]
+        raise ValueError(_nothing_found(annotations, names, searched))
     for name in missing:
         del layout['database'][name]
     info = _finish(out_root, layout, lengths, 'folders',
@@ -270,6 +373,25 @@ def convert_folders(annotations: str,
                         missing=len(missing)))
     info['missing'] = missing
     return info
+
+
+def _nothing_found(annotations, names, searched) -> str:
+    """The error when no video of ``annotations`` has feature files."""
+    if not names:
+        return (f'No videos to convert: {annotations} has none in the '
+                'subsets asked for.')
+    lines = [f'No feature files found for any of the {len(names)} videos '
+             f'of {annotations}; looked for:']
+    for dirs, file_suffix in searched:
+        for folder in dirs:
+            present = sorted(os.listdir(folder)) if osp.isdir(folder) else []
+            seen = (f'it holds e.g. {present[:3]}' if present else
+                    'it is empty' if osp.isdir(folder) else 'no such folder')
+            lines.append(f'  {osp.join(folder, names[0] + file_suffix)} '
+                         f'(<video>{file_suffix}; {seen})')
+    lines.append('Set --suffix, or --rgb-suffix and --flow-suffix, to the '
+                 'part of the file names after the video name.')
+    return '\n'.join(lines)
 
 
 def describe(info: dict) -> List[str]:

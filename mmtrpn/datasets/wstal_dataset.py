@@ -13,6 +13,20 @@ from mmtrpn.structures.segments import (DEFAULT_SNIPPET_DURATION,
                                         segments_array)
 
 
+# Feature folders relative to data_root.
+DEFAULT_DATA_PREFIX = dict(rgb='features/rgb', flow='features/flow')
+
+
+def resolve_under_root(path: str, data_root: str) -> str:
+    """A list file's path: relative to ``data_root`` first, then to the
+    working directory (absolute paths unchanged)."""
+    if path and data_root and not osp.isabs(path):
+        joined = osp.join(data_root, path)
+        if osp.exists(joined) or not osp.exists(path):
+            return joined
+    return path
+
+
 @DATASETS.register_module()
 class WSTALFeatureDataset(BaseDataset):
     """Videos given as RGB/flow snippet features, one data_info per video.
@@ -61,8 +75,7 @@ class WSTALFeatureDataset(BaseDataset):
     def __init__(self,
                  ann_file: str,
                  data_root: str = '',
-                 data_prefix: dict = dict(
-                     rgb='features/rgb', flow='features/flow'),
+                 data_prefix: dict = DEFAULT_DATA_PREFIX,
                  subset: Union[str, Sequence[str]] = 'validation',
                  snippet_duration: float = DEFAULT_SNIPPET_DURATION,
                  classes: Optional[Sequence[str]] = None,
@@ -101,12 +114,7 @@ class WSTALFeatureDataset(BaseDataset):
             **kwargs)
 
     def _root_path(self, path):
-        # Relative to data_root first, then to the working directory.
-        if path and self.data_root and not osp.isabs(path):
-            joined = osp.join(self.data_root, path)
-            if osp.exists(joined) or not osp.exists(path):
-                return joined
-        return path
+        return resolve_under_root(path, self.data_root)
 
     def _video_list(self, names_or_file) -> List[str]:
         return read_video_list(

@@ -16,6 +16,7 @@ written here).
 
 Nothing here reads pickled data.
 """
+import difflib
 import json
 import os
 import os.path as osp
@@ -28,6 +29,7 @@ import numpy as np
 
 from mmtrpn.utils.fileio import atomic_write_json, load_json
 from mmtrpn.version import __version__
+from .results_file import read_results_arrays
 
 DATA_DOC = 'docs/data_preparation.md'
 
@@ -85,11 +87,39 @@ def is_number(value) -> bool:
         not isinstance(value, (bool, np.bool_))
 
 
+# Keys of a video entry: read, and tolerated (ActivityNet / ActionFormer
+# files carry them; nothing reads them).
+VIDEO_KEYS = ('subset', 'duration', 'annotations', 'labels')
+TOLERATED_VIDEO_KEYS = ('fps', 'url', 'resolution', 'num_frames',
+                        'duration_second', 'duration_frame', 'feature_frame')
+# Misspellings difflib does not find.
+_KEY_ALIASES = {'segments': 'annotations', 'gt': 'annotations',
+                'anns': 'annotations', 'instances': 'annotations',
+                'classes': 'labels', 'split': 'subset'}
+
+
+def check_video_keys(name: str, entry: dict, source: str) -> None:
+    """ValueError with a did-you-mean for a key of a video entry that is
+    neither read nor tolerated: a misspelled ``"annotations"`` would
+    otherwise leave the video without a label, silently."""
+    for key in entry:
+        if key in VIDEO_KEYS or key in TOLERATED_VIDEO_KEYS:
+            continue
+        guess = _KEY_ALIASES.get(str(key).lower()) or next(
+            iter(difflib.get_close_matches(str(key).lower(), VIDEO_KEYS,
+                                           1, 0.6)), None)
+        hint = f' Did you mean {guess!r}?' if guess else ''
+        raise ValueError(
+            f'Video {name} in {source} has an unknown key {key!r} (known: '
+            f'{list(VIDEO_KEYS)}).{hint} See {DATA_DOC}.')
+
+
 def check_video_entry(name, entry, source: str) -> dict:
     check_video_name(name, source)
     if not isinstance(entry, dict):
         raise ValueError(f'Entry of video {name} in {source} is '
                          'not a mapping.')
+    check_video_keys(name, entry, source)
     subset = entry.get('subset')
     if not isinstance(subset, str) or not subset:
         # A video without a subset would be left out of every subset.
@@ -137,6 +167,10 @@ def check_segment(name: str, index: int, ann, source: str
 
 def check_label(name: str, label, class_index: Mapping[str, int],
                 source: str, field_name: str = 'annotations') -> int:
+    if not isinstance(label, str):
+        raise ValueError(
+            f'Video {name} in {source} has {label!r} in {field_name}: '
+            'expected a class name (a string).')
     if label not in class_index:
         raise ValueError(
             f'Unknown class {label!r} in {field_name} of video {name} in '
@@ -416,13 +450,22 @@ def normalize_layout(raw: dict, source: str = '') -> dict:
 # ---------------------------------------------------------------------------
 # Video lists and ambiguous segments.
 
+def _video_names(names: list, source: str) -> List[str]:
+    """``names`` if each is a string, else ValueError naming the entry."""
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise ValueError(f'Entry {i} of {source} is {name!r}: expected '
+                             'a video name (a string).')
+    return names
+
+
 def read_video_list(source: Union[str, Iterable[str], None]) -> List[str]:
     """Video names from a list, a JSON list file, or a text file with one
     name per line (blank lines and ``#`` comments skipped)."""
     if source is None:
         return []
     if not isinstance(source, (str, os.PathLike)):
-        return [str(n) for n in source]
+        return _video_names(list(source), 'the video list given')
     path = os.fspath(source)
     if not osp.isfile(path):
         raise FileNotFoundError(f'Video list file not found: {path}')
@@ -431,7 +474,7 @@ def read_video_list(source: Union[str, Iterable[str], None]) -> List[str]:
             data = json.load(f)
         if not isinstance(data, list):
             raise ValueError(f'{path}: expected a JSON list of video names')
-        return [str(v) for v in data]
+        return _video_names(data, path)
     names = []
     with open(path, encoding='utf-8') as f:
         for line in f:
@@ -528,23 +571,43 @@ def _result_segment(value, where: str) -> Tuple[float, float]:
 def load_results_file(path: str,
                       classes: Sequence[str],
                       known_videos: Optional[Iterable[str]] = None,
-                      blocked_videos: Iterable[str] = ()) -> dict:
+                      blocked_videos: Iterable[str] = (),
+                      video_index: Optional[Mapping[str, int]] = None
+                      ) -> dict:
     """Read an ActivityNet-style results file into arrays.
 
     ``{"results": {video: [{"label", "segment": [s, e], "score"}]}}``.
     Videos in ``blocked_videos`` are skipped; any other video missing from
-    ``known_videos`` (when given) raises ValueError naming it.
+    ``known_videos`` (when given) raises ValueError naming it. Large files
+    are read in pieces with orjson (:mod:`.results_file`); anything that
+    reader cannot vouch for is read here detection by detection, which
+    names the first bad one.
 
     Returns:
-        dict: ``video_ids`` (N,) str, ``segments`` (N, 2), ``labels`` (N,)
+        dict: ``video_ids`` (N,) str (int64 codes from ``video_index``,
+        name -> code, when given), ``segments`` (N, 2), ``labels`` (N,)
         int64, ``scores`` (N,) float64.
     """
+    known = None if known_videos is None else set(known_videos)
+    if osp.isfile(path):
+        with open(path, 'rb') as f:
+            fast = read_results_arrays(f.read(), classes, known,
+                                       blocked_videos, video_index)
+        if fast is not None:
+            return fast
+    out = _load_results_exact(path, classes, known, blocked_videos)
+    if video_index is not None:
+        out['video_ids'] = np.array(
+            [video_index[v] for v in out['video_ids'].tolist()], np.int64)
+    return out
+
+
+def _load_results_exact(path, classes, known, blocked_videos) -> dict:
     data = load_json(path, 'results file')
     results = data.get('results')
     if not isinstance(results, dict):
         raise ValueError(f'{path}: missing "results" object')
     index = {c: i for i, c in enumerate(classes)}
-    known = None if known_videos is None else set(known_videos)
     blocked = set(blocked_videos)
     vids, segs, labels, scores = [], [], [], []
     for video, dets in results.items():
@@ -561,6 +624,9 @@ def load_results_file(path: str,
                                                   'score'} <= det.keys():
                 raise ValueError(f'{where}: needs "label", "segment", '
                                  '"score"')
+            if not isinstance(det['label'], str):
+                raise ValueError(f'{where}: "label" is {det["label"]!r}: '
+                                 'expected a class name (a string)')
             if det['label'] not in index:
                 raise ValueError(f'{where}: unknown class {det["label"]!r}')
             score = det['score']

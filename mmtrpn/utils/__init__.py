@@ -1,10 +1,23 @@
-from .compat import apply_compat_fixes
-from .dist import init_cpu_process_group, shutdown_distributed
-from .fileio import atomic_write_bytes, atomic_write_json, atomic_write_text
-from .setup_env import register_all_modules
+"""Utilities. Attributes load on first use (PEP 562), so that importing
+``mmtrpn.utils.fileio`` (the JSON and array readers of the evaluation
+tools) does not import torch and MMEngine."""
+import importlib
 
-__all__ = [
-    'apply_compat_fixes', 'atomic_write_bytes', 'atomic_write_json',
-    'atomic_write_text', 'init_cpu_process_group', 'register_all_modules',
-    'shutdown_distributed'
-]
+_HOMES = {
+    'apply_compat_fixes': 'compat',
+    'init_cpu_process_group': 'dist',
+    'shutdown_distributed': 'dist',
+    'atomic_write_bytes': 'fileio',
+    'atomic_write_json': 'fileio',
+    'atomic_write_text': 'fileio',
+    'register_all_modules': 'setup_env',
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name):
+    if name not in _HOMES:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    return getattr(importlib.import_module(f'.{_HOMES[name]}', __name__),
+                   name)

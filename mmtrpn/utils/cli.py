@@ -3,12 +3,23 @@ import os
 
 from mmengine.config import DictAction
 
+from mmtrpn.version import __version__
+
 from .compat import TRUST_CHECKPOINTS_ENV
+
+
+def add_version_arg(parser):
+    """``--version``: print mmtrpn's version and exit."""
+    parser.add_argument(
+        '--version', action='version', version=f'mmtrpn {__version__}')
+    return parser
 
 
 def add_common_args(parser, launcher=True):
     """``--trust-checkpoint``, ``--cfg-options`` and, for Runner tools,
-    ``--launcher`` / ``--local-rank`` (as MMAction2's tools take them)."""
+    ``--launcher`` / ``--local-rank`` (as MMAction2's tools take them),
+    and ``--version``."""
+    add_version_arg(parser)
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
@@ -38,3 +49,14 @@ def apply_common_args(args):
     if args.trust_checkpoint:
         os.environ[TRUST_CHECKPOINTS_ENV] = '1'
     return args
+
+
+def add_data_root_arg(parser):
+    """``--data-root``: move every split (see ``utils/data_files.py``)."""
+    parser.add_argument(
+        '--data-root',
+        metavar='DIR',
+        help='read every split from this dataset root (annotations.json, '
+        'features/; its heldout.txt, if any, replaces the config\'s '
+        'held-out list)')
+    return parser

@@ -123,20 +123,20 @@ def load_checkpoint_file(filename, map_location=None):
         with torch.serialization.safe_globals(_mmengine_safe_globals()):
             return torch.load(filename, map_location=map_location,
                               weights_only=True)
-    except (EOFError, RuntimeError) as error:
+    except (EOFError, RuntimeError, OSError) as error:
         text = str(error)
         # A torch.save file is a zip archive; a cut one has no central
-        # directory, which torch reports without the file name.
-        if isinstance(error, EOFError) or 'zip archive' in text:
-            reason = text.splitlines()[0] if text else 'end of file'
-            raise ValueError(
-                f'checkpoint file {filename} is truncated or corrupt (not a '
-                f'complete torch.save archive: {reason}). Use another '
-                'checkpoint.') from error
-        raise
+        # directory (or, cut elsewhere, a bad offset: OSError EINVAL),
+        # which torch reports without the file name.
+        reason = text.splitlines()[0] if text else type(error).__name__
+        raise ValueError(
+            f'checkpoint file {filename} is truncated or corrupt (not a '
+            f'complete torch.save archive: {reason}). Use another '
+            'checkpoint.') from error
     except Exception as error:  # pickle.UnpicklingError and friends
         if 'Weights only load failed' not in str(error):
-            raise
+            raise ValueError(f'checkpoint file {filename} cannot be read: '
+                             f'{type(error).__name__}: {error}') from error
         if not zipfile.is_zipfile(filename):
             raise ValueError(
                 f'checkpoint file {filename} is not a torch.save archive '
@@ -186,9 +186,10 @@ def patch_checkpoint_loader():
 def patch_atomic_local_writes():
     """Make MMEngine's local file writes atomic (temp file + rename).
 
-    Checkpoints and ``last_checkpoint`` go through ``LocalBackend.put`` /
-    ``put_text``; a process killed mid-write would otherwise leave a
-    truncated file where the previous good one was.
+    Checkpoints go through ``LocalBackend.put`` / ``put_text``
+    (``last_checkpoint`` through :func:`patch_last_checkpoint_io`); a
+    process killed mid-write would otherwise leave a truncated file where
+    the previous good one was.
     """
     from mmengine.fileio.backends.local_backend import LocalBackend
 
@@ -207,6 +208,96 @@ def patch_atomic_local_writes():
     LocalBackend.put_text = put_text
 
 
+class _LastCheckpointRecord:
+    """What ``CheckpointHook``'s ``open(last_checkpoint, 'w')`` gets: the
+    text is written atomically, by name, on close."""
+
+    def __init__(self, path):
+        self.path, self.parts = path, []
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            from .last_checkpoint import write_last_checkpoint
+            write_last_checkpoint(os.path.dirname(self.path),
+                                  ''.join(self.parts))
+
+
+def patch_last_checkpoint_io():
+    """Write ``last_checkpoint`` atomically and relative to the work dir,
+    and resolve it the same way on auto resume (see
+    :mod:`mmtrpn.utils.last_checkpoint`).
+
+    MMEngine writes it with a plain ``open('w')`` (a kill leaves it empty)
+    holding an absolute path (a copied work dir resumes the original's
+    files). Only that one ``open`` of ``CheckpointHook`` is redirected.
+    """
+    import builtins
+
+    from mmengine.hooks import checkpoint_hook
+    from mmengine.runner import runner as runner_module
+
+    from .last_checkpoint import LAST_CHECKPOINT, resolve_last_checkpoint
+    if getattr(checkpoint_hook.__dict__.get('open'), '_mmtrpn_patched',
+               False):
+        return
+
+    def open_(file, mode='r', *args, **kwargs):
+        if mode == 'w' and os.path.basename(str(file)) == LAST_CHECKPOINT:
+            return _LastCheckpointRecord(os.fspath(file))
+        return builtins.open(file, mode, *args, **kwargs)
+
+    open_._mmtrpn_patched = True
+    checkpoint_hook.open = open_
+    runner_module.find_latest_checkpoint = resolve_last_checkpoint
+
+
+# Modules that build a FileClient whether or not they use it.
+_FILE_CLIENT_USERS = ('mmengine.hooks.checkpoint_hook',
+                      'mmengine.runner.checkpoint')
+
+
+def patch_unused_checkpoint_file_client():
+    """Stop checkpoint saving from building a FileClient it never uses.
+
+    In MMEngine 0.10 ``CheckpointHook.before_train`` and
+    ``runner.checkpoint.save_checkpoint`` always call
+    ``FileClient.infer_client`` and use the result only when
+    ``file_client_args`` is set; building it logs the ``FileClient`` and
+    ``HardDiskBackend`` deprecations at every start and every save. Their
+    module's ``FileClient`` becomes a subclass whose ``infer_client``
+    returns None when there are no ``file_client_args``.
+    """
+    patched = False
+    for name in _FILE_CLIENT_USERS:
+        module = importlib.import_module(name)
+        file_client = module.FileClient
+        if getattr(file_client, '_mmtrpn_lazy', False):
+            continue
+        module.FileClient = _lazy_file_client(file_client)
+        patched = True
+    return patched
+
+
+def _lazy_file_client(file_client):
+
+    class FileClientWhenAsked(file_client):
+        _mmtrpn_lazy = True
+
+        @classmethod
+        def infer_client(cls, file_client_args=None, uri=None):
+            if file_client_args is None:
+                return None
+            return file_client.infer_client(file_client_args, uri)
+
+    return FileClientWhenAsked
+
+
 _APPLIED = False
 
 
@@ -220,6 +311,8 @@ def apply_compat_fixes() -> None:
     patch_history_buffer_pickling()
     patch_checkpoint_loader()
     patch_atomic_local_writes()
+    patch_last_checkpoint_io()
+    patch_unused_checkpoint_file_client()
     from .registry_hints import patch_registry_build_errors
     patch_registry_build_errors()
     _APPLIED = True

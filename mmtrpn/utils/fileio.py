@@ -9,6 +9,7 @@ import os
 import tempfile
 
 import numpy as np
+import orjson
 
 
 def _default_mode():
@@ -106,26 +107,73 @@ def load_npy(path, what='array file'):
         raise ValueError(f'Cannot read {what} from {path}: {text}') from e
 
 
+def npy_shape(path):
+    """Shape of a ``.npy`` from its header (nothing else is read), None when
+    missing, unreadable or not a ``.npy`` (an ``.npz`` renamed, a pickle
+    ...): the feature loader names those files when it reaches them."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, 'rb') as f:
+            if f.read(len(NPY_MAGIC)) != NPY_MAGIC:
+                return None
+        array = np.load(path, mmap_mode='r', allow_pickle=False)
+    except Exception:  # any unreadable file: the loader names it
+        return None
+    return tuple(array.shape) if isinstance(array, np.ndarray) else None
+
+
+def json_keys_and_colons(obj) -> int:
+    """Keys of all objects in ``obj`` plus the colons inside its strings.
+
+    Equals the colon count of the JSON text ``obj`` was parsed from (without
+    ``\\u`` escapes) exactly when no object repeated a key: a parser that
+    keeps the last of two equal keys loses one key and its value's colons.
+    """
+    if isinstance(obj, dict):
+        return sum(1 + k.count(':') + json_keys_and_colons(v)
+                   for k, v in obj.items())
+    if isinstance(obj, list):
+        return sum(json_keys_and_colons(v) for v in obj)
+    if isinstance(obj, str):
+        return obj.count(':')
+    return 0
+
+
 def load_json(path, kind='JSON file', hint=''):
     """A JSON object from ``path``; errors name the file (and ``kind``).
 
     A key repeated within one object is an error: ``json`` keeps the last
     one, so a video listed twice in annotations or results would silently
-    replace the first.
+    replace the first. orjson parses; a file it rejects, or one whose colon
+    count shows a repeated key (:func:`json_keys_and_colons`), is parsed
+    again by ``json`` for the error message.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f'{kind} not found: {path}.{hint}')
+    with open(path, 'rb') as f:
+        raw = f.read()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        data = None
+    if data is None or b'\\u' in raw or json_keys_and_colons(
+            data) != raw.count(b':'):
+        data = _load_json_exact(path, kind)
+    if not isinstance(data, dict):
+        raise ValueError(f'{kind} {path}: expected a JSON object at the top '
+                         'level')
+    return data
+
+
+def _load_json_exact(path, kind):
     try:
         with open(path, encoding='utf-8') as f:
-            data = json.load(f, object_pairs_hook=_refuse_duplicate_keys)
+            return json.load(f, object_pairs_hook=_refuse_duplicate_keys)
     except DuplicateKeyError as e:
         raise ValueError(f'{kind} {path} has a duplicate key {e.args[0]!r} '
                          'within one object (JSON keeps only the last; '
                          'remove or merge the repeated entry).') from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f'Malformed JSON in {kind} {path}: {e}') from e
-    if not isinstance(data, dict):
-        raise ValueError(f'{kind} {path}: expected a JSON object at the top '
-                         'level')
-    return data

@@ -72,3 +72,42 @@ def test_listed_in_default_runtime():
     cfg = Config.fromfile(str(Path(__file__).resolve().parents[2] /
                               'configs' / '_base_' / 'default_runtime.py'))
     assert dict(type='ModelDatasetCheckHook') in cfg.custom_hooks
+
+
+def test_zero_snippet_and_npz_files_do_not_crash_the_check(tmp_path):
+    # Issue 19 case 13: a bare ZeroDivisionError and AttributeError
+    # ('NpzFile') from the duration pre-check; the loader names the file.
+    from mmtrpn.engine.hooks.model_dataset_check_hook import (
+        duration_mismatches, warn_duration_mismatches)
+    from mmtrpn.utils.fileio import npy_shape
+    dataset = _root(tmp_path)
+    rgb = tmp_path / 'features' / 'rgb'
+    np.save(rgb / 'v0.npy', np.zeros((0, 4), np.float32))
+    with open(rgb / 'v1.npy', 'wb') as f:
+        np.savez(f, a=np.zeros((6, 4)))
+    assert npy_shape(str(rgb / 'v1.npy')) is None
+    assert duration_mismatches(dataset) == []
+    warn_duration_mismatches(dataset, 'test')
+    ModelDatasetCheckHook().before_test(_runner(dataset))
+    from mmtrpn.datasets.transforms.loading import LoadSnippetFeatures
+    info = dataset.get_data_info(0)
+    with pytest.raises(ValueError, match=r'video v0 in .*v0\.npy have zero'):
+        LoadSnippetFeatures()(dict(info))
+    with pytest.raises(ValueError, match=r'v1\.npy is not a \.npy file'):
+        LoadSnippetFeatures()(dict(dataset.get_data_info(1)))
+
+
+def test_training_set_without_any_label_stops(tmp_path):
+    # Issue 19 case 10: every "annotations" emptied trained to mAP nan.
+    dataset = _root(tmp_path)
+    ann = json.loads((tmp_path / 'ann.json').read_text())
+    for video in ann['database'].values():
+        video['annotations'] = []
+    (tmp_path / 'ann.json').write_text(json.dumps(ann))
+    empty = WSTALFeatureDataset(ann_file='ann.json', data_root=str(tmp_path),
+                                subset='test')
+    with pytest.raises(ValueError, match=r'None of the 2 videos of the '
+                       r'training dataset \(.*ann\.json.*has a label'):
+        ModelDatasetCheckHook().before_train(_runner(empty))
+    ModelDatasetCheckHook().before_test(_runner(empty))  # testing: fine
+    ModelDatasetCheckHook().before_train(_runner(dataset))

@@ -171,3 +171,26 @@ def test_tool_and_dataset_metric_agree_on_segments_past_the_end(tmp_path):
             gt_segments=info['gt_segments'], gt_labels=info['gt_labels'])])
     online = metric.compute_metrics(metric.results)
     assert online == pytest.approx(offline)
+
+
+def test_videos_without_predictions_are_warned_with_the_subset(
+        tmp_path, capsys):
+    # Issue 19 case 11: results of the test subset scored without
+    # --subset counted the validation video's instance as missed.
+    gt, pred = _write(tmp_path, RESULTS)
+    assert _main('--gt', gt, '--pred', pred, '--tiou', '0.5') == 0
+    err = capsys.readouterr().err
+    assert ("warning: 1 of 3 ground-truth videos have no entry in "
+            f"{pred} (e.g. ['v3'])") in err
+    assert "look like subset 'test' (2 of its 2 videos): pass --subset " \
+        "test" in err
+    assert _main('--gt', gt, '--pred', pred, '--tiou', '0.5', '--subset',
+                 'test') == 0
+    assert 'warning' not in capsys.readouterr().err
+    # Within the right subset, a video without entry is still named.
+    gt, pred = _write(tmp_path, {'v1': RESULTS['v1']})
+    assert _main('--gt', gt, '--pred', pred, '--tiou', '0.5', '--subset',
+                 'test') == 0
+    err = capsys.readouterr().err
+    assert "1 of 2 ground-truth videos of subset 'test' have no entry" in err
+    assert 'pass --subset' not in err

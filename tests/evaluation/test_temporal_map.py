@@ -252,3 +252,77 @@ def test_no_predictions_at_all():
                          2, [0.0, 0.5])
     np.testing.assert_array_equal(ap[:, 0], [0, 0])
     assert np.isnan(ap[:, 1]).all() and (m == 0).all()
+
+
+def test_count_below_packed_equals_the_lexsort_count():
+    import importlib
+    tm = importlib.import_module(
+        'mmtrpn.evaluation.functional.temporal_map')
+    rng = np.random.default_rng(0)
+    keys = np.sort(rng.integers(0, 6, 40))
+    vals = np.round(rng.uniform(0, 5, 40), 1)  # ties
+    order = np.lexsort((vals, keys))
+    keys, vals = keys[order], vals[order]
+    qkeys = rng.integers(-1, 7, 300)
+    qvals = np.concatenate([np.round(rng.uniform(-1, 6, 290), 1), vals[:10]])
+    packed = tm._count_below_packed(keys, vals, qkeys, qvals)
+    brute = np.array([np.sum((keys < k) | ((keys == k) & (vals < v)))
+                      for k, v in zip(qkeys, qvals)])
+    np.testing.assert_array_equal(packed, brute)
+    np.testing.assert_array_equal(tm._count_below(keys, vals, qkeys, qvals),
+                                  brute)
+    empty = np.zeros(0, np.int64)
+    assert tm._count_below_packed(keys, vals, empty, empty * 1.0).size == 0
+
+
+def test_encode_videos_int_ids_without_a_python_loop():
+    import importlib
+    tm = importlib.import_module(
+        'mmtrpn.evaluation.functional.temporal_map')
+    pred, gt = tm._encode_videos(np.array([5, 9, 2, 5]), np.array([2, 5]))
+    np.testing.assert_array_equal(pred, [1, -1, 0, 1])
+    np.testing.assert_array_equal(gt, [0, 1])
+
+
+def _mmaction_ap_per_class(case, n_class, tious):
+    """MMAction2's average_precision_at_temporal_iou, called once per class
+    (it matches every prediction to every ground truth of its video,
+    whatever the class) -> (n_tiou, n_class), NaN for a class without GT.
+    """
+    from mmaction.evaluation.functional import \
+        average_precision_at_temporal_iou
+    pv, pseg, pl, scores, gv, gseg, gl = case
+    out = np.full((len(tious), n_class), np.nan)
+    for c in range(n_class):
+        gt = {}
+        for v, seg in zip(np.asarray(gv)[gl == c], gseg[gl == c]):
+            gt.setdefault(v, []).append(seg)
+        if not gt:
+            continue
+        keep = pl == c
+        preds = np.empty((keep.sum(), 5), dtype=object)
+        preds[:, 0] = np.asarray(pv)[keep]
+        preds[:, 1] = c
+        preds[:, 2:4] = pseg[keep]
+        preds[:, 4] = scores[keep]
+        out[:, c] = average_precision_at_temporal_iou(
+            {v: np.array(s) for v, s in gt.items()}, preds, np.asarray(tious))
+    return out
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_matches_mmaction2_at_every_tiou(seed):
+    # Continuous scores and segments: MMAction2 breaks ties in score and
+    # tIoU the other way round (reversed argsort), so ties are avoided.
+    rng = np.random.default_rng(200 + seed)
+    n_class = 5
+    case = _random_case(rng, 15, n_class, 150, 700)
+    tious = np.linspace(0.1, 0.7, 7) if seed % 2 else np.linspace(
+        0.5, 0.95, 10)
+    ap, _ = temporal_map(*case, n_class, tious)
+    theirs = _mmaction_ap_per_class(case, n_class, tious)
+    has_gt = ~np.isnan(theirs[0])
+    assert has_gt.sum() >= 3
+    # Theirs accumulates in float32.
+    np.testing.assert_allclose(ap[:, has_gt], theirs[:, has_gt], atol=1e-6)
+    assert (theirs[:, has_gt] > 0).any()

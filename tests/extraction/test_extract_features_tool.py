@@ -17,6 +17,8 @@ from mmtrpn.apis.extraction import FeatureExtractor, extract_videos
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ['--short-side', '24', '--crop-size', '16', '--batch-size', '4']
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+# configs/dtrp_loc/ once the configs are grouped by method.
+THUMOS_CONFIG = str(ROOT / 'configs' / 'dtrp_loc' / 'trpn_thumos.py')
 
 
 def _load(name, path):
@@ -149,7 +151,7 @@ def test_inference_straight_from_video(videos, ckpts, tmp_path):
 
     from mmtrpn.registry import MODELS
     from mmtrpn.utils import register_all_modules
-    config = str(ROOT / 'configs' / 'dtrp_loc' / 'trpn_thumos.py')
+    config = THUMOS_CONFIG
     register_all_modules(init_default_scope=False)
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(config).model)
@@ -183,3 +185,71 @@ def test_inference_straight_from_video(videos, ckpts, tmp_path):
                              str(tmp_path / 'r.json')] + SMALL +
                             _ckpt_args(ckpts))
     assert not (tmp_path / 'r.json').exists()
+
+
+def test_inference_skips_a_corrupt_video(videos, ckpts, tmp_path, capsys):
+    """A corrupt file among the clips is named and skipped; the others are
+    localized and written; exit status 1. The features kept in
+    --feature-dir are reused on a rerun."""
+    from mmengine.config import Config
+    from mmengine.runner import save_checkpoint
+
+    from mmtrpn.registry import MODELS
+    from mmtrpn.utils import register_all_modules
+    config = THUMOS_CONFIG
+    register_all_modules(init_default_scope=False)
+    model = MODELS.build(Config.fromfile(config).model)
+    ckpt = tmp_path / 'model.pth'
+    classes = tuple(f'action_{i}' for i in range(model.num_classes))
+    save_checkpoint({'state_dict': model.state_dict(),
+                     'meta': {'dataset_meta': {'classes': classes}}},
+                    str(ckpt))
+    corrupt = tmp_path / 'corrupt.mp4'
+    corrupt.write_bytes(b'\x00\x00\x00\x18ftypmp42' + b'\xff' * 500)
+    out, feats = tmp_path / 'res.json', tmp_path / 'feats'
+    argv = [config, str(ckpt), '--video', str(corrupt),
+            str(videos / 'pan_a.avi'), '--out', str(out), '--feature-dir',
+            str(feats), '--progress-interval', '0'] + SMALL + \
+        _ckpt_args(ckpts) + ['--flow-backend', 'torch']
+    assert inference_tool.main(argv) == 1
+    err = capsys.readouterr().err
+    assert f'skipped: {corrupt}' in err
+    assert 'pan_a.avi: frames 30/30' in err   # progress inside the video
+    assert list(json.loads(out.read_text())['results']) == ['pan_a']
+    stamp = (feats / 'features' / 'flow' / 'pan_a.npy').stat().st_mtime_ns
+    assert inference_tool.main(argv) == 1
+    assert (feats / 'features' / 'flow' /
+            'pan_a.npy').stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize('given,missing', [('rgb', '--flow-ckpt'),
+                                           ('flow', '--rgb-ckpt')])
+def test_one_stream_missing_says_what_works(ckpts, videos, tmp_path, capsys,
+                                            given, missing):
+    with pytest.raises(SystemExit):
+        extract_tool.main([str(videos), '--out', str(tmp_path / 'o'),
+                           f'--{given}-ckpt', ckpts[given]])
+    err = ' '.join(capsys.readouterr().err.split())
+    assert f'{missing} missing' in err
+    assert 'zero or random flow features, is not valid' in err
+    assert 'flow_imagenet.pt' in err and 'convert_i3d_weights.py' in err
+    assert not (tmp_path / 'o').exists()
+
+
+def test_torch_flow_backend_features_close_to_opencv(videos, ckpts):
+    """Same clip, same I3D: the two TV-L1 backends give features that
+    differ far less than the features of two clips do."""
+    clip = str(videos / 'pan_a.avi')
+    feats = {
+        backend: FeatureExtractor(ckpts['rgb'], ckpts['flow'],
+                                  short_side=24, crop_size=16,
+                                  flow_backend=backend).extract(clip)
+        for backend in ('opencv', 'torch')
+    }
+    np.testing.assert_array_equal(feats['opencv']['rgb'],
+                                  feats['torch']['rgb'])
+    other = FeatureExtractor(ckpts['rgb'], ckpts['flow'], short_side=24,
+                             crop_size=16).extract(str(videos / 'pan_b.mp4'))
+    gap = np.abs(feats['opencv']['flow'] - feats['torch']['flow']).mean()
+    spread = np.abs(feats['opencv']['flow'] - other['flow']).mean()
+    assert gap < 0.1 * spread, (gap, spread)

@@ -31,6 +31,13 @@ def tool_env(**extra):
                PYTHONUNBUFFERED='1')
     env.pop('MMTRPN_TRUST_CHECKPOINTS', None)
     env.update({k: str(v) for k, v in extra.items()})
+    if 'PYTHONPATH' in extra:
+        # A plugin folder must not hide the checkout under test from the
+        # tools (another installed mmtrpn would be imported instead).
+        env['PYTHONPATH'] = os.pathsep.join(
+            [str(extra['PYTHONPATH']), REPO] +
+            [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep)
+             if p])
     return env
 
 

@@ -71,8 +71,10 @@ def shrink(cfg, data_root, work_dir, segment_file=None, iters=2):
     return cfg
 
 
-def train_and_test(config, data_root, work_dir, segment_file=None):
-    """Train a real config for two iterations and test it; test metrics."""
+def train_and_test(config, data_root, work_dir, segment_file=None,
+                   edit=None):
+    """Train a real config for two iterations and test it; test metrics.
+    ``edit(cfg)`` changes the shrunk config first."""
     from mmengine.config import Config
     from mmengine.runner import Runner
 
@@ -80,6 +82,8 @@ def train_and_test(config, data_root, work_dir, segment_file=None):
     register_all_modules()
     cfg = shrink(Config.fromfile(osp.join(REPO, 'configs', config)),
                  data_root, str(work_dir), segment_file)
+    if edit is not None:
+        edit(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.test()

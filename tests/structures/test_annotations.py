@@ -99,8 +99,13 @@ def test_video_lists(tmp_path):
     text.write_text('a\n\n# comment\nb  # trailing\n')
     assert read_video_list(str(text)) == ['a', 'b']
     js = tmp_path / 'list.json'
-    js.write_text('["c", 4]')
+    js.write_text('["c", "4"]')
     assert read_video_list(str(js)) == ['c', '4']
+    # A number or a list is not a video name (issue 19, case 15's kind).
+    for bad in ('["c", 4]', '["c", ["d"]]'):
+        js.write_text(bad)
+        with pytest.raises(ValueError, match=r'Entry 1 of .*list\.json'):
+            read_video_list(str(js))
     assert read_video_list(('x', 'y')) == ['x', 'y']
     with pytest.raises(FileNotFoundError, match='absent'):
         read_video_list(str(tmp_path / 'absent.txt'))
@@ -135,3 +140,41 @@ def test_results_file_round_trip(tmp_path):
     assert back['labels'].tolist() == [0, 1]
     np.testing.assert_array_equal(back['segments'], seg[[1, 0]])
     np.testing.assert_array_equal(back['scores'], np.float32([0.9, 0.2]))
+
+
+def _one_video(**entry):
+    video = dict(subset='test', duration=10.0,
+                 annotations=[dict(label='a', segment=[1.0, 2.0])])
+    video.update(entry)
+    return dict(classes=['a', 'b'], database={'v1': video})
+
+
+@pytest.mark.parametrize('key, guess', [
+    ('segments', 'annotations'),  # issue 19 case 10
+    ('annotation', 'annotations'),
+    ('label', 'labels'),
+    ('Subset', 'subset'),
+])
+def test_unknown_video_key_gets_a_did_you_mean(key, guess):
+    with pytest.raises(ValueError, match=f"unknown key '{key}'.*Did you "
+                       f"mean '{guess}'"):
+        load_annotations(_one_video(**{key: []}), name='ann.json')
+    load_annotations(_one_video(fps=30.0, url='u'))  # tolerated extras
+
+
+@pytest.mark.parametrize('labels', [[['a']], [1], [None]])
+def test_non_string_video_label_names_video_and_field(labels):
+    # Issue 19 case 15: TypeError: unhashable type.
+    with pytest.raises(ValueError, match=r'Video v1 in ann\.json has .* in '
+                       r'"labels": expected a class name'):
+        load_annotations(_one_video(labels=labels), name='ann.json')
+
+
+def test_non_string_result_label_names_the_detection(tmp_path):
+    path = tmp_path / 'results.json'
+    path.write_text(json.dumps(dict(results={'v1': [
+        dict(label='a', segment=[1, 2], score=0.5),
+        dict(label=['a'], segment=[1, 2], score=0.5)]})))
+    with pytest.raises(ValueError, match=r'video v1, detection 1: "label" '
+                       r"is \['a'\]"):
+        load_results_file(str(path), ['a', 'b'])

@@ -173,6 +173,46 @@ def test_convert_folders_split(tmp_path):
     assert r.dtype == np.float32 and r.shape == (5, 3)
 
 
+def _one_folder_per_modality_suffix(tmp_path):
+    """v1 and v2 as <v>_rgb.npy / <v>_flow.npy in one folder."""
+    _tiny_anet_json(tmp_path / 'a.json')
+    folder = tmp_path / 'feats'
+    folder.mkdir()
+    for n in ('v1', 'v2'):
+        np.save(folder / f'{n}_rgb.npy', np.ones((4, 3), np.float32))
+        np.save(folder / f'{n}_flow.npy', np.zeros((4, 2), np.float32))
+    return str(folder)
+
+
+def test_convert_folders_per_modality_suffixes(tmp_path):
+    folder = _one_folder_per_modality_suffix(tmp_path)
+    info = convert_folders(
+        str(tmp_path / 'a.json'), str(tmp_path / 'out'), rgb_dirs=[folder],
+        flow_dirs=[folder], rgb_suffix='_rgb.npy', flow_suffix='_flow.npy',
+        progress=False)
+    assert info['videos'] == 2 and info['missing'] == ['v3']
+    assert np.load(tmp_path / 'out/features/rgb/v2.npy').shape == (4, 3)
+    assert np.load(tmp_path / 'out/features/flow/v2.npy').shape == (4, 2)
+
+
+def test_convert_folders_finding_nothing_is_an_error(tmp_path):
+    # The friction: <v>_rgb.npy / <v>_flow.npy with the one --suffix
+    # (default .npy) wrote 0 videos and an empty annotations.json, exit 0.
+    folder = _one_folder_per_modality_suffix(tmp_path)
+    cmd = [sys.executable, str(REPO / 'tools/data/convert_folders.py'),
+           '--rgb', folder, '--flow', folder,
+           '--annotations', str(tmp_path / 'a.json'),
+           '--out', str(tmp_path / 'out')]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert ('No feature files found for any of the 3 videos of '
+            f'{tmp_path / "a.json"}; looked for:') in proc.stderr
+    assert (f'{folder}/v1.npy (<video>.npy; it holds e.g. '
+            "['v1_flow.npy', 'v1_rgb.npy', 'v2_flow.npy'])") in proc.stderr
+    assert '--rgb-suffix and --flow-suffix' in proc.stderr
+    assert not (tmp_path / 'out').exists()  # nothing written
+
+
 def test_convert_folders_joint(tmp_path):
     _tiny_anet_json(tmp_path / 'a.json')
     (tmp_path / 'j').mkdir()
@@ -230,3 +270,85 @@ def test_converters_refuse_what_the_dataset_refuses(tmp_path, segment,
     assert 'thumos14.json' in str(info.value)
     assert 'video_test_1' in str(info.value)
     assert not (tmp_path / 'out').exists()
+
+
+def test_wtalc_duplicate_video_name_names_both_indices(tmp_path):
+    # Issue 19 case 8: [vid_a, vid_b, vid_a] silently dropped a video.
+    make_wtalc(tmp_path / 'src')
+    np.save(tmp_path / 'src' / 'videoname.npy',
+            np.array([b'vid_a', b'vid_b', b'vid_a']))
+    with pytest.raises(ValueError, match=r'vid_a is listed twice in .*'
+                       r'videoname\.npy, at indices 0 and 2'):
+        convert_wtalc(str(tmp_path / 'src'), str(tmp_path / 'out'),
+                      progress=False)
+    assert not (tmp_path / 'out').exists()
+
+
+@pytest.mark.parametrize('value', [np.nan, np.inf, 1e300])
+def test_converters_refuse_non_finite_features(tmp_path, value):
+    # Issue 19 case 9: NaN and Inf were written; float64 1e300 is Inf as
+    # float32.
+    feats = make_wtalc(tmp_path / 'src')
+    feats[1] = feats[1].astype(np.float64)
+    feats[1][3, 5] = value
+    np.save(tmp_path / 'src' / 'feats.npy', feats, allow_pickle=True)
+    with pytest.raises(ValueError, match=r'flow features of video vid_b '
+                       r'from .*feats\.npy \(index 1\) contain NaN or Inf'):
+        convert_wtalc(str(tmp_path / 'src'), str(tmp_path / 'w'),
+                      features=str(tmp_path / 'src' / 'feats.npy'),
+                      progress=False)
+    _tiny_anet_json(tmp_path / 'a.json')
+    for modality in ('rgb', 'flow'):
+        folder = tmp_path / modality
+        folder.mkdir()
+        for name in ('v1', 'v2', 'v3'):
+            feat = np.ones((4, 3))
+            if (modality, name) == ('rgb', 'v2'):
+                feat[1, 1] = value
+            np.save(folder / f'{name}.npy', feat)
+    with pytest.raises(ValueError, match=r'rgb features of video v2 from '
+                       r'.*rgb/v2\.npy and .*flow/v2\.npy contain NaN'):
+        convert_folders(str(tmp_path / 'a.json'), str(tmp_path / 'f'),
+                        rgb_dirs=[str(tmp_path / 'rgb')],
+                        flow_dirs=[str(tmp_path / 'flow')], progress=False)
+
+
+def test_video_in_two_input_folders_names_both(tmp_path):
+    _tiny_anet_json(tmp_path / 'a.json')
+    for folder in ('train', 'test'):
+        (tmp_path / folder).mkdir()
+        np.save(tmp_path / folder / 'v1.npy', np.ones((4, 6)))
+    with pytest.raises(ValueError, match=r'Video v1 has features in 2 input '
+                       r'folders: .*train/v1\.npy.*test/v1\.npy'):
+        convert_folders(str(tmp_path / 'a.json'), str(tmp_path / 'out'),
+                        joint_dirs=[str(tmp_path / 'train'),
+                                    str(tmp_path / 'test')], progress=False)
+
+
+class _Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return (os.system, (f'touch {self.marker}',))
+
+
+def test_wtalc_pickle_with_code_is_refused_and_nothing_runs(tmp_path):
+    # Issue 19 case 12: a crafted videoname.npy ran code.
+    make_wtalc(tmp_path / 'src')
+    marker = tmp_path / 'ran'
+    np.save(tmp_path / 'src' / 'videoname.npy',
+            obj_array([_Payload(marker), 'vid_b', 'vid_c']),
+            allow_pickle=True)
+    with pytest.raises(ValueError, match=r'videoname\.npy holds a pickle '
+                       r'that refers to (posix|os|nt)\.system'):
+        convert_wtalc(str(tmp_path / 'src'), str(tmp_path / 'out'),
+                      progress=False)
+    assert not marker.exists()
+    # What the format needs still loads: object arrays of arrays, lists
+    # and bytes/str (the tiny release above, the real ones below).
+    make_wtalc(tmp_path / 'ok')
+    convert_wtalc(str(tmp_path / 'ok'), str(tmp_path / 'out'),
+                  features=str(tmp_path / 'ok' / 'feats.npy'),
+                  progress=False)

@@ -58,15 +58,13 @@ def tiny_root(tmp_path_factory):
 
 def test_two_seed_sweep(tiny_root, tmp_path):
     work = tmp_path / 'work'
-    options = [f'{k}.dataset.data_root={tiny_root}'
-               for k in ('train_dataloader', 'val_dataloader',
-                         'test_dataloader')]
     # No validation during training (as train.py --no-validate).
-    options += ['train_cfg.max_iters=10', 'val_cfg=None',
+    options = ['train_cfg.max_iters=10', 'val_cfg=None',
                 'val_dataloader=None', 'val_evaluator=None',
                 'train_dataloader.batch_size=4']
     cmd = [sys.executable, str(TOOL), 'configs/dtrp_loc/trpn_synthetic.py', '--seeds',
-           '0', '1', '--work-dir', str(work), '--cfg-options'] + options
+           '0', '1', '--work-dir', str(work), '--data-root', str(tiny_root),
+           '--cfg-options'] + options
     env = dict(os.environ, OMP_NUM_THREADS='1')
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
@@ -91,6 +89,9 @@ def test_two_seed_sweep(tiny_root, tmp_path):
         assert stats['std'] == pytest.approx(np.std(vals, ddof=1))
         assert (stats['min'], stats['max']) == (min(vals), max(vals))
         assert stats['median'] == pytest.approx(np.median(vals))
+    # --data-root reached both tools of each seed.
+    log = (work / 'seed_0' / 'multi_seed.log').read_text()
+    assert log.count(f'Data root: {tiny_root}') == 2
     table = (work / 'multi_seed.md').read_text()
     assert '| seed | 0.10 |' in table and 'mean ± std' in table
     assert table.split('\n\n')[-1].strip() in proc.stdout

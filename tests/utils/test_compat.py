@@ -170,10 +170,12 @@ def test_import_changes_nothing_in_mmengine():
     from mmengine.fileio.backends.local_backend import LocalBackend
     from mmengine.logging import HistoryBuffer
     from mmengine.registry import Registry
+    from mmengine.runner import checkpoint
     from mmengine.runner.checkpoint import CheckpointLoader
 
     def state():
         return (LocalBackend.put, LocalBackend.put_text, Registry.build,
+                checkpoint.FileClient,
                 config_module.get_installed_path,
                 dict(config_utils.MODULE2PACKAGE),
                 dict(CheckpointLoader._schemes),
@@ -192,6 +194,31 @@ def test_import_changes_nothing_in_mmengine():
     assert result.stdout.split() == ['same', 'changed']
 
 
+def test_checkpoint_saving_logs_no_file_client_deprecation(tmp_path):
+    # Before the fix every start and every save logged the FileClient and
+    # HardDiskBackend deprecations.
+    code = f'''
+    from types import SimpleNamespace
+    from mmengine.hooks import CheckpointHook
+    from mmengine.logging import MMLogger
+    from mmengine.runner.checkpoint import save_checkpoint
+    from mmtrpn.utils import apply_compat_fixes
+    logger = MMLogger.get_instance('mmengine', log_level='INFO')
+    apply_compat_fixes()
+    save_checkpoint(dict(meta=dict()), {str(tmp_path / 'a.pth')!r})
+    hook = CheckpointHook(interval=1)
+    hook.before_train(
+        SimpleNamespace(work_dir={str(tmp_path)!r}, logger=logger))
+    print('saved', hook.file_client, type(hook.file_backend).__name__)
+    '''
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout + result.stderr
+    assert 'deprecated' not in out
+    assert 'saved None LocalBackend' in out
+    assert (tmp_path / 'a.pth').is_file()
+
+
 def test_registry_hints_only_for_mmtrpn_names():
     from mmengine.registry import Registry
 
@@ -202,3 +229,20 @@ def test_registry_hints_only_for_mmtrpn_names():
     with pytest.raises(KeyError) as info:
         other.build(dict(type='Nothing'))
     assert 'Registered names' not in str(info.value)
+
+
+def test_truncated_checkpoint_names_the_path(tmp_path):
+    # Issue 19 case 14: half a checkpoint gave "OSError: [Errno 22]"
+    # without the file.
+    import torch
+
+    from mmtrpn.utils.compat import load_checkpoint_file
+    path = tmp_path / 'full.pth'
+    torch.save(dict(state_dict={'w': torch.zeros(256, 256)}), str(path))
+    data = path.read_bytes()
+    for fraction in (0.5, 0.25, 0.99):
+        cut = tmp_path / f'cut_{fraction}.pth'
+        cut.write_bytes(data[:int(len(data) * fraction)])
+        with pytest.raises(ValueError, match=f'checkpoint file {cut} is '
+                           'truncated or corrupt'):
+            load_checkpoint_file(str(cut))

@@ -46,3 +46,18 @@ def test_malformed_and_missing_name_the_file(tmp_path):
     path.write_text('[1, 2]')
     with pytest.raises(ValueError, match='JSON object at the top'):
         load_json(path)
+
+
+def test_json_keys_and_colons_counts_keys_and_string_colons():
+    from mmtrpn.utils.fileio import json_keys_and_colons
+    # 4 keys; colons: 'a:b' 1, 'x:' 1 -> 6, as the text's colon count
+    text = '{"a:b": 1, "c": {"d": ["x:", 2], "e": null}}'
+    assert json_keys_and_colons(json.loads(text)) == text.count(':') == 6
+
+
+def test_load_json_reports_a_duplicate_key_hidden_from_orjson(tmp_path):
+    from mmtrpn.utils.fileio import load_json
+    path = tmp_path / 'd.json'
+    path.write_text('{"results": {"v1": [], "v1": [1]}}')
+    with pytest.raises(ValueError, match="duplicate key 'v1'"):
+        load_json(str(path))

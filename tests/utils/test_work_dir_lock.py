@@ -7,7 +7,10 @@ import textwrap
 
 import pytest
 
-from mmtrpn.utils.work_dir_lock import LOCK_NAME, WorkDirLock
+from mmtrpn.utils.work_dir_lock import (OWNER_NAME, WorkDirLock,
+                                        live_training_around,
+                                        refuse_writes_into_live_training,
+                                        took_over_message)
 
 HOLD = '''
 import sys, time
@@ -42,38 +45,52 @@ def test_second_holder_is_refused_naming_the_first(tmp_path, holder):
 def test_lock_of_a_killed_process_is_taken_over(tmp_path, holder):
     holder.kill()  # SIGKILL: no clean-up ran, the record stays
     holder.wait()
-    record = json.loads((tmp_path / 'work' / LOCK_NAME).read_text())
+    record = json.loads((tmp_path / 'work' / OWNER_NAME).read_text())
     assert record['pid'] == holder.pid
     lock = WorkDirLock(tmp_path / 'work').acquire()
     try:
         assert lock.took_over['pid'] == holder.pid
-        record = json.loads((tmp_path / 'work' / LOCK_NAME).read_text())
+        record = json.loads((tmp_path / 'work' / OWNER_NAME).read_text())
         assert record['pid'] == os.getpid()
     finally:
         lock.release()
 
 
-def test_stale_record_of_a_dead_pid_without_kernel_lock(tmp_path,
-                                                        monkeypatch):
-    # File systems without flock: the recorded pid decides.
+def _record(work, pid):
     import socket
+    (work / OWNER_NAME).write_text(json.dumps(
+        dict(pid=pid, host=socket.gethostname(), command='x')))
 
-    from mmtrpn.utils import work_dir_lock
-    monkeypatch.setattr(work_dir_lock, 'fcntl', None)
+
+def test_message_says_whether_the_recorded_holder_is_alive(tmp_path):
+    # Issue 19 case 2: a work dir copied while its training ran said it
+    # "took over the lock" of a process that was alive.
     work = tmp_path / 'work'
     work.mkdir()
+    _record(work, os.getppid())  # alive, but holds no lock here: a copy
+    with WorkDirLock(work) as lock:
+        message = took_over_message(lock.took_over)
+    assert 'still running' in message and 'copy' in message
+    assert 'did not end cleanly' not in message
     dead = subprocess.run([sys.executable, '-c', 'import os; '
                            'print(os.getpid())'], capture_output=True,
                           text=True).stdout.strip()
-    (work / LOCK_NAME).write_text(json.dumps(
-        dict(pid=int(dead), host=socket.gethostname(), command='x')))
+    _record(work, int(dead))
     with WorkDirLock(work) as lock:
-        assert lock.took_over['pid'] == int(dead)
-    # A live one on this host is refused.
-    (work / LOCK_NAME).write_text(json.dumps(
-        dict(pid=os.getppid(), host=socket.gethostname(), command='other')))
-    with pytest.raises(RuntimeError, match=f'process {os.getppid()}'):
-        WorkDirLock(work).acquire()
+        message = took_over_message(lock.took_over)
+    assert 'did not end cleanly' in message and dead in message
+
+
+def test_outputs_inside_a_live_training_are_refused(tmp_path, holder):
+    # Issue 19 case 3: tools/test.py and inference.py never write there.
+    inside = tmp_path / 'work' / 'sub' / 'results.json'
+    assert live_training_around(inside)[0] == str(tmp_path / 'work')
+    with pytest.raises(SystemExit, match=f'process {holder.pid}'):
+        refuse_writes_into_live_training([str(inside)], 'tools/test.py')
+    refuse_writes_into_live_training([str(tmp_path / 'elsewhere.json')])
+    holder.kill()
+    holder.wait()
+    assert live_training_around(inside) is None
 
 
 def test_released_lock_is_free_again(tmp_path):

@@ -5,6 +5,10 @@ BaS-Net / CoLA layout: ``--rgb DIR [DIR ...] --flow DIR [DIR ...]`` with one
 ``--joint DIR [DIR ...]`` with one (T, 2 * D) file per video, RGB first.
 Inputs are read without pickles.
 
+Both modalities in one folder as ``<video>_rgb.npy`` / ``<video>_flow.npy``:
+``--rgb DIR --flow DIR --rgb-suffix _rgb.npy --flow-suffix _flow.npy``.
+When no video is found, the tool fails naming the files it looked for.
+
 Example::
 
     python tools/data/convert_folders.py \
@@ -30,11 +34,27 @@ def main():
                    help='with --joint: RGB width (default: half)')
     p.add_argument('--suffix', default='.npy',
                    help='file name after the video name')
+    p.add_argument('--rgb-suffix',
+                   help='RGB file name after the video name (default: '
+                   '--suffix), e.g. _rgb.npy')
+    p.add_argument('--flow-suffix',
+                   help='flow file name after the video name (default: '
+                   '--suffix), e.g. _flow.npy')
     p.add_argument('--subsets', nargs='+', help='keep only these subsets')
     p.add_argument('--skip-existing', action='store_true',
                    help='resume: keep feature files already written')
     args = p.parse_args()
-    info = convert_folders(
+    try:
+        info = _convert(args)
+    except (ValueError, FileNotFoundError) as e:
+        raise SystemExit(f'error: {e}')
+    print()
+    for line in describe(info):
+        print(line)
+
+
+def _convert(args):
+    return convert_folders(
         args.annotations,
         args.out,
         rgb_dirs=args.rgb,
@@ -42,11 +62,10 @@ def main():
         joint_dirs=args.joint,
         split_dim=args.split_dim,
         suffix=args.suffix,
+        rgb_suffix=args.rgb_suffix,
+        flow_suffix=args.flow_suffix,
         subsets=args.subsets,
         skip_existing=args.skip_existing)
-    print()
-    for line in describe(info):
-        print(line)
 
 
 if __name__ == '__main__':

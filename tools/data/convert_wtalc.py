@@ -1,7 +1,12 @@
 """Convert W-TALC / CO2-Net / DELU features to the canonical format.
 
-This reads PICKLED numpy files (``allow_pickle=True``); convert only files
-from a source you trust. The output is read without pickles.
+The release stores PICKLED numpy object arrays; they are read with a
+restricted unpickler that allows only numpy arrays, strings and plain
+containers (a file whose pickle refers to anything else, e.g. a function
+that would run code, is refused). Duplicate video names, NaN/Inf features
+(also float64 values too large for float32) and anything the dataset's
+loader would refuse stop the conversion, naming the file and the video.
+The output is read without pickles.
 
 Example (THUMOS-14)::
 

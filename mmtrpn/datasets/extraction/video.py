@@ -107,6 +107,20 @@ class VideoFrames:
     def duration(self) -> float:
         return self.source_frames / self.source_fps
 
+    def estimated_frames(self) -> Optional[int]:
+        """Frames at ``fps`` by the container's frame count (before
+        decoding; may be off), None when it does not say or cannot be
+        opened (decoding then reports why)."""
+        try:
+            cap, source_fps = open_video(self.path)
+        except (OSError, VideoReadError):
+            return None
+        count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        cap.release()
+        if not count or count <= 0 or not math.isfinite(count):
+            return None
+        return num_resampled_frames(int(count), source_fps, self.fps)
+
     def _resampled(self) -> Iterator[np.ndarray]:
         cap, self.source_fps = open_video(self.path)
         ratio = self.source_fps / self.fps

@@ -28,7 +28,7 @@ def _listing(keys, limit=8):
     return ', '.join(keys[:limit]) + more
 
 
-def check_checkpoint_state(model, checkpoint, source):
+def check_checkpoint_state(model, checkpoint, source, strict=True):
     """Raise ValueError unless ``checkpoint`` fits ``model`` exactly.
 
     MMEngine loads non-strictly: parameters missing from the checkpoint or
@@ -36,7 +36,8 @@ def check_checkpoint_state(model, checkpoint, source):
     scored anyway. Refused here, naming ``source`` and the parameters: no
     shared key, a shape mismatch (another ``num_classes`` or
     ``feature_dims``), a model parameter the checkpoint lacks, a weight that
-    is NaN or Inf.
+    is NaN or Inf. Without ``strict`` (``load_from`` to fine-tune) only the
+    first and the last: parts of the model may come from elsewhere.
     """
     model = getattr(model, 'module', model)
     state = checkpoint.get('state_dict', checkpoint)
@@ -47,7 +48,7 @@ def check_checkpoint_state(model, checkpoint, source):
         raise ValueError(
             f'Checkpoint {source} holds none of the parameters of '
             f'{type(model).__name__}: is it a checkpoint of this model?')
-    if bad:
+    if bad and strict:
         lines = '; '.join(f'{k}: checkpoint {list(c)} vs model {list(m)}'
                           for k, c, m in bad[:8])
         more = f' (and {len(bad) - 8} more)' if len(bad) > 8 else ''
@@ -57,7 +58,7 @@ def check_checkpoint_state(model, checkpoint, source):
             f'{lines}{more}. Was it trained with another num_classes or '
             'feature_dims? Use the config it was trained with.')
     missing = [k for k in model_state if k not in state]
-    if missing:
+    if missing and strict:
         raise ValueError(
             f'Checkpoint {source} is missing {len(missing)} of the '
             f'{len(model_state)} parameters of {type(model).__name__}: '
@@ -66,7 +67,8 @@ def check_checkpoint_state(model, checkpoint, source):
             'or a partial save?')
     not_finite = [
         k for k in model_state
-        if torch.is_tensor(state[k]) and state[k].is_floating_point()
+        if k in state and torch.is_tensor(state[k])
+        and state[k].is_floating_point()
         and not bool(torch.isfinite(state[k]).all())
     ]
     if not_finite:
@@ -136,13 +138,24 @@ class CheckpointShapeCheckHook(Hook):
     ``--resume``) add this hook so such a run stops with the checkpoint and
     the parameters named (see :func:`check_checkpoint_state`), and when the
     checkpoint's class list differs from a dataset's.
+
+    Args:
+        strict (bool): All checks (testing, resuming). False for a training
+            that starts from ``load_from``: only a checkpoint sharing no
+            parameter with the model, or with weights that are not finite,
+            is refused.
     """
 
     priority = 'VERY_HIGH'
 
+    def __init__(self, strict=True):
+        self.strict = strict
+
     def after_load_checkpoint(self, runner, checkpoint):
         source = runner.cfg.get('load_from') or 'the resumed checkpoint'
-        check_checkpoint_state(runner.model, checkpoint, source)
+        check_checkpoint_state(runner.model, checkpoint, source, self.strict)
+        if not self.strict:
+            return
         for phase, dataset in _built_datasets(runner):
             where = getattr(dataset, 'ann_file', None) or f'the {phase} set'
             check_checkpoint_classes(checkpoint, dataset_classes(dataset),

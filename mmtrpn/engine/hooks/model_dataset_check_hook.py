@@ -1,10 +1,9 @@
 """Refuse to start when a dataset does not fit the model."""
-import os.path as osp
-
 import numpy as np
 from mmengine.hooks import Hook
 
 from mmtrpn.registry import HOOKS
+from mmtrpn.utils.fileio import npy_shape
 
 
 def dataset_classes(dataset):
@@ -30,21 +29,9 @@ def check_num_classes(model, dataset, phase: str) -> None:
             'file.')
 
 
-def _npy_shape(path: str):
-    """Shape of a ``.npy`` from its header, None when unreadable (the
-    feature loader reports those files, naming them, when it reaches
-    them)."""
-    if not osp.isfile(path):
-        return None
-    try:
-        return np.load(path, mmap_mode='r', allow_pickle=False).shape
-    except (ValueError, OSError, EOFError):
-        return None
-
-
 def _npy_width(path: str):
     """Columns of a (T, D) ``.npy`` from its header, or None."""
-    shape = _npy_shape(path)
+    shape = npy_shape(path)
     return int(shape[1]) if shape is not None and len(shape) == 2 else None
 
 
@@ -66,8 +53,9 @@ def duration_mismatches(dataset):
         info = dataset.get_data_info(i)
         duration = info.get('duration')
         step = info.get('snippet_duration')
-        shape = _npy_shape(info.get('rgb_path') or '')
-        if not duration or not step or shape is None or not shape:
+        shape = npy_shape(info.get('rgb_path') or '')
+        # Zero snippets: the loader refuses the file, naming it.
+        if not duration or not step or not shape or not shape[0]:
             continue
         covered = shape[0] * step
         if abs(covered - duration) > max(DURATION_MARGIN * duration,
@@ -118,6 +106,24 @@ def check_feature_widths(model, dataset, phase: str) -> None:
             'the widths of the feature files.')
 
 
+def check_has_labels(dataset, phase: str) -> None:
+    """ValueError when no video of ``dataset`` has a video-level label:
+    training would learn nothing and end 0 (mAP nan)."""
+    if not len(dataset):
+        return
+    for i in range(len(dataset)):
+        label = dataset.get_data_info(i).get('label')
+        if label is None or np.asarray(label).any():
+            return
+    source = getattr(dataset, 'ann_file', None) or type(dataset).__name__
+    raise ValueError(
+        f'None of the {len(dataset)} videos of the {phase} dataset '
+        f'({source}, subset {getattr(dataset, "subset", "?")}) has a label: '
+        'every "annotations" list is empty and no "labels" is given. '
+        'Weak supervision needs video labels; check the annotation file '
+        '(see docs/data_preparation.md).')
+
+
 @HOOKS.register_module()
 class ModelDatasetCheckHook(Hook):
     """Fail at the start of training, validation or testing when a dataset
@@ -148,6 +154,7 @@ class ModelDatasetCheckHook(Hook):
         self._checked.add(id(loader.dataset))
 
     def before_train(self, runner) -> None:
+        check_has_labels(runner.train_dataloader.dataset, 'training')
         self._check(runner, runner.train_dataloader, 'training')
 
     def before_val(self, runner) -> None:

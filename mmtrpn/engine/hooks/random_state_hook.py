@@ -6,6 +6,7 @@ import torch
 from mmengine.hooks import Hook
 
 from mmtrpn.registry import HOOKS
+from .feature_bank_hook import data_preprocessor_of
 
 
 def _get_state():
@@ -23,6 +24,11 @@ def _set_state(state, numpy_and_python=True):
     if numpy_and_python:
         np.random.set_state(state['numpy'])
         random.setstate(state['python'])
+
+
+def _preprocessor_rng(runner):
+    getter = getattr(data_preprocessor_of(runner.model), 'rng_state', None)
+    return None if getter is None else getter()
 
 
 @HOOKS.register_module()
@@ -43,6 +49,10 @@ class RandomStateHook(Hook):
     would hold a state that the uninterrupted run no longer has, and training
     with and without validation would differ.
 
+    A data preprocessor with its own generator (``FeatureBankPreprocessor``
+    samples snippets in the training step, which the loop does not replay)
+    has its state saved and restored the same way.
+
     Limit: with an epoch-style sampler in an iteration-based loop, an epoch
     boundary falling exactly on the first resumed batch draws a loader seed
     before the restore; our configs use ``InfiniteSampler``.
@@ -55,9 +65,16 @@ class RandomStateHook(Hook):
         self._val_state = None
 
     def before_save_checkpoint(self, runner, checkpoint):
-        state = dict(torch=torch.get_rng_state())
+        # MMEngine re-saves iter_N.pth inside validation when the best score
+        # improves; the training's state then is the one forked before it.
+        source = self._val_state or dict(torch=torch.get_rng_state())
+        state = dict(torch=source['torch'])
         if torch.cuda.is_available():
-            state['cuda'] = torch.cuda.get_rng_state_all()
+            state['cuda'] = source.get('cuda', torch.cuda.get_rng_state_all())
+        # validation never draws from the preprocessor's generator
+        pre_state = _preprocessor_rng(runner)
+        if pre_state is not None:
+            state['data_preprocessor'] = pre_state
         checkpoint['random_state'] = state
 
     def after_load_checkpoint(self, runner, checkpoint):
@@ -69,6 +86,9 @@ class RandomStateHook(Hook):
         # numpy is left to the data replay: the first resumed batch has
         # already been sampled at this point.
         _set_state(self._pending_state, numpy_and_python=False)
+        if 'data_preprocessor' in self._pending_state:
+            data_preprocessor_of(runner.model).set_rng_state(
+                self._pending_state['data_preprocessor'])
         self._pending_state = None
 
     def before_val(self, runner):

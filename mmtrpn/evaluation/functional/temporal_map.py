@@ -99,8 +99,14 @@ def _encode_videos(pred_ids, *small_id_arrays):
     small = [a.astype(np.int64) if as_int else a.astype(str) for a in small]
     uniq = np.unique(np.concatenate(small))
     codes = [np.searchsorted(uniq, a).astype(np.int64) for a in small]
+    if as_int:  # ints: a binary search, no Python loop over predictions
+        pos = np.clip(np.searchsorted(uniq, pred_ids), 0,
+                      max(uniq.size - 1, 0))
+        found = uniq[pos] == pred_ids if uniq.size else np.zeros(
+            pred_ids.size, bool)
+        return [np.where(found, pos, -1).astype(np.int64)] + codes
     index = {v: i for i, v in enumerate(uniq.tolist())}
-    keys = pred_ids.tolist() if as_int else pred_ids.astype(str).tolist()
+    keys = pred_ids.astype(str).tolist()
     pred_codes = np.fromiter((index.get(k, -1) for k in keys),
                              dtype=np.int64, count=len(keys))
     return [pred_codes] + codes
@@ -126,6 +132,10 @@ def _count_below(item_keys, item_vals, query_keys, query_vals):
     """Per query, the number of items with (key, val) < (query key, val)
     lexicographically: a ``searchsorted(side='left')`` on pairs, exact
     (no float packing of the key)."""
+    packed = _count_below_packed(item_keys, item_vals, query_keys,
+                                 query_vals)
+    if packed is not None:
+        return packed
     n_item = item_keys.size
     keys = np.concatenate([item_keys, query_keys])
     vals = np.concatenate([item_vals, query_vals])
@@ -140,6 +150,30 @@ def _count_below(item_keys, item_vals, query_keys, query_vals):
     is_q = item_sorted == 0
     out[order[is_q] - n_item] = before[is_q]
     return out
+
+
+def _count_below_packed(item_keys, item_vals, query_keys, query_vals):
+    """``_count_below`` for items sorted by (key, val), without sorting the
+    queries: a value is replaced by its rank among the items' distinct
+    values (``val_i < v`` iff ``rank_i < #{item values < v}``, exact), and
+    (key, rank) packed into one int64. None when keys are negative or the
+    packing could overflow."""
+    if item_keys.size == 0:
+        return np.zeros(query_keys.size, np.int64)
+    if item_keys.min() < 0 or np.any(np.diff(item_keys) < 0):
+        return None
+    values = np.unique(item_vals)
+    span = values.size + 1
+    if (int(max(item_keys.max(), query_keys.max(initial=-1))) + 1) * \
+            span >= 2**62:
+        return None
+    item = item_keys * span + np.searchsorted(values, item_vals)
+    if np.any(np.diff(item) < 0):
+        return None  # not sorted by (key, val)
+    query = np.where(query_keys < 0, -1,
+                     query_keys * span +
+                     np.searchsorted(values, query_vals, side='left'))
+    return np.searchsorted(item, query, side='left')
 
 
 def overlaps_ambiguous(pred_video_codes, pred_segments, amb_video_codes,

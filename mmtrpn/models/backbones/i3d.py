@@ -200,7 +200,9 @@ class I3D(BaseModule):
         return self.logits(pooled).flatten(2).mean(2)
 
 
-def _read_state_dict(path: str) -> Dict[str, torch.Tensor]:
+def read_i3d_state_dict(path: str) -> Dict[str, torch.Tensor]:
+    """Tensors of a PyTorch I3D file (a state dict, or a dict holding one
+    under ``state_dict``), ``module.`` prefixes stripped."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f'I3D checkpoint not found: {path}')
     try:
@@ -240,7 +242,7 @@ def load_i3d_checkpoint(model: I3D, path: str,
     when the model has no classifier. ``stream`` ('rgb' / 'flow'), when
     given, must match the file. Errors name the file and the keys.
     """
-    state = _read_state_dict(path)
+    state = read_i3d_state_dict(path)
     found = checkpoint_stream(state)
     if stream is not None:
         if stream not in STREAM_CHANNELS:

