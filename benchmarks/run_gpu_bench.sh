@@ -23,9 +23,7 @@ if ! "$PY" -c 'import mmengine, mmaction, orjson' 2>/dev/null; then
         mmengine mmcv-lite mmaction2 orjson addict yapf termcolor
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
-# configs/dtrp_loc/ after the config move, configs/ before it
-pick() { for c in "$@"; do [ -f "$c" ] && { echo "$c"; return; }; done; }
-TRPN=$(pick configs/dtrp_loc/trpn_thumos.py configs/dtrp_loc/trpn_thumos.py)
+TRPN=configs/dtrp_loc/trpn_thumos.py
 DATA=${DATA_ROOT:-work_dirs/gpu_bench_data}
 
 "$PY" -m benchmarks.bench_train_runner \
