@@ -91,12 +91,14 @@ def segments_to_snippet_mask(segments: 'torch.Tensor',
     return hit.any(dim=1).float()
 
 
-def row_positions(data_sample, length: int, device=None) -> torch.Tensor:
+def row_positions(data_sample, length: int,
+                  device=None) -> 'torch.Tensor':
     """Original-snippet position of each input row, (length,) float64.
 
     Dynamic sampling gives fractional ``snippet_positions``; uniform
     sampling gives ``snippet_indices``; a full video is ``0 ... T - 1``.
     """
+    import torch
     for key in ('snippet_positions', 'snippet_indices'):
         if key in data_sample:
             pos = torch.as_tensor(data_sample.get(key), device=device)
@@ -104,10 +106,11 @@ def row_positions(data_sample, length: int, device=None) -> torch.Tensor:
     return torch.arange(length, device=device, dtype=torch.float64)
 
 
-def segment_membership(positions: torch.Tensor, segments,
-                       snippet_duration: float) -> torch.Tensor:
+def segment_membership(positions: 'torch.Tensor', segments,
+                       snippet_duration: float) -> 'torch.Tensor':
     """(T, K) bool: row ``t`` (snippet ``[p_t, p_t + 1)``) overlaps segment
     ``k`` (``[s, e]`` seconds)."""
+    import torch
     seg = torch.as_tensor(segments, dtype=torch.float64,
                           device=positions.device).reshape(-1, 2)
     seg = seg / snippet_duration
