@@ -13,8 +13,6 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-from .wstal_data_sample import as_numpy
-
 # I3D features: one snippet per 16 frames at 25 fps. The one fallback for a
 # video whose snippet duration is not given.
 DEFAULT_SNIPPET_DURATION = 16 / 25
@@ -128,6 +126,8 @@ def rows_to_seconds(segments: np.ndarray, positions,
     after dynamic sampling), and a row edge between two rows is placed by
     linear interpolation.
     """
+    # here: the evaluation tools read this module without torch
+    from .wstal_data_sample import as_numpy
     segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
     pos = as_numpy(positions).astype(np.float64).reshape(-1)
     if segments.size == 0 or pos.size == 0:
