@@ -62,8 +62,9 @@ def find_scalars(path: str, timestamp: Optional[str] = None) -> List[str]:
     """The ``scalars.json`` files of ``path``, oldest first.
 
     ``path`` may be the file itself, one run folder (``<timestamp>``), or a
-    work dir: then every run folder in it whose log has training records
-    (test runs are left out), or only ``timestamp``'s.
+    work dir: then every run folder in it with a scalar log, or only
+    ``timestamp``'s. (``tools/test.py`` runs write none: their metrics go
+    to ``<timestamp>/<timestamp>.json``.)
 
     Raises:
         FileNotFoundError: nothing to read, with the place looked at.
@@ -80,15 +81,11 @@ def find_scalars(path: str, timestamp: Optional[str] = None) -> List[str]:
     runs = sorted(d for d in os.listdir(path) if _TIMESTAMP.match(d)
                   and osp.isfile(osp.join(path, d, SCALARS))) \
         if osp.isdir(path) else []
-    files = [osp.join(path, d, SCALARS) for d in runs]
-    training = [f for f in files
-                if any(map(is_training_record, read_scalars_file(f)))]
-    if not training:
+    if not runs:
         raise FileNotFoundError(
-            f'no <timestamp>/vis_data/scalars.json with training records '
-            f'under {path} (is it a work dir of tools/train.py with '
-            'LocalVisBackend?)')
-    return training
+            f'no <timestamp>/vis_data/scalars.json under {path} (is it a '
+            'work dir of tools/train.py with LocalVisBackend?)')
+    return [osp.join(path, d, SCALARS) for d in runs]
 
 
 def join_segments(segments: List[List[dict]]) -> List[dict]:
@@ -97,7 +94,9 @@ def join_segments(segments: List[List[dict]]) -> List[dict]:
     A segment that starts training at iteration ``s`` (resumed from the
     checkpoint of ``s - 1``) replaces every earlier record from ``s`` on:
     what a killed segment logged after its last checkpoint was redone.
-    A segment that starts at iteration 1 (a fresh run) replaces all.
+    A segment that starts at iteration 1 (a fresh run) replaces all; one
+    without training records (a resume that only ran the validation it
+    owed) replaces nothing.
     """
     joined = []
     for records in segments:

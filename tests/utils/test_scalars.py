@@ -39,18 +39,18 @@ def test_resumed_segments_join_into_one_run(tmp_path):
     # iteration 20, so segment 2 redoes 21-30 and goes on to 40
     _write(tmp_path, '20240101_000000',
            [train(10, 4.0), train(20, 3.0), val(20, 30.0), train(30, 9.0)])
-    _write(tmp_path, '20240101_010000',
-           [train(30, 2.0), train(40, 1.0), val(40, 35.0)])
-    # a test run in the same work dir has no training records: left out
-    _write(tmp_path, '20240101_020000', [val(0, 99.0)])
+    # segment 2 is killed during the last validation ...
+    _write(tmp_path, '20240101_010000', [train(30, 2.0), train(40, 1.0)])
+    # ... and resumed: segment 3 only runs the validation owed
+    _write(tmp_path, '20240101_020000', [val(40, 35.0)])
     assert [p.split('/')[-3] for p in find_scalars(str(tmp_path))] == [
-        '20240101_000000', '20240101_010000']
+        '20240101_000000', '20240101_010000', '20240101_020000']
     assert load_scalars(str(tmp_path)) == [
         train(10, 4.0), train(20, 3.0), val(20, 30.0), train(30, 2.0),
         train(40, 1.0), val(40, 35.0)]
     # one segment by name, or by its folder
     assert load_scalars(str(tmp_path), '20240101_010000') == [
-        train(30, 2.0), train(40, 1.0), val(40, 35.0)]
+        train(30, 2.0), train(40, 1.0)]
     assert load_scalars(str(tmp_path / '20240101_000000'))[-1] == \
         train(30, 9.0)
 
@@ -59,7 +59,8 @@ def test_fresh_run_replaces_an_earlier_one():
     first = [train(10, 4.0), val(10, 20.0)]
     second = [train(10, 1.0), train(20, 0.5)]
     assert join_segments([first, second]) == second
-    # segments without training records (test runs) replace nothing
+    # segments without training records (a validation owed) replace
+    # nothing
     assert join_segments([first, [val(0, 50.0)]]) == first + [val(0, 50.0)]
 
 
