@@ -14,7 +14,7 @@ from mmtrpn.structures.wstal_data_sample import WSTALDataSample
 
 REPO = Path(__file__).resolve().parents[2]
 ANALYSIS = REPO / 'tools' / 'analysis'
-SYNTHETIC = str(REPO / 'configs' / 'trpn_synthetic.py')
+SYNTHETIC = str(REPO / 'configs' / 'dtrp_loc' / 'trpn_synthetic.py')
 
 
 def _tool(name):

@@ -11,8 +11,8 @@ from mmtrpn.utils import register_all_modules
 from mmtrpn.utils.data_files import check_data_files, set_data_root
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-THUMOS = osp.join(REPO, 'configs', 'trpn_thumos.py')
-SYNTHETIC = osp.join(REPO, 'configs', 'trpn_synthetic.py')
+THUMOS = osp.join(REPO, 'configs', 'dtrp_loc', 'trpn_thumos.py')
+SYNTHETIC = osp.join(REPO, 'configs', 'dtrp_loc', 'trpn_synthetic.py')
 
 
 def _write_root(root, heldout=('v2', )):
