@@ -11,6 +11,9 @@ import os.path as osp
 import re
 from typing import Tuple
 
+from .last_checkpoint import (LAST_CHECKPOINT, newest_step_checkpoint,
+                              resolve_last_checkpoint)
+
 
 def _step(path: str) -> int:
     found = re.search(r'(?:iter|epoch)_(\d+)\.pth$', path)
@@ -20,8 +23,10 @@ def _step(path: str) -> int:
 def choose_checkpoint(work_dir: str) -> Tuple[str, str]:
     """``(checkpoint path, why it was chosen)`` for a training work dir.
 
-    The newest ``best_*.pth``; else the file ``last_checkpoint`` names;
-    else the ``iter_N.pth`` / ``epoch_N.pth`` of the largest N.
+    The newest ``best_*.pth``; else the checkpoint a resume would load
+    (:func:`~mmtrpn.utils.last_checkpoint.resolve_last_checkpoint`: the
+    file ``last_checkpoint`` names, else the largest ``iter_N.pth`` /
+    ``epoch_N.pth``).
     """
     best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')),
                   key=lambda p: (os.stat(p).st_mtime, _step(p)))
@@ -32,21 +37,15 @@ def choose_checkpoint(work_dir: str) -> Tuple[str, str]:
                     + ', '.join(osp.basename(p) for p in best[:-1]) +
                     ' not used')
         return best[-1], why
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip()
-        # A name (mmtrpn.utils.last_checkpoint) is relative to the work
-        # dir; an absolute path may predate a move: then look inside it.
-        for path in (osp.join(work_dir, named),
-                     osp.join(work_dir, osp.basename(named))):
-            if osp.isfile(path):
-                return path, ('no best_*.pth; the latest checkpoint '
-                              '(last_checkpoint)')
-    steps = [p for p in glob.glob(osp.join(work_dir, '*.pth'))
-             if _step(p) >= 0]
-    if steps:
-        return max(steps, key=_step), 'no best_*.pth; the latest checkpoint'
+    try:
+        latest = resolve_last_checkpoint(work_dir)
+    except ValueError:  # the record names another run's file: not ours
+        latest = newest_step_checkpoint(work_dir)
+    if latest is not None:
+        why = 'no best_*.pth; the latest checkpoint'
+        if osp.isfile(osp.join(work_dir, LAST_CHECKPOINT)):
+            why += ' (last_checkpoint)'
+        return latest, why
     raise FileNotFoundError(
         f'No checkpoint in {work_dir} (no best_*.pth, last_checkpoint, '
         'iter_N.pth or epoch_N.pth). Train first, or give the checkpoint '
