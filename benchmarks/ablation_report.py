@@ -115,7 +115,7 @@ def inference_table(by):
            '(`cas_source=\'full\'`) or on the features masked by the '
            'inference proposals (`\'masked\'`, two-stage), and, for '
            'diagnosis, the foreground curve from the classifier '
-           '(`fg_source=\'cls\'`).', '',
+           '(`fg_source=\'detector\'`).', '',
            '| run | row | held-out full | held-out masked | test full | '
            'test masked | test fg from classifier |',
            '|---|---|---|---|---|---|---|']
