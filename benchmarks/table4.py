@@ -44,7 +44,9 @@ METHODS = OrderedDict([('dtrploc', 'DTRP-Loc'), ('co2net', 'CO2-Net'),
                        ('asmloc', 'ASM-Loc')])
 SOURCES = OrderedDict([('none', 'w/o Proposal'), ('trpn', 'T-RPN'),
                        ('trpn-pl', 'T-RPN*'), ('gt', 'GT Label'),
-                       ('trpn-pl_fgnorm', 'T-RPN* + norm (deviation)')])
+                       ('trpn-pl_fgnorm', 'T-RPN* + norm (deviation)'),
+                       ('trpn_sel', 'T-RPN (selected stage)'),
+                       ('trpn-pl_sel', 'T-RPN* (selected stage)')])
 # key -> config under configs/ (benchmarks/cells.yml): the table's cells,
 # then the options measured beside it (run with --only, listed under it)
 CELLS = OrderedDict(load_cells('table4'))

@@ -28,12 +28,15 @@ def test_every_cell_names_an_existing_config():
 def test_table4_has_every_method_and_source():
     cells = load_cells('table4')
     assert {f'{m}_{s}' for m in ('dtrploc', 'co2net', 'asmloc')
-            for s in ('none', 'trpn', 'trpn-pl', 'gt', 'trpn-pl_fgnorm')
+            for s in ('none', 'trpn', 'trpn-pl', 'gt', 'trpn-pl_fgnorm',
+                      'trpn_sel', 'trpn-pl_sel')
             } | {'topk_mil'} == set(cells)
     # shared settings train the same file
     ablation = load_cells('ablation')
     assert cells['dtrploc_trpn-pl'] == ablation['t3_10']
     assert cells['dtrploc_none'] == ablation['t3_02']
+    # the selected T-RPN* of DTRP-Loc is the shipped default
+    assert cells['dtrploc_trpn-pl_sel'] == ablation['t3_10ncl']
 
 
 def _annotations(tmp_path):
