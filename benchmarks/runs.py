@@ -217,6 +217,19 @@ def set_segment_file(cfg, segment_file):
 
 
 # ----------------------------------------------------------------- jobs
+def score_with(loop, model, **test_cfg):
+    """mAP of ``loop`` (a val or test loop) with ``model.test_cfg``
+    temporarily updated, e.g. ``fg_source='detector'`` to score the same
+    trained model with the detector's own foreground curve."""
+    saved = dict(model.test_cfg)
+    model.test_cfg.update(test_cfg)
+    try:
+        return {k.split('/')[-1]: float(v) for k, v in loop.run().items()}
+    finally:
+        model.test_cfg.clear()
+        model.test_cfg.update(saved)
+
+
 def run_jobs(module, jobs, passthrough, work_dir, out_dir, num_jobs):
     """Run ``python -m module --worker KEY SEED OUT`` for each
     ``(key, seed, after)`` job, ``num_jobs`` at a time, one torch thread
