@@ -72,6 +72,10 @@ def parse_args():
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     p.add_argument('--only', nargs='+', help='cell keys to run')
     p.add_argument('--jobs', type=int, default=2)
+    p.add_argument('--reuse-results', action='store_true',
+                   help='continue an interrupted run of the same command: '
+                   'cells whose result is already in --out-dir are read '
+                   'back, not trained again')
     p.add_argument('--render', metavar='TABLE4_JSON', nargs='+',
                    help='print the held-out and test tables of saved '
                    'table4.json files (their cells merged), run nothing')
@@ -282,7 +286,8 @@ def main():
     info = make_data(args)
     passthrough = list(sys.argv[1:])
     results = run_jobs('benchmarks.table4', plan(args), passthrough,
-                       args.work_dir, args.out_dir, args.jobs)
+                       args.work_dir, args.out_dir, args.jobs,
+                       reuse=args.reuse_results)
     wall = time.time() - tic
     order = list(CELLS)
     results.sort(key=lambda r: (order.index(r['key']), r['seed']))
