@@ -29,7 +29,7 @@ import numpy as np
 
 from benchmarks.runs import (ROOT, add_data_args, adapt_runtime,
                              config_path, load_cells, make_data,
-                             resolve_layout, run_jobs)
+                             resolve_layout, run_jobs, score_with)
 
 # key -> config under configs/, benchmarks/cells.yml
 SETTINGS = load_cells('ablation')
@@ -113,31 +113,20 @@ def worker(args, key, seed, out):
     if getattr(model, 'with_trpn', False):
         # the same trained model with the classifier's foreground curve
         # (diagnostic) and with two-stage inference (cas_source='masked')
-        res['metrics_fg_cls'] = _score(runner.test_loop, model,
+        res['metrics_fg_cls'] = score_with(runner.test_loop, model,
                                        fg_source='detector')
-        res['metrics_masked'] = _score(runner.test_loop, model,
+        res['metrics_masked'] = score_with(runner.test_loop, model,
                                        cas_source='masked')
         if args.heldout_per_class:
-            res['metrics_heldout_masked'] = _score(
+            res['metrics_heldout_masked'] = score_with(
                 runner.val_loop, model, cas_source='masked')
             # the classifier's own curve on held-out videos, so the choice
             # of the test-time curve (fg_source) is made there too
-            res['metrics_heldout_fg_cls'] = _score(
+            res['metrics_heldout_fg_cls'] = score_with(
                 runner.val_loop, model, fg_source='detector')
     res['total_s'] = round(time.time() - tic, 1)
     with open(out, 'w') as f:
         json.dump(res, f)
-
-
-def _score(loop, model, **test_cfg):
-    """mAP of ``loop`` with ``model.test_cfg`` temporarily updated."""
-    saved = dict(model.test_cfg)
-    model.test_cfg.update(test_cfg)
-    try:
-        return {k.split('/')[-1]: float(v) for k, v in loop.run().items()}
-    finally:
-        model.test_cfg.clear()
-        model.test_cfg.update(saved)
 
 
 def training_trace(message_hub, iters, points=5):

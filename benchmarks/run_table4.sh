@@ -34,4 +34,27 @@ $PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
     --out-dir work_dirs/t4sel2 --work-dir work_dirs/t4selw
 save t4sel2 selection_asm_masked_input
 
+# CO2-Net's batches (ClassPairBatchSampler, configs/co2net/README.md),
+# held-out only, selection seeds 0 and 1, then 2-5 for the noise; the
+# public post-processing on seeds 0 and 1. One run at a time, as run.
+# When these ran, the shuffled batches were co2net_none and the public
+# batches co2net_none_pairs (the keys in the saved JSONs); the public
+# batches are now the default, so the cells are named as below.
+SEL="$PY -m benchmarks.table4 --data-root work_dirs/abl_A --jobs 1"
+$SEL --seeds 0 1 --only co2net_none_shuffled \
+    --out-dir work_dirs/t4co2sel_base --work-dir work_dirs/t4co2selw_base
+save t4co2sel_base co2net_sampler_selection_s01_none
+$SEL --seeds 0 1 --only co2net_none co2net_none_pairs-all \
+    --out-dir work_dirs/t4co2sel_pairs --work-dir work_dirs/t4co2selw_pairs
+save t4co2sel_pairs co2net_sampler_selection_s01_pairs
+$SEL --seeds 2 3 --only co2net_none_shuffled co2net_none co2net_none_pairs-all \
+    --out-dir work_dirs/t4co2sel_s23 --work-dir work_dirs/t4co2selw_s23
+save t4co2sel_s23 co2net_sampler_selection_s23
+$SEL --seeds 4 5 --only co2net_none_shuffled co2net_none \
+    --out-dir work_dirs/t4co2sel_s45 --work-dir work_dirs/t4co2selw_s45
+save t4co2sel_s45 co2net_sampler_selection_s45
+$SEL --seeds 0 1 --only co2net_none_public-post \
+    --out-dir work_dirs/t4co2sel_post --work-dir work_dirs/t4co2selw_post
+save t4co2sel_post co2net_sampler_selection_s01_public-post
+
 $PY -m benchmarks.table4 --render docs/results/table4/{dtrploc,co2net,asmloc,fgnorm}.json

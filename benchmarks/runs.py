@@ -217,17 +217,43 @@ def set_segment_file(cfg, segment_file):
 
 
 # ----------------------------------------------------------------- jobs
-def run_jobs(module, jobs, passthrough, work_dir, out_dir, num_jobs):
+def score_with(loop, model, **test_cfg):
+    """mAP of ``loop`` (a val or test loop) with ``model.test_cfg``
+    temporarily updated, e.g. ``fg_source='detector'`` to score the same
+    trained model with the detector's own foreground curve."""
+    saved = dict(model.test_cfg)
+    model.test_cfg.update(test_cfg)
+    try:
+        return {k.split('/')[-1]: float(v) for k, v in loop.run().items()}
+    finally:
+        model.test_cfg.clear()
+        model.test_cfg.update(saved)
+
+
+def run_jobs(module, jobs_in, passthrough, work_dir, out_dir, num_jobs,
+             reuse=False):
     """Run ``python -m module --worker KEY SEED OUT`` for each
     ``(key, seed, after)`` job, ``num_jobs`` at a time, one torch thread
     each; a job waits for the ``(key, seed)`` in ``after`` (None: for
-    nothing) and is skipped if that failed. Returns the results of the
-    finished workers."""
+    nothing) and is skipped if that failed. With ``reuse``, a job whose
+    result file is already in ``out_dir`` (an interrupted run of the same
+    command) is not run again: its result is read back. Returns the
+    results of the finished workers."""
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     os.makedirs(work_dir, exist_ok=True)
     os.makedirs(out_dir, exist_ok=True)
-    jobs = list(jobs)
     running, done, failed, results = [], set(), set(), []
+    jobs = []
+    for job in jobs_in:
+        out = osp.join(out_dir, f'{job[0]}_s{job[1]}.json')
+        if not (reuse and osp.isfile(out)):
+            jobs.append(job)
+            continue
+        done.add(job[:2])
+        r = json.load(open(out))
+        if 'metrics' in r:
+            results.append(r)
+        print(f'{job[0]} s{job[1]}: reusing {out}', flush=True)
     while jobs or running:
         ready = [j for j in jobs if j[2] is None or j[2] in done]
         for job in [j for j in jobs if j[2] in failed]:

@@ -37,14 +37,16 @@ from benchmarks.ablation_report import fmt
 from benchmarks.runs import (MAP_KEYS, ROOT, adapt_model_widths,
                              add_data_args, adapt_runtime, config_path,
                              load_cells, make_data, resolve_layout, run_jobs,
-                             set_segment_file)
+                             score_with, set_segment_file)
 from mmtrpn.utils.scalars import is_training_record, load_scalars
 
 METHODS = OrderedDict([('dtrploc', 'DTRP-Loc'), ('co2net', 'CO2-Net'),
                        ('asmloc', 'ASM-Loc')])
 SOURCES = OrderedDict([('none', 'w/o Proposal'), ('trpn', 'T-RPN'),
                        ('trpn-pl', 'T-RPN*'), ('gt', 'GT Label'),
-                       ('trpn-pl_fgnorm', 'T-RPN* + norm (deviation)')])
+                       ('trpn-pl_fgnorm', 'T-RPN* + norm (deviation)'),
+                       ('trpn_sel', 'T-RPN (selected stage)'),
+                       ('trpn-pl_sel', 'T-RPN* (selected stage)')])
 # key -> config under configs/ (benchmarks/cells.yml): the table's cells,
 # then the options measured beside it (run with --only, listed under it)
 CELLS = OrderedDict(load_cells('table4'))
@@ -70,6 +72,10 @@ def parse_args():
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     p.add_argument('--only', nargs='+', help='cell keys to run')
     p.add_argument('--jobs', type=int, default=2)
+    p.add_argument('--reuse-results', action='store_true',
+                   help='continue an interrupted run of the same command: '
+                   'cells whose result is already in --out-dir are read '
+                   'back, not trained again')
     p.add_argument('--render', metavar='TABLE4_JSON', nargs='+',
                    help='print the held-out and test tables of saved '
                    'table4.json files (their cells merged), run nothing')
@@ -159,6 +165,15 @@ def worker(args, key, seed, out):
                                       for k, v in runner.val().items()}
         res['metrics'] = {k.split('/')[-1]: float(v)  # scored once
                           for k, v in runner.test().items()}
+        stage = getattr(runner.model, 'proposal_stage', None)
+        if getattr(stage, 'with_rpn', False):
+            # the same trained model with the detector's own foreground
+            # curve: do learned proposals help by training or at test?
+            res['metrics_fg_detector'] = score_with(
+                runner.test_loop, runner.model, fg_source='detector')
+            if args.heldout_per_class:
+                res['metrics_heldout_fg_detector'] = score_with(
+                    runner.val_loop, runner.model, fg_source='detector')
     res['total_s'] = round(time.time() - tic, 1)
     from mmtrpn.utils import atomic_write_json
     atomic_write_json(out, res, indent=1)
@@ -240,10 +255,14 @@ def main():
         print('from:\n' + '\n'.join(
             f'  {run["command"]}  ({run["wall_s"] / 60:.0f} min)'
             for run in saved) + '\n')
-        for field, name in (('metrics_heldout', 'held-out'),
-                            ('metrics', 'test')):
-            print(f'{name} AVG mAP 0.1:0.7:\n')
-            print(table(results, field) + '\n')
+        for field, name in (
+                ('metrics_heldout', 'held-out'), ('metrics', 'test'),
+                ('metrics_heldout_fg_detector',
+                 "held-out, the detector's own curve at test"),
+                ('metrics_fg_detector', "test, the detector's own curve")):
+            if any(field in r for r in results):
+                print(f'{name} AVG mAP 0.1:0.7:\n')
+                print(table(results, field) + '\n')
         diag = diagnostics_table(results)
         if diag:
             print('end of training, share of snippets in the training mask '
@@ -267,7 +286,8 @@ def main():
     info = make_data(args)
     passthrough = list(sys.argv[1:])
     results = run_jobs('benchmarks.table4', plan(args), passthrough,
-                       args.work_dir, args.out_dir, args.jobs)
+                       args.work_dir, args.out_dir, args.jobs,
+                       reuse=args.reuse_results)
     wall = time.time() - tic
     order = list(CELLS)
     results.sort(key=lambda r: (order.index(r['key']), r['seed']))

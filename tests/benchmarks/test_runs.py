@@ -28,12 +28,15 @@ def test_every_cell_names_an_existing_config():
 def test_table4_has_every_method_and_source():
     cells = load_cells('table4')
     assert {f'{m}_{s}' for m in ('dtrploc', 'co2net', 'asmloc')
-            for s in ('none', 'trpn', 'trpn-pl', 'gt', 'trpn-pl_fgnorm')
+            for s in ('none', 'trpn', 'trpn-pl', 'gt', 'trpn-pl_fgnorm',
+                      'trpn_sel', 'trpn-pl_sel')
             } | {'topk_mil'} == set(cells)
     # shared settings train the same file
     ablation = load_cells('ablation')
     assert cells['dtrploc_trpn-pl'] == ablation['t3_10']
     assert cells['dtrploc_none'] == ablation['t3_02']
+    # the selected T-RPN* of DTRP-Loc is the shipped default
+    assert cells['dtrploc_trpn-pl_sel'] == ablation['t3_10ncl']
 
 
 def _annotations(tmp_path):
@@ -140,3 +143,17 @@ def test_method_cells_are_config_files_and_the_default_is_not_copied():
     extra = load_cells('table4_extra')
     assert {'co2net_trpn-pl_coverage', 'co2net_gt-train', 'asmloc_gt-train',
             'co2net_trpn-pl_decoupled'} <= set(extra)
+
+
+def test_run_jobs_reuse_reads_back_finished_cells(tmp_path):
+    from benchmarks.runs import run_jobs
+    out_dir = tmp_path / 'out'
+    out_dir.mkdir()
+    done = dict(key='cell', seed=3, metrics={'mAP_AVG': 12.5})
+    (out_dir / 'cell_s3.json').write_text(json.dumps(done))
+    # a module that cannot run: any job actually started would fail
+    results = run_jobs('benchmarks.no_such_module', [('cell', 3, None)], [],
+                       str(tmp_path / 'work'), str(out_dir), 1, reuse=True)
+    assert results == [done]
+    assert run_jobs('benchmarks.no_such_module', [('cell', 3, None)], [],
+                    str(tmp_path / 'work'), str(out_dir), 1) == []

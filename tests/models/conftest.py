@@ -38,6 +38,9 @@ def shrink(cfg, data_root, work_dir, segment_file=None, iters=2):
         loader.num_workers = 0
         loader.persistent_workers = False
         loader.batch_size = 4 if key == 'train_dataloader' else 2
+        pairs = (loader.get('batch_sampler') or {}).get('num_pairs')
+        if pairs:  # CO2-Net's paired batches need room for their pairs
+            loader.batch_size = max(loader.batch_size, 2 * pairs)
         ds = loader.dataset
         ds.data_root = data_root
         ds.subset = 'validation' if key == 'train_dataloader' else 'test'

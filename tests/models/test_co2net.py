@@ -90,6 +90,34 @@ def test_co_activity_similarity_by_hand():
         1.5, abs=1e-6)
 
 
+def test_co_activity_on_the_sampler_pairs_only():
+    # four videos of class 0; the high-attention snippet alternates, so a
+    # pair of equal signs costs 0 and one of opposite signs 1.5
+    feat = torch.tensor([[1., 0.], [0., 1.]]).expand(4, 2, 2)
+    signs = torch.tensor([1., -1., 1., -1.])
+    logits = torch.stack([20 * signs, -20 * signs], 1)[..., None]
+    logits = torch.cat([logits, torch.zeros(4, 2, 1)], -1)
+    labels, valid = torch.ones(4, 1), torch.ones(4, 2)
+
+    def value(num_pairs, y=labels):
+        loss = CoActivitySimilarityLoss(num_pairs=num_pairs)
+        return loss(feat, logits, y, valid).item()
+
+    # every pair: (0,1), (0,3), (1,2), (2,3) opposite, (0,2), (1,3) equal
+    assert value(None) == pytest.approx(1.0, abs=1e-6)
+    # the sampler's pairs (0,1) and (2,3) only
+    assert value(2) == pytest.approx(1.5, abs=1e-6)
+    assert value(1) == pytest.approx(1.5, abs=1e-6)
+    # a pair that shares no class drops out: (0,1) alone remains
+    y = torch.tensor([[1.], [1.], [1.], [0.]])
+    assert value(2, y) == pytest.approx(1.5, abs=1e-6)
+    assert value(None, y) == pytest.approx(1.0, abs=1e-6)  # (0,1), (1,2)
+    with pytest.raises(ValueError, match='batch of >= 6'):
+        value(3)
+    with pytest.raises(ValueError, match='num_pairs'):
+        CoActivitySimilarityLoss(num_pairs=0)
+
+
 def test_attention_norm_guide_and_mutual_by_hand():
     attn = torch.tensor([[0.2, 0.4, 0.9]])
     bg = torch.tensor([[0.5, 0.1, 0.0]])

@@ -1,4 +1,6 @@
 """Losses of CO2-Net (Hong et al., ACM MM 2021), mask-aware."""
+from typing import Optional
+
 import torch
 import torch.nn as nn
 
@@ -60,17 +62,37 @@ class CoActivitySimilarityLoss(nn.Module):
     H_j) - d(H_j, L_i) + m]_+``, summed over shared classes and pairs and
     divided by the number of shared (pair, class) entries.
 
-    CO2-Net pairs videos 0-1, 2-3, 4-5 of a batch built by a paired sampler;
-    here every pair of the batch that shares a class takes part.
-
     Args:
         margin (float): ``m``. Defaults to 0.5.
+        num_pairs (int, optional): None: every pair of the batch that
+            shares a class takes part. n: only the videos ``(0, 1), (2, 3),
+            ..., (2n - 2, 2n - 1)``, the same-class pairs that
+            ``ClassPairBatchSampler`` puts at the head of each batch
+            (CO2-Net: 3).
     """
 
-    def __init__(self, margin: float = 0.5, eps: float = 1e-8):
+    def __init__(self, margin: float = 0.5, eps: float = 1e-8,
+                 num_pairs: Optional[int] = None):
         super().__init__()
+        if num_pairs is not None and num_pairs < 1:
+            raise ValueError('CoActivitySimilarityLoss num_pairs must be None '
+                             f'or >= 1, got {num_pairs}')
         self.margin = margin
         self.eps = eps
+        self.num_pairs = num_pairs
+
+    def pair_mask(self, batch_size: int, like: torch.Tensor) -> torch.Tensor:
+        """(B, B) 1 where video i is paired with a later video j."""
+        if self.num_pairs is None:
+            return torch.triu(like.new_ones(batch_size, batch_size), 1)
+        if 2 * self.num_pairs > batch_size:
+            raise ValueError(
+                f'CoActivitySimilarityLoss: {self.num_pairs} pairs need a '
+                f'batch of >= {2 * self.num_pairs} videos, got {batch_size}')
+        mask = like.new_zeros(batch_size, batch_size)
+        first = torch.arange(0, 2 * self.num_pairs, 2, device=like.device)
+        mask[first, first + 1] = 1
+        return mask
 
     def forward(self, feat: torch.Tensor, logits: torch.Tensor,
                 labels: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -94,9 +116,7 @@ class CoActivitySimilarityLoss(nn.Module):
         d_hh, d_hl = d_hh[..., :k], d_hl[..., :k]
         y = labels.to(feat.dtype)
         shared = y[:, None, :] * y[None, :, :]
-        b = y.shape[0]
-        pairs = torch.triu(y.new_ones(b, b), diagonal=1)[..., None]
-        weight = shared * pairs
+        weight = shared * self.pair_mask(y.shape[0], y)[..., None]
         hinge = 0.5 * torch.relu(d_hh - d_hl + self.margin) + \
             0.5 * torch.relu(d_hh - d_hl.transpose(0, 1) + self.margin)
         total = weight.sum()

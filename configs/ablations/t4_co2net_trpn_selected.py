@@ -1,0 +1,9 @@
+# Table 4, CO2-Net, 'T-RPN' with the stage selected for DTRP-Loc's default
+# (docs/method.md): the norm term and the coverage-gated classifier
+# gradient of the masked branch.
+_base_ = ['./t4_co2net_trpn.py']
+model = dict(
+    proposal_stage=dict(
+        loss_weights=dict(norm=0.8),
+        classifier_grad='coverage',
+        classifier_grad_coverage=(0.45, 0.65)))
