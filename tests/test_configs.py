@@ -192,11 +192,19 @@ def _previous_step_outputs(root):
     return files
 
 
-def _parameters_without_grad(model, dataset):
+def _batch_videos(cfg):
+    """Two videos, or as many as CO2-Net's co-activity pairs need."""
+    pairs = cfg.model.get('loss_co_activity', {}).get('num_pairs')
+    return max(2, 2 * (pairs or 0))
+
+
+def _parameters_without_grad(model, dataset, num_videos):
     """One training step's forward and backward (``train_step`` without
-    the optimizer) on two videos; names of the parameters that require a
-    gradient and got none."""
-    batch = pseudo_collate([dataset[i] for i in range(min(2, len(dataset)))])
+    the optimizer) on ``num_videos`` videos (repeated if the dataset is
+    smaller); names of the parameters that require a gradient and got
+    none."""
+    batch = pseudo_collate(
+        [dataset[i % len(dataset)] for i in range(num_videos)])
     data = model.data_preprocessor(batch, True)
     loss, _ = model.parse_losses(model(**data, mode='loss'))
     model.zero_grad(set_to_none=True)
@@ -226,10 +234,11 @@ def test_ddp_finds_unused_parameters_only_where_some_exist(config, tmp_path):
         for t in loaders:
             t.segment_file = segment_file
         dataset = DATASETS.build(dataset_cfg)
-        for i in range(min(2, len(dataset))):
+        for i in range(min(_batch_videos(cfg), len(dataset))):
             _write_features(tmp_path, dataset.get_data_info(i)['video_name'],
                             cfg.model.feature_dims)
-        unused |= _parameters_without_grad(model, dataset)
+        unused |= _parameters_without_grad(model, dataset,
+                                           _batch_videos(cfg))
     assert cfg.model_wrapper_cfg.find_unused_parameters == bool(unused), \
         sorted(unused)
 
