@@ -39,6 +39,7 @@ LABELS = OrderedDict([
     ('t3_10ncl_k10', 'default, classifier learns from the top 0.1'),
     ('t3_10ncl_3w', 'default, three-way pseudo label'),
     ('t3_10cl_3w', 'default without norm, three-way pseudo label'),
+    ('t3_10ncl_bgk', 'default, background top-k (T // 3, weight 0.5)'),
     ('co2net_none', 'CO2-Net, no proposals'),
     ('co2net_trpn-pl', 'CO2-Net, T-RPN* (paper)'),
     ('co2net_trpn-pl_fgnorm', 'CO2-Net, T-RPN* + norm'),

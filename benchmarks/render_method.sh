@@ -29,7 +29,7 @@ $PY -m benchmarks.method_report "${CONF[@]}" --intro benchmarks/method_intro.md 
     --title 'What the masked branch teaches the classifier: confirmation (fresh seeds, after the choice)'
 # issue 17 items 4-5, made by the current runner beside its own rerun of
 # the default: a table of their own, never mixed with the former runner's
-I45="default k20_focus k10_focus three-way three-way_no-norm"
+I45="default k20_focus k10_focus three-way three-way_no-norm bg-topk"
 mapfile -t I45RUNS < <(for r in A B N; do runs $r $(for o in $I45; do echo $J/method_sel_${r}_$o.json; done); done)
 $PY -m benchmarks.method_report "${I45RUNS[@]}" --intro benchmarks/method_items45_intro.md \
     --out docs/benchmarks_method_items45.md \

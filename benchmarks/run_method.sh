@@ -85,10 +85,12 @@ $PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 --jobs 1 \
     --only asmloc_trpn-pl asmloc_trpn-pl_three-way \
     --out-dir work_dirs/masm/three-way --work-dir work_dirs/masm/w
 cp work_dirs/masm/three-way/table4.json $OUT/method_sel_A_asmloc_three-way_s0.json
-run $B $SEL --t-train 160 --only t3_10ncl_k10 --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_k10_focus.json
+# k20 lost on N, so k10 (a smaller share still) went to N before B
 run $N $SEL --t-train 60 --only t3_10ncl_k10 --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_k10_focus.json
-# three-way without the norm term (with it the mask fell below the action share on A)
+# three-way without the norm term (with it the mask fell below the action
+# share on A), and the background top-k term alone
 run $A $SEL --t-train 160 --only t3_10cl_3w --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_three-way_no-norm.json
+run $A $SEL --t-train 160 --only t3_10ncl_bgk --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_bg-topk.json
 
 # the demo on the default, 10 seeds in three sweeps side by side (docs/benchmarks.md)
 for seeds in "0 1 2 3" "4 5 6" "7 8 9"; do
