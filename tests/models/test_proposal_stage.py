@@ -112,22 +112,41 @@ def _samples(lengths):
     return out
 
 
-def _mil1_grads(name, rule, scale=0.5):
-    """``L_mil1`` and the parameter gradients of ``L_mil1`` alone."""
-    cfg, _, _ = DETECTORS[name]
+def _no_dropout(name, cfg):
+    """The detector's config with its classifier's dropout off, so that two
+    classifier calls on the same input give the same value."""
     cfg = copy.deepcopy(cfg)
-    cfg['proposal_stage'] = dict(STAGE, classifier_grad=rule,
-                                 classifier_grad_scale=scale)
+    if name == 'asmloc':
+        cfg['dropout'] = 0.
+    else:
+        cfg['cls_head'] = dict(cfg.get('cls_head',
+                                       dict(type='CO2ClassifierHead')),
+                               dropout=0.)
+    return cfg
+
+
+def _mil1_grads_stage(name, dropout=True, **stage):
+    """``L_mil1`` and its parameter gradients under a stage config."""
+    cfg, _, _ = DETECTORS[name]
+    cfg = copy.deepcopy(cfg) if dropout else _no_dropout(name, cfg)
+    cfg['proposal_stage'] = dict(STAGE, **stage)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     width = sum(cfg['feature_dims'])
     inputs = [torch.randn(12, width), torch.randn(9, width)]
-    torch.manual_seed(3)  # the same dropout and Gumbel draws for every rule
+    torch.manual_seed(3)  # the same dropout and Gumbel draws
     losses = model(inputs, _samples([12, 9]), mode='loss')
     losses['loss_mil_proposal'].backward()
     grads = {n: None if p.grad is None else p.grad.clone()
              for n, p in model.named_parameters()}
     return losses['loss_mil_proposal'].detach(), grads
+
+
+def _mil1_grads(name, rule, scale=0.5):
+    """``L_mil1`` and the parameter gradients of ``L_mil1`` alone under a
+    ``classifier_grad`` rule."""
+    return _mil1_grads_stage(name, classifier_grad=rule,
+                             classifier_grad_scale=scale)
 
 
 def _has_grad(grads, prefix):
@@ -273,36 +292,6 @@ def test_classifier_topk_ratio_is_checked():
         _stage(classifier_topk_ratio=1.5)
     with pytest.raises(ValueError, match="source 'trpn' or 'trpn_pl'"):
         _stage(source='gt', classifier_topk_ratio=0.2)
-
-
-def _no_dropout(name, cfg):
-    """The detector's config with its classifier's dropout off, so that two
-    classifier calls on the same input give the same value."""
-    cfg = copy.deepcopy(cfg)
-    if name == 'asmloc':
-        cfg['dropout'] = 0.
-    else:
-        cfg['cls_head'] = dict(cfg.get('cls_head',
-                                       dict(type='CO2ClassifierHead')),
-                               dropout=0.)
-    return cfg
-
-
-def _mil1_grads_stage(name, dropout=True, **stage):
-    """``L_mil1`` and its parameter gradients under a stage config."""
-    cfg, _, _ = DETECTORS[name]
-    cfg = copy.deepcopy(cfg) if dropout else _no_dropout(name, cfg)
-    cfg['proposal_stage'] = dict(STAGE, **stage)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg)
-    width = sum(cfg['feature_dims'])
-    inputs = [torch.randn(12, width), torch.randn(9, width)]
-    torch.manual_seed(3)  # the same dropout and Gumbel draws
-    losses = model(inputs, _samples([12, 9]), mode='loss')
-    losses['loss_mil_proposal'].backward()
-    grads = {n: None if p.grad is None else p.grad.clone()
-             for n, p in model.named_parameters()}
-    return losses['loss_mil_proposal'].detach(), grads
 
 
 @pytest.mark.parametrize('name', list(DETECTORS))
