@@ -9,6 +9,6 @@ from .temporal import (append_background, masked_avg_pool, masked_mean,
 
 __all__ = [
     'pad_inputs', 'masked_mean', 'topk_pool', 'top_fraction_mask',
-    'masked_avg_pool', 'append_background', 'check_choice', 'merge_defaults', 'CO2_INIT',
-    'build_with_defaults', 'call_module'
+    'masked_avg_pool', 'append_background', 'check_choice',
+    'merge_defaults', 'CO2_INIT', 'build_with_defaults', 'call_module'
 ]
