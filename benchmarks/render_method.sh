@@ -10,6 +10,7 @@ J=docs/results/ablation
 runs() {  # --run LABEL=FILE for every existing file of a glob
     local label=$1; shift
     for f in "$@"; do [ -f "$f" ] && printf -- '--run\n%s=%s\n' "$label" "$f"; done
+    true  # a missing last file must not end the list (set -e)
 }
 # the former runner's files only (items 4-5 below are the current runner's)
 mapfile -t SEL < <(runs A $J/method_sel_A.json $J/method_sel_A_co[!2]*.json $J/method_sel_A_loops.json \
