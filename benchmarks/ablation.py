@@ -38,7 +38,7 @@ SETTINGS = load_cells('ablation')
 DIAG_KEYS = ('proposal_ratio', 'proposal_empty', 'fss_trpn_mean', 'gt_ratio',
              'prop_precision', 'prop_recall', 'fss_in_gt', 'fss_out_gt',
              'bg_in_gt', 'bg_out_gt', 'pl_in_gt', 'pl_out_gt',
-             'classifier_gate')
+             'classifier_gate', 'classifier_focus_ratio')
 
 
 def parse_args():

@@ -34,6 +34,12 @@ LABELS = OrderedDict([
     ('t3_10s', 'scaled (`\'scaled\'`, 0.3)'),
     ('t3_10e', 'T-RPN*, `form=\'eq10\'`'),
     ('t3_10m', 'T-RPN*, `L_ml` without its stage-2 term'),
+    ('t3_10ncl_k20', 'default, classifier learns from the top 0.2 '
+                     '(`classifier_topk_ratio=0.2`)'),
+    ('t3_10ncl_k10', 'default, classifier learns from the top 0.1'),
+    ('t3_10ncl_3w', 'default, three-way pseudo label'),
+    ('t3_10cl_3w', 'default without norm, three-way pseudo label'),
+    ('t3_10ncl_bgk', 'default, background top-k (T // 3, weight 0.5)'),
     ('co2net_none', 'CO2-Net, no proposals'),
     ('co2net_trpn-pl', 'CO2-Net, T-RPN* (paper)'),
     ('co2net_trpn-pl_fgnorm', 'CO2-Net, T-RPN* + norm'),
@@ -73,8 +79,10 @@ def selection_table(by, seeds):
             cells.append(f'{trpn} / {cls}' if cls else trpn)
             ratio = last(runs, 'proposal_ratio')
             gate = last(runs, 'classifier_gate')
+            focus = last(runs, 'classifier_focus_ratio')
             cells.append((f'{ratio} ({last(runs, "prop_precision")})' +
-                          (f', gate {gate}' if gate else ''))
+                          (f', gate {gate}' if gate else '') +
+                          (f', focus {focus}' if focus else ''))
                          if ratio else (f'(GT {last(runs, "gt_ratio")})'
                                         if last(runs, 'gt_ratio') else ''))
         if any(cells):

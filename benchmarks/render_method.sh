@@ -10,9 +10,13 @@ J=docs/results/ablation
 runs() {  # --run LABEL=FILE for every existing file of a glob
     local label=$1; shift
     for f in "$@"; do [ -f "$f" ] && printf -- '--run\n%s=%s\n' "$label" "$f"; done
+    true  # a missing last file must not end the list (set -e)
 }
-mapfile -t SEL < <(runs A $J/method_sel_A.json $J/method_sel_A_co[!2]*.json $J/method_sel_A_[!c]*.json; \
-    runs B $J/method_sel_B*.json; runs N $J/method_sel_N*.json; \
+# the former runner's files only (items 4-5 below are the current runner's)
+mapfile -t SEL < <(runs A $J/method_sel_A.json $J/method_sel_A_co[!2]*.json $J/method_sel_A_loops.json \
+    $J/method_sel_A_scaled.json; \
+    runs B $J/method_sel_B.json $J/method_sel_B_coverage*.json $J/method_sel_B_loops.json; \
+    runs N $J/method_sel_N.json $J/method_sel_N_coverage*.json $J/method_sel_N_norm.json $J/method_sel_N_scaled.json; \
     runs "A, CO2-Net" $J/method_sel_A_co2net*.json)
 $PY -m benchmarks.method_report "${SEL[@]}" --intro benchmarks/method_intro.md --out docs/benchmarks_method.md \
     --title 'What the masked branch teaches the classifier: selection (held-out, seeds 0 and 1)'
@@ -24,3 +28,10 @@ mapfile -t CONF < <(runs A $J/method_conf_A_default.json $J/A_core.json; \
 $PY -m benchmarks.method_report "${CONF[@]}" --intro benchmarks/method_intro.md --seeds-note 'seeds 10-14 (1200 it: 10-12)' \
     --out docs/benchmarks_method_confirmation.md \
     --title 'What the masked branch teaches the classifier: confirmation (fresh seeds, after the choice)'
+# issue 17 items 4-5, made by the current runner beside its own rerun of
+# the default: a table of their own, never mixed with the former runner's
+I45="default k20_focus k10_focus three-way three-way_no-norm bg-topk"
+mapfile -t I45RUNS < <(for r in A B N; do runs $r $(for o in $I45; do echo $J/method_sel_${r}_$o.json; done); done)
+$PY -m benchmarks.method_report "${I45RUNS[@]}" --intro benchmarks/method_items45_intro.md \
+    --out docs/benchmarks_method_items45.md \
+    --title 'What the masked branch teaches the classifier: issue 17 items 4-5 (held-out, seeds 0 and 1, current runner)'

@@ -68,6 +68,30 @@ for seed in 0 1; do
     cp work_dirs/mco2/${cell}_s$seed/table4.json $OUT/method_sel_A_${cell}_s$seed.json
 done
 
+# issue 17 items 4-5, run on the current runner (its held-out carve; the
+# JSONs above are the former runner's and not comparable): the default
+# (t3_10ncl) rerun beside each option, one run at a time, held-out columns
+# only; each option went on to B and N only if it did not lose on A
+run $A $SEL --t-train 160 --only t3_10ncl --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_default.json
+run $A $SEL --t-train 160 --only t3_10ncl_k20 --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_k20_focus.json
+run $A $SEL --t-train 160 --only t3_10ncl_3w --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_three-way.json
+run $A $SEL --t-train 160 --only t3_10ncl_k10 --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_k10_focus.json
+run $B $SEL --t-train 160 --only t3_10ncl --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_default.json
+run $B $SEL --t-train 160 --only t3_10ncl_k20 --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_k20_focus.json
+run $N $SEL --t-train 60 --only t3_10ncl --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_default.json
+run $N $SEL --t-train 60 --only t3_10ncl_k20 --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_k20_focus.json
+# ASM-Loc's T-RPN* with the three-way pseudo label: its training mask
+$PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 --jobs 1 \
+    --only asmloc_trpn-pl asmloc_trpn-pl_three-way \
+    --out-dir work_dirs/masm/three-way --work-dir work_dirs/masm/w
+cp work_dirs/masm/three-way/table4.json $OUT/method_sel_A_asmloc_three-way_s0.json
+# k20 lost on N, so k10 (a smaller share still) went to N before B
+run $N $SEL --t-train 60 --only t3_10ncl_k10 --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_k10_focus.json
+# three-way without the norm term (with it the mask fell below the action
+# share on A), and the background top-k term alone
+run $A $SEL --t-train 160 --only t3_10cl_3w --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_three-way_no-norm.json
+run $A $SEL --t-train 160 --only t3_10ncl_bgk --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_bg-topk.json
+
 # the demo on the default, 10 seeds in three sweeps side by side (docs/benchmarks.md)
 for seeds in "0 1 2 3" "4 5 6" "7 8 9"; do
     tag=${seeds// /_}

@@ -1,6 +1,7 @@
 """TemporalProposalStage.classifier_grad: what the masked branch's loss
 (``L_mil1``) teaches the classifier, the T-RPN and the features."""
 import copy
+import math
 
 import pytest
 import torch
@@ -111,22 +112,41 @@ def _samples(lengths):
     return out
 
 
-def _mil1_grads(name, rule, scale=0.5):
-    """``L_mil1`` and the parameter gradients of ``L_mil1`` alone."""
-    cfg, _, _ = DETECTORS[name]
+def _no_dropout(name, cfg):
+    """The detector's config with its classifier's dropout off, so that two
+    classifier calls on the same input give the same value."""
     cfg = copy.deepcopy(cfg)
-    cfg['proposal_stage'] = dict(STAGE, classifier_grad=rule,
-                                 classifier_grad_scale=scale)
+    if name == 'asmloc':
+        cfg['dropout'] = 0.
+    else:
+        cfg['cls_head'] = dict(cfg.get('cls_head',
+                                       dict(type='CO2ClassifierHead')),
+                               dropout=0.)
+    return cfg
+
+
+def _mil1_grads_stage(name, dropout=True, **stage):
+    """``L_mil1`` and its parameter gradients under a stage config."""
+    cfg, _, _ = DETECTORS[name]
+    cfg = copy.deepcopy(cfg) if dropout else _no_dropout(name, cfg)
+    cfg['proposal_stage'] = dict(STAGE, **stage)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     width = sum(cfg['feature_dims'])
     inputs = [torch.randn(12, width), torch.randn(9, width)]
-    torch.manual_seed(3)  # the same dropout and Gumbel draws for every rule
+    torch.manual_seed(3)  # the same dropout and Gumbel draws
     losses = model(inputs, _samples([12, 9]), mode='loss')
     losses['loss_mil_proposal'].backward()
     grads = {n: None if p.grad is None else p.grad.clone()
              for n, p in model.named_parameters()}
     return losses['loss_mil_proposal'].detach(), grads
+
+
+def _mil1_grads(name, rule, scale=0.5):
+    """``L_mil1`` and the parameter gradients of ``L_mil1`` alone under a
+    ``classifier_grad`` rule."""
+    return _mil1_grads_stage(name, classifier_grad=rule,
+                             classifier_grad_scale=scale)
 
 
 def _has_grad(grads, prefix):
@@ -226,3 +246,132 @@ def test_mean_gate_is_logged_not_summed():
     losses = MODELS.build(cfg)([torch.randn(12, 14)], _samples([12]),
                                mode='loss')
     assert 'classifier_gate' not in losses
+
+
+# ---------------------------------------- classifier_topk_ratio (issue 17.4)
+def test_classifier_focus_by_hand():
+    """The top rho of each video's valid FSS_trpn, inside the mask."""
+    stage = _stage(classifier_topk_ratio=0.4)
+    fss = torch.tensor([[0.9, 0.8, 0.1, 0.7, 0.2, 0.3],
+                        [0.5, 0.6, 0.4, 0.9, 0.0, 0.0]])
+    valid = torch.tensor([[1., 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]])
+    mask = torch.tensor([[1., 0, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]])
+    # video 0: k = floor(0.4 * 6) = 2 -> snippets 0, 1; snippet 1 is not in
+    # the mask; video 1: k = floor(0.4 * 4) = 1 -> snippet 3
+    focus = stage.classifier_focus(mask, fss, valid)
+    assert focus.tolist() == [[1, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0]]
+    assert stage.gate_diagnostics()['classifier_focus_ratio'].item() == \
+        pytest.approx(2 / 10)
+
+
+@pytest.mark.parametrize('rule,gate', [('full', 1.), ('scaled', 0.25)])
+def test_focus_call_trains_only_the_parameters_by_hand(rule, gate):
+    """y = w x, w = 3, x = 2: the masked call gives the inputs dL/dx = 3
+    and the parameters nothing; the focus call gives the parameters
+    g * 2 and the inputs nothing."""
+    stage = _stage(classifier_grad=rule, classifier_grad_scale=0.25,
+                   classifier_topk_ratio=0.5)
+    head = nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        head.weight.fill_(3.)
+    x = torch.tensor([[2.]], requires_grad=True)
+    y = stage.classify_masked(head, x)
+    y.sum().backward()
+    assert y.item() == 6. and x.grad.item() == 3. and head.weight.grad is None
+    x.grad = None
+    y = stage.classify_focus(head, x)
+    y.sum().backward()
+    assert y.item() == 6. and x.grad is None
+    assert head.weight.grad.item() == pytest.approx(2 * gate)
+
+
+def test_classifier_topk_ratio_is_checked():
+    with pytest.raises(ValueError, match='classifier_topk_ratio'):
+        _stage(classifier_topk_ratio=0.)
+    with pytest.raises(ValueError, match='classifier_topk_ratio'):
+        _stage(classifier_topk_ratio=1.5)
+    with pytest.raises(ValueError, match="source 'trpn' or 'trpn_pl'"):
+        _stage(source='gt', classifier_topk_ratio=0.2)
+
+
+@pytest.mark.parametrize('name', list(DETECTORS))
+def test_topk_ratio_one_is_the_paper(name):
+    """rho = 1 keeps every snippet of the mask: with the same classifier
+    values (no dropout) every gradient is the paper's."""
+    loss_paper, paper = _mil1_grads_stage(name, dropout=False)
+    loss_rho, rho = _mil1_grads_stage(name, dropout=False,
+                                      classifier_topk_ratio=1.0)
+    assert torch.equal(loss_rho, loss_paper)
+    for n, g in paper.items():
+        if g is None:
+            assert rho[n] is None or rho[n].abs().sum() == 0, n
+        else:
+            assert torch.allclose(rho[n], g, atol=1e-6), n
+
+
+@pytest.mark.parametrize('name', list(DETECTORS))
+def test_topk_ratio_changes_only_what_the_classifier_learns(name):
+    """rho = 0.2: L_mil1's value is the paper's, the T-RPN and the
+    features get exactly the gradient they get when the classifier learns
+    nothing from the mask ('none'), the classifier learns, differently."""
+    _, head, upstream = DETECTORS[name]
+    loss_paper, paper = _mil1_grads_stage(name)
+    _, none = _mil1_grads_stage(name, classifier_grad='none')
+    loss_rho, rho = _mil1_grads_stage(name, classifier_topk_ratio=0.2)
+    assert torch.equal(loss_rho, loss_paper)
+    assert _has_grad(rho, 'proposal_stage.rpn_head')
+    assert _has_grad(rho, upstream) and _has_grad(rho, head)
+    for n, g in rho.items():
+        if n.startswith(head + '.'):
+            continue
+        want = none[n]
+        if want is None:
+            assert g is None or g.abs().sum() == 0, n
+        else:
+            assert torch.allclose(g, want, atol=1e-7), n
+    assert any(not torch.allclose(rho[n], paper[n], atol=1e-6)
+               for n in rho if n.startswith(head + '.')
+               and rho[n] is not None)
+    # under 'none' the option changes nothing at all
+    _, none_rho = _mil1_grads_stage(name, classifier_grad='none',
+                                    classifier_topk_ratio=0.2)
+    for n, g in none.items():
+        assert (g is None) == (none_rho[n] is None), n
+        if g is not None:
+            assert torch.equal(g, none_rho[n]), n
+
+
+def test_focus_ratio_is_logged_not_summed():
+    cfg = copy.deepcopy(DETECTORS['dtrploc'][0])
+    cfg['proposal_stage'] = dict(STAGE, classifier_topk_ratio=0.25)
+    losses = MODELS.build(cfg)([torch.randn(12, 14), torch.randn(8, 14)],
+                               _samples([12, 8]), mode='loss')
+    # at most floor(0.25 * 12) + floor(0.25 * 8) = 5 of 20 snippets
+    assert 0 < losses['classifier_focus_ratio'].item() <= 5 / 20
+
+
+# ------------------------------------------ background top-k (issue 17.5)
+def test_background_topk_loss_by_hand():
+    """1 - FSS_cls = [.1, .8, .4, .5, .2, .9], k = 6 // 3 = 2: the top two
+    0.9 and 0.8, L = -log 0.85 (a padded snippet never counts)."""
+    stage = _stage(loss_weights=dict(bg_topk=0.5))
+    fss_cls = torch.tensor([[0.9, 0.2, 0.6, 0.5, 0.8, 0.1, 0.0]],
+                           requires_grad=True)
+    valid = torch.tensor([[1., 1, 1, 1, 1, 1, 0]])
+    assert stage.background_topk_loss(fss_cls, valid).item() == \
+        pytest.approx(-math.log(0.85), abs=1e-6)
+    fss = torch.full((1, 7), 0.5, requires_grad=True)
+    tcas = torch.full((1, 7, 2), 0.5)
+    losses = stage.loss(fss, fss_cls, tcas, valid)
+    assert losses['loss_bg_topk'].item() == \
+        pytest.approx(-0.5 * math.log(0.85), abs=1e-6)
+    # it teaches the detector's curve, on its top-k background snippets
+    # only: d/dfss_cls_t of -0.5 log(mean) = 0.5 / (2 * 0.85)
+    fss_cls.grad = None
+    losses['loss_bg_topk'].backward()
+    want = [0, 0.5 / 1.7, 0, 0, 0, 0.5 / 1.7, 0]
+    assert fss_cls.grad[0].tolist() == pytest.approx(want, abs=1e-6)
+    # off by default
+    assert 'loss_bg_topk' not in _stage().loss(fss, fss_cls, tcas, valid)
+    with pytest.raises(ValueError, match='bg_topk_ratio'):
+        _stage(bg_topk_ratio=0.5)

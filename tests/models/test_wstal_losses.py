@@ -120,6 +120,31 @@ def test_pl_target_minmax_rescale():
     assert torch.allclose(y, torch.tensor([[0., 0.5, 1., 0.]]))
 
 
+def test_pl_three_way_target_by_hand():
+    # sigma = 0, 8 valid snippets (and one padded), fractions (1/4, 1/2):
+    # the top floor(8/4) = 2 (0.9, 0.7) get target 1, the bottom 4 (0.1,
+    # 0.2, 0.3, 0.4) target 0, the middle (0.5, 0.6) no loss
+    fss_cls = torch.tensor([[0.9, 0.1, 0.5, 0.7, 0.3, 0.2, 0.6, 0.4, 1.0]])
+    valid = torch.tensor([[1., 1, 1, 1, 1, 1, 1, 1, 0]])
+    fss_trpn = torch.tensor([[0.8, 0.2, 0.1, 0.5, 0.4, 0.5, 0.9, 0.5, 0.5]])
+    crit = PseudoLabelLoss(sigma=0, target_rescale='three_way',
+                           three_way_fractions=(0.25, 0.5),
+                           use_weights=False)
+    assert crit.target(fss_cls, valid)[0].tolist() == pytest.approx(
+        [1, 0, 0.5, 1, 0, 0, 0.6, 0, 0])
+    assert crit.target_weight(fss_cls, valid).tolist() == \
+        [[1, 1, 0, 1, 1, 1, 0, 1, 0]]
+    # KL(1||.8) = KL(0||.2) = -log .8 = 0.223144; KL(1||.5) = KL(0||.5) =
+    # log 2 = 0.693147 (three times); KL(0||.4) = -log .6 = 0.510826:
+    # L = (2 * 0.223144 + 3 * 0.693147 + 0.510826) / 6 = 0.506093
+    tcas = torch.full((1, 9, 2), 0.5)
+    loss = crit(fss_trpn, fss_cls, tcas, valid)
+    assert loss.item() == pytest.approx(0.506093, abs=1e-5)
+    # a contrast, not a level: a third of the curve gives the same loss
+    assert crit(fss_trpn, fss_cls / 3, tcas, valid).item() == \
+        pytest.approx(loss.item(), abs=1e-6)
+
+
 def test_eq10_form_by_hand():
     # literal Eq. 10 with its sign repaired, tau = 1, sigma = 0:
     # q = softmax([0, 0]) = [.5, .5]; FSS_trpn = [0.2, 0.6]
@@ -138,6 +163,9 @@ def test_pl_loss_options_are_checked():
         PseudoLabelLoss(form='kl')
     with pytest.raises(ValueError, match='target_rescale'):
         PseudoLabelLoss(target_rescale='zscore')
+    with pytest.raises(ValueError, match='three_way_fractions'):
+        PseudoLabelLoss(target_rescale='three_way',
+                        three_way_fractions=(0.6, 0.5))
 
 
 @pytest.mark.parametrize('form', ['bernoulli', 'eq10'])

@@ -247,7 +247,9 @@ class BaseWSTALLocalizer(BaseModel):
         ``proposal_mask``, ``fss_trpn``), and the masked branch's
         ``loss_mil_proposal``: ``classify(feat * mask)`` averaged over the
         mask (``masked_probs`` in ``out``), background target 0; videos with
-        an empty mask do not count."""
+        an empty mask do not count. With the stage's
+        ``classifier_topk_ratio`` the classifier's parameters learn from
+        :meth:`focus_branch_loss` instead (the value logged is the same)."""
         stage = self.proposal_stage
         mask, fss = stage.train_proposals(
             out.get('rpn_feat', out['feat']), valid, data_samples)
@@ -260,8 +262,29 @@ class BaseWSTALLocalizer(BaseModel):
         video = masked_avg_pool(probs, mask, valid)
         loss = self.loss_proposal_mil(video, append_background(labels, 0.),
                                       stage.nonempty(mask, valid))
+        if stage.classifier_topk_ratio is not None and \
+                stage.classifier_learns_from_mask:
+            loss = loss + self.focus_branch_loss(out, mask, fss, labels,
+                                                 valid)
         return dict(loss_mil_proposal=self.loss_weights['mil_proposal'] *
                     loss)
+
+    def focus_branch_loss(self, out: dict, mask: torch.Tensor,
+                          fss: torch.Tensor, labels: torch.Tensor,
+                          valid: torch.Tensor) -> torch.Tensor:
+        """``l - sg(l)``: zero in value, the masked branch's loss ``l`` on
+        the stage's ``classifier_focus`` (the top-``rho`` ranked snippets of
+        the mask), with gradient into the classifier's parameters only
+        (``stage.classify_focus``): the classifier learns that those
+        snippets are action, not every snippet of an imprecise mask."""
+        stage = self.proposal_stage
+        focus = stage.classifier_focus(mask, fss, valid)
+        probs = self.classify(out['feat'].detach() * focus.unsqueeze(-1),
+                              valid, call=stage.classify_focus)
+        video = masked_avg_pool(probs, focus, valid)
+        loss = self.loss_proposal_mil(video, append_background(labels, 0.),
+                                      stage.nonempty(focus, valid))
+        return loss - loss.detach()
 
     @torch.no_grad()
     def diagnostics(self, out: dict, valid: torch.Tensor, data_samples,

@@ -12,13 +12,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmtrpn.registry import MODELS
-from ..utils import masked_mean
+from ..utils import masked_mean, top_fraction_mask
 
 # Finite stand-in for -inf at padded snippets: an infinite logit would turn
 # 0 * inf into NaN in the backward pass.
 _NEG_LARGE = -1e4
 PSEUDO_LABEL_FORMS = ('bernoulli', 'eq10')
-TARGET_RESCALES = ('none', 'minmax')
+# 'three_way': a contrast, not a level (see PseudoLabelLoss)
+TARGET_RESCALES = ('none', 'minmax', 'three_way')
 
 
 def gaussian_smooth(x: torch.Tensor, valid: torch.Tensor,
@@ -96,9 +97,16 @@ class PseudoLabelLoss(nn.Module):
         sigma (float): Gaussian smoothing width in snippets. Defaults to 2.
         tau (float): Softmax temperature of Eq. 9 (``eq10`` only).
             Defaults to 1 (the equation has none).
-        target_rescale (str): ``'none'`` or ``'minmax'`` (per-video min-max
-            rescaling of the smoothed target, ``bernoulli`` only).
-            Defaults to 'none'.
+        target_rescale (str): ``'none'``, ``'minmax'`` (per-video min-max
+            rescaling of the smoothed target) or ``'three_way'`` (by rank
+            per video: the top ``three_way_fractions[0]`` of the smoothed
+            target's valid snippets get target 1, the bottom
+            ``three_way_fractions[1]`` target 0, the middle weight 0; the
+            loss is then the weighted mean over the snippets with a
+            target). ``bernoulli`` only. Defaults to 'none'.
+        three_way_fractions (Sequence[float]): ``(top, bottom)`` of
+            ``'three_way'``, ``top + bottom <= 1``. Defaults to (1/8, 1/3),
+            the shares top-k MIL and ASM-Loc's background branch pool.
         use_weights (bool): Apply the ``eps`` weights. Defaults to True.
         eps (float): Clamp for probabilities inside logs. Defaults to 1e-6.
     """
@@ -108,6 +116,7 @@ class PseudoLabelLoss(nn.Module):
                  sigma: float = 2.0,
                  tau: float = 1.0,
                  target_rescale: str = 'none',
+                 three_way_fractions: Sequence[float] = (1 / 8, 1 / 3),
                  use_weights: bool = True,
                  eps: float = 1e-6):
         super().__init__()
@@ -117,26 +126,58 @@ class PseudoLabelLoss(nn.Module):
         if target_rescale not in TARGET_RESCALES:
             raise ValueError(f'PseudoLabelLoss.target_rescale must be one of '
                              f'{TARGET_RESCALES}, got {target_rescale!r}')
+        top, bottom = (float(v) for v in three_way_fractions)
+        if not (top > 0 and bottom > 0 and top + bottom <= 1):
+            raise ValueError('PseudoLabelLoss.three_way_fractions must be '
+                             '(top, bottom) > 0 with top + bottom <= 1, got '
+                             f'{three_way_fractions}')
         if tau <= 0:
             raise ValueError(f'PseudoLabelLoss.tau must be > 0, got {tau}')
         self.form = form
         self.sigma = sigma
         self.tau = tau
         self.target_rescale = target_rescale
+        self.three_way_fractions = (top, bottom)
         self.use_weights = use_weights
         self.eps = eps
 
     @torch.no_grad()
     def target(self, fss_cls: torch.Tensor,
                valid: torch.Tensor) -> torch.Tensor:
-        """Detached Bernoulli target ``y`` (B, T) in [0, 1], 0 at padding."""
+        """Detached Bernoulli target ``y`` (B, T) in [0, 1], 0 at padding
+        (``'three_way'``: 1 / 0 at the top / bottom ranks, the smoothed
+        curve in the ignored middle)."""
         y = gaussian_smooth(fss_cls.detach(), valid, self.sigma).clamp(0, 1)
+        if self.target_rescale == 'three_way':
+            top, bottom = self.three_way_ranks(y, valid)
+            y = torch.where(top > 0, torch.ones_like(y), y)
+            y = torch.where(bottom > 0, torch.zeros_like(y), y)
         if self.target_rescale == 'minmax':
             big = torch.finfo(y.dtype).max
             lo = y.masked_fill(valid <= 0, big).amin(-1, keepdim=True)
             hi = y.masked_fill(valid <= 0, -big).amax(-1, keepdim=True)
             y = (y - lo) / (hi - lo).clamp_min(self.eps)
         return y.clamp(0, 1) * valid
+
+    @torch.no_grad()
+    def three_way_ranks(self, y: torch.Tensor, valid: torch.Tensor):
+        """(B, T) 0/1 masks of the top and the bottom fractions of each
+        video's valid snippets of ``y``, by rank."""
+        top_frac, bottom_frac = self.three_way_fractions
+        top = top_fraction_mask(y, valid, top_frac)
+        bottom = top_fraction_mask(-y, valid, bottom_frac) * (1 - top)
+        return top, bottom
+
+    @torch.no_grad()
+    def target_weight(self, fss_cls: torch.Tensor,
+                      valid: torch.Tensor) -> torch.Tensor:
+        """(B, T) 0/1: the snippets the loss averages over (all valid
+        ones, or under ``'three_way'`` the top and the bottom ranks)."""
+        if self.target_rescale != 'three_way':
+            return valid
+        y = gaussian_smooth(fss_cls.detach(), valid, self.sigma).clamp(0, 1)
+        top, bottom = self.three_way_ranks(y, valid)
+        return top + bottom
 
     @torch.no_grad()
     def weights(self, tcas: torch.Tensor,
@@ -164,12 +205,13 @@ class PseudoLabelLoss(nn.Module):
         if self.form == 'bernoulli':
             per_snippet = bernoulli_kl(
                 self.target(fss_cls, valid), fss_trpn, self.eps)
-        else:
-            smooth = gaussian_smooth(fss_cls.detach(), valid, self.sigma)
-            logits = (smooth / self.tau).masked_fill(valid <= 0, _NEG_LARGE)
-            log_q = F.log_softmax(logits, dim=-1)
-            p = fss_trpn.clamp(self.eps, 1 - self.eps)
-            per_snippet = p * (p.log() - log_q)
+            kept = self.target_weight(fss_cls, valid)
+            return masked_mean(weight * per_snippet, kept, dim=-1).mean()
+        smooth = gaussian_smooth(fss_cls.detach(), valid, self.sigma)
+        logits = (smooth / self.tau).masked_fill(valid <= 0, _NEG_LARGE)
+        log_q = F.log_softmax(logits, dim=-1)
+        p = fss_trpn.clamp(self.eps, 1 - self.eps)
+        per_snippet = p * (p.log() - log_q)
         return masked_mean(weight * per_snippet, valid, dim=-1).mean()
 
 

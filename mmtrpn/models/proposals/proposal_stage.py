@@ -15,7 +15,8 @@ from mmengine.model import BaseModule
 
 from mmtrpn.registry import MODELS
 from mmtrpn.structures.segments import segments_to_snippet_mask
-from ..utils import check_choice, masked_mean, merge_defaults
+from ..utils import (check_choice, masked_mean, merge_defaults,
+                     top_fraction_mask, topk_pool)
 
 # 'none': no proposals; 'trpn': T-RPN trained end to end only; 'trpn_pl':
 # T-RPN* (end to end + pseudo labels); 'gt': ground-truth proposals at
@@ -23,8 +24,9 @@ from ..utils import check_choice, masked_mean, merge_defaults
 # only (the test then has no proposals).
 PROPOSAL_SOURCES = ('none', 'trpn', 'trpn_pl', 'gt', 'gt_train')
 EMPTY_MASK_RULES = ('skip', 'top1')
-# lambda2 (kl) = 0.8, lambda1 (ml) = 1; the norm term is an option
-DEFAULT_LOSS_WEIGHTS = dict(kl=0.8, ml=1.0, norm=0.0)
+# lambda2 (kl) = 0.8, lambda1 (ml) = 1; the norm term and the background
+# top-k term are options
+DEFAULT_LOSS_WEIGHTS = dict(kl=0.8, ml=1.0, norm=0.0, bg_topk=0.0)
 # How the masked branch's loss reaches the classifier's parameters (the
 # T-RPN and the features always get its full gradient): 'full' (the paper),
 # 'none' (decoupled), 'scaled' (times classifier_grad_scale), 'ramp' (a
@@ -86,6 +88,17 @@ class TemporalProposalStage(BaseModule):
             of ``'coverage'`` is ``clip((r - lo) / (hi - lo), 0, 1)`` with
             ``r`` the share of a video's snippets in its training mask.
             Defaults to (0.6, 0.8).
+        classifier_topk_ratio (float, optional): ``rho``: the classifier's
+            parameters learn from the masked branch only on the snippets of
+            each video's training mask that rank in the top ``rho`` of its
+            valid ``FSS_trpn`` scores (:meth:`classifier_focus`), gated as
+            ``classifier_grad`` says; the loss value and the gradient into
+            the T-RPN and the features stay those of the whole mask. None
+            (default): the whole mask, as the paper.
+        bg_topk_ratio (float): ``r`` of the background top-k term
+            (``loss_weights.bg_topk`` > 0): ``-log`` of the mean of the
+            ``k = T // r`` highest ``1 - FSS_cls`` of each video (ASM-Loc's
+            background branch pools ``T // 3``). Defaults to 3.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -103,6 +116,8 @@ class TemporalProposalStage(BaseModule):
                  classifier_grad_scale: float = 0.5,
                  classifier_grad_ramp_iters: int = 300,
                  classifier_grad_coverage: Sequence[float] = (0.6, 0.8),
+                 classifier_topk_ratio: Optional[float] = None,
+                 bg_topk_ratio: float = 3,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         check_choice('proposal_stage.source', source, PROPOSAL_SOURCES)
@@ -121,6 +136,18 @@ class TemporalProposalStage(BaseModule):
             raise ValueError('proposal_stage.classifier_grad_coverage must '
                              f'be (lo, hi) with 0 <= lo < hi <= 1, got '
                              f'{classifier_grad_coverage}')
+        if classifier_topk_ratio is not None:
+            if not 0 < classifier_topk_ratio <= 1:
+                raise ValueError('proposal_stage.classifier_topk_ratio must '
+                                 f'be in (0, 1] or None, got '
+                                 f'{classifier_topk_ratio}')
+            if source not in ('trpn', 'trpn_pl'):
+                raise ValueError('proposal_stage.classifier_topk_ratio ranks '
+                                 "the T-RPN's scores: it needs source "
+                                 f"'trpn' or 'trpn_pl', got {source!r}")
+        if bg_topk_ratio < 1:
+            raise ValueError('proposal_stage.bg_topk_ratio must be >= 1, '
+                             f'got {bg_topk_ratio}')
         self.source = source
         self.empty_mask = empty_mask
         self.loss_weights = merge_defaults('proposal_stage.loss_weights',
@@ -129,6 +156,9 @@ class TemporalProposalStage(BaseModule):
         self.classifier_grad_scale = float(classifier_grad_scale)
         self.classifier_grad_ramp_iters = int(classifier_grad_ramp_iters)
         self.classifier_grad_coverage = (lo, hi)
+        self.classifier_topk_ratio = classifier_topk_ratio
+        self.bg_topk_ratio = float(bg_topk_ratio)
+        self._last_focus_ratio = None  # for the training log
         # (B,) share of each video in the last training mask ('coverage')
         self._mask_coverage = None
         self._last_gate = None  # for the training log
@@ -223,6 +253,8 @@ class TemporalProposalStage(BaseModule):
              ) -> Dict[str, torch.Tensor]:
         """PLG losses ``loss_kl`` and ``loss_ml`` (and ``loss_fss_norm`` when
         weighted) that teach the T-RPN from the classifier; {} without PLG.
+        With ``loss_weights.bg_topk`` > 0 also ``loss_bg_topk``
+        (:meth:`background_topk_loss`), which teaches the detector.
 
         Args:
             fss (Tensor): (B, T) ``FSS_trpn``.
@@ -242,7 +274,21 @@ class TemporalProposalStage(BaseModule):
         if w['norm'] > 0:
             # not 'loss_norm': CO2-Net has an attention-norm term of that name
             losses['loss_fss_norm'] = w['norm'] * self.loss_norm(fss, valid)
+        if w['bg_topk'] > 0:
+            losses['loss_bg_topk'] = w['bg_topk'] * \
+                self.background_topk_loss(fss_cls, valid)
         return losses
+
+    def background_topk_loss(self, fss_cls: torch.Tensor,
+                             valid: torch.Tensor) -> torch.Tensor:
+        """``mean_b -log(topk_mean(1 - FSS_cls))`` with ``k = T // r``:
+        the detector's background curve must be high on at least ``1 / r``
+        of each video (ASM-Loc's background top-k over ``T // 3``). Top-k
+        MIL with ``k = T // 8`` asks that of one snippet in eight only, so
+        ``FSS_cls`` stays high on most background."""
+        background = ((1 - fss_cls) * valid).unsqueeze(-1)
+        pooled = topk_pool(background, valid, self.bg_topk_ratio)[:, 0]
+        return -pooled.clamp_min(1e-6).log().mean()
 
     def classifier_gate(self):
         """The share of the masked branch's gradient the classifier's
@@ -265,6 +311,17 @@ class TemporalProposalStage(BaseModule):
         lo, hi = self.classifier_grad_coverage
         return ((self._mask_coverage - lo) / (hi - lo)).clamp(0, 1)
 
+    def classifier_focus(self, mask: torch.Tensor, fss: torch.Tensor,
+                         valid: torch.Tensor) -> torch.Tensor:
+        """(B, T) the snippets of the training ``mask`` that rank in the top
+        ``classifier_topk_ratio`` of each video's valid ``FSS_trpn``: what
+        the classifier's parameters learn from (detached, 0/1)."""
+        top = top_fraction_mask(fss.detach(), valid,
+                                self.classifier_topk_ratio)
+        focus = mask.detach() * top
+        self._last_focus_ratio = masked_mean(focus, valid)
+        return focus
+
     def classify_masked(self, classifier: nn.Module, *args, **kwargs):
         """``classifier(*args, **kwargs)`` for the masked branch, with its
         gradient into ``classifier``'s parameters gated by
@@ -276,11 +333,15 @@ class TemporalProposalStage(BaseModule):
         (same dropout): the forward value is ``b``, exactly the ungated
         output; the inputs get ``db``, the parameters ``g da``. ``'full'``
         is the plain call and ``'none'`` (``g = 0``) computes ``b`` only.
+        With ``classifier_topk_ratio`` this call is ``b`` only, and the
+        parameters learn from :meth:`classify_focus` instead.
         """
         gate = self.classifier_gate()
         self._last_gate = gate
         if self.training and self.classifier_grad == 'ramp':
             self.masked_steps += 1
+        if self.classifier_topk_ratio is not None:
+            gate = 0.
         if gate is None:
             return classifier(*args, **kwargs)
         frozen = {
@@ -302,14 +363,39 @@ class TemporalProposalStage(BaseModule):
             gate = gate.reshape((-1, ) + (1, ) * (params_only.dim() - 1))
         return inputs_only + gate * (params_only - params_only.detach())
 
+    def classify_focus(self, classifier: nn.Module, *args, **kwargs):
+        """The parameters' half of the masked branch under
+        ``classifier_topk_ratio``: ``sg(a) + g (a - sg(a))`` with ``a`` the
+        classifier on detached inputs (the features masked by
+        :meth:`classifier_focus`) and ``g`` the gate of the last
+        :meth:`classify_masked` (1 under ``'full'``): the parameters get
+        ``g da``, nothing reaches the inputs."""
+        out = classifier(*_detach_all(args), **_detach_all(kwargs))
+        gate = self._last_gate
+        if gate is None:
+            return out
+        if torch.is_tensor(gate):  # one gate per video (batch dim first)
+            gate = gate.reshape((-1, ) + (1, ) * (out.dim() - 1))
+        return out.detach() + gate * (out - out.detach())
+
+    @property
+    def classifier_learns_from_mask(self) -> bool:
+        """False where the gate is a constant 0 (``'none'``)."""
+        return self.classifier_grad != 'none'
+
     @torch.no_grad()
     def gate_diagnostics(self) -> Dict[str, torch.Tensor]:
         """``classifier_gate``: the mean gate of the last masked-branch call
-        (logged, never summed); {} under the paper's ``'full'``."""
-        if self._last_gate is None:
-            return {}
-        return dict(classifier_gate=torch.as_tensor(
-            self._last_gate, dtype=torch.float32).mean())
+        (logged, never summed), {} under the paper's ``'full'``; and with
+        ``classifier_topk_ratio`` the share of valid snippets the classifier
+        learned from (``classifier_focus_ratio``)."""
+        out = {}
+        if self._last_gate is not None:
+            out['classifier_gate'] = torch.as_tensor(
+                self._last_gate, dtype=torch.float32).mean()
+        if self._last_focus_ratio is not None:
+            out['classifier_focus_ratio'] = self._last_focus_ratio
+        return out
 
     @staticmethod
     def nonempty(mask: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:

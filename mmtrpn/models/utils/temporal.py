@@ -78,6 +78,24 @@ def topk_pool(scores: torch.Tensor, valid: torch.Tensor,
     return ranked.sum(1) / k.unsqueeze(-1).to(scores.dtype)
 
 
+def top_fraction_mask(scores: torch.Tensor, valid: torch.Tensor,
+                      fraction: float) -> torch.Tensor:
+    """(B, T) 0/1: the ``k = max(1, floor(fraction * T_valid))`` highest
+    ``scores`` (B, T) of each video's valid snippets, by rank.
+
+    A rank, not a level: the share kept does not depend on how high the
+    scores are. Ties go to the earlier snippet; padding is never kept.
+    """
+    num_valid = valid.sum(-1)
+    k = torch.clamp(torch.floor(num_valid * fraction), min=1)  # (B,)
+    filled = scores.masked_fill(valid <= 0, float('-inf'))
+    order = filled.argsort(dim=-1, descending=True, stable=True)
+    rank = torch.empty_like(order).scatter_(
+        1, order, torch.arange(scores.shape[1], device=scores.device)
+        .expand_as(order).contiguous())
+    return ((rank < k.unsqueeze(-1)) & (valid > 0)).to(scores.dtype)
+
+
 def masked_avg_pool(probs: torch.Tensor, mask: torch.Tensor,
                     valid: torch.Tensor) -> torch.Tensor:
     """Average of per-snippet probabilities over a proposal mask (Eq. 6).

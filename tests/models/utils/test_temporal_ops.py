@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from mmtrpn.models.utils import (append_background, masked_avg_pool,
-                                 masked_mean, pad_inputs, topk_pool)
+                                 masked_mean, pad_inputs, top_fraction_mask,
+                                 topk_pool)
 
 
 def test_pad_inputs_list_and_stacked():
@@ -69,3 +70,19 @@ def test_masked_avg_pool_passes_mask_gradient():
     masked_avg_pool(tcas, mask, torch.ones(1, 3)).sum().backward()
     # d/dm_t of sum(m c) / sum(m) = (c_t - 1.5) / 2
     assert mask.grad[0].tolist() == pytest.approx([-0.25, 0.25, 0.75])
+
+
+def test_top_fraction_mask_by_rank_by_hand():
+    scores = torch.tensor([[0.1, 0.9, 0.5, 0.7, 0.3, 9.0],
+                           [0.2, 0.2, 0.1, 0.0, 0.0, 0.0]])
+    valid = torch.tensor([[1., 1, 1, 1, 1, 0], [1, 1, 1, 0, 0, 0]])
+    # video 0: 5 valid, k = floor(0.5 * 5) = 2 -> 0.9 and 0.7 (the padded
+    # 9.0 never counts); video 1: 3 valid, k = 1, the tie goes to the
+    # earlier snippet
+    out = top_fraction_mask(scores, valid, 0.5)
+    assert out.tolist() == [[0, 1, 0, 1, 0, 0], [1, 0, 0, 0, 0, 0]]
+    # a rank, not a level: shifting a video's scores keeps the same mask
+    assert torch.equal(top_fraction_mask(scores - 5, valid, 0.5), out)
+    # at least one snippet per video; the whole video at fraction 1
+    assert top_fraction_mask(scores, valid, 0.01).sum(-1).tolist() == [1, 1]
+    assert torch.equal(top_fraction_mask(scores, valid, 1.0), valid)
