@@ -8,8 +8,8 @@ import json
 import os
 import tempfile
 
+import msgspec
 import numpy as np
-import orjson
 
 
 def _default_mode():
@@ -145,9 +145,10 @@ def load_json(path, kind='JSON file', hint=''):
 
     A key repeated within one object is an error: ``json`` keeps the last
     one, so a video listed twice in annotations or results would silently
-    replace the first. orjson parses; a file it rejects, or one whose colon
+    replace the first. msgspec parses; a file it rejects, or one whose colon
     count shows a repeated key (:func:`json_keys_and_colons`), is parsed
-    again by ``json`` for the error message.
+    again by ``json`` for the error message (or, for NaN literals and lone
+    surrogates that only ``json`` takes, for the data).
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -155,8 +156,8 @@ def load_json(path, kind='JSON file', hint=''):
     with open(path, 'rb') as f:
         raw = f.read()
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        data = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
         data = None
     if data is None or b'\\u' in raw or json_keys_and_colons(
             data) != raw.count(b':'):
