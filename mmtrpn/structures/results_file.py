@@ -2,12 +2,13 @@
 
 A generic JSON parser builds a dict, a list and four or five objects per
 detection, which are then copied into arrays (about 2.5 CPU-s for a
-million detections with orjson). Here msgspec decodes in typed steps: the
-top-level object and ``results`` into raw (unparsed) values, then each
-video's list straight into :class:`Detection`-like structs, whose label
-msgspec checks against the class list and returns as the class name object
-itself. Every :data:`BATCH` detections become arrays and the structs are
-dropped, so only a few thousand exist at a time and no second pass is made.
+million detections with orjson). Here msgspec decodes in two typed passes:
+the file into :class:`ResultsFile`, whose ``results`` maps each video to
+its raw (unparsed) list, then each list straight into the structs of
+:func:`detection_struct`, whose label msgspec checks against the class
+list and returns as the class name object itself. Every :data:`BATCH`
+detections are written into arrays allocated once and the structs are
+dropped, so only a few thousand exist at a time.
 
 :func:`read_results_arrays` returns None whenever it cannot vouch for the
 result (escapes, a value of the wrong type or out of range, a detection
@@ -17,7 +18,7 @@ video and what is wrong. A returned result equals that way's.
 """
 from itertools import chain
 from operator import attrgetter
-from typing import Dict, Literal, Mapping, Optional, Tuple
+from typing import Any, Dict, Literal, Mapping, Optional, Tuple
 
 import msgspec
 import numpy as np
@@ -44,6 +45,21 @@ def detection_struct(classes) -> type:
     return Detection
 
 
+class ResultsFile(msgspec.Struct, forbid_unknown_fields=True):
+    """The keys of an ActivityNet results file; a file with other keys goes
+    to the exact reader (which accepts them)."""
+    results: Dict[str, msgspec.Raw]
+    version: Any = msgspec.UNSET
+    external_data: Any = msgspec.UNSET
+
+    def keys_and_colons(self) -> int:
+        """Keys and string colons outside ``results`` (see below)."""
+        return 1 + sum(
+            1 + json_keys_and_colons(value)
+            for value in (self.version, self.external_data)
+            if value is not msgspec.UNSET)
+
+
 class _Reader:
     """Detections of the batches read so far, as arrays per batch.
 
@@ -53,14 +69,18 @@ class _Reader:
     :func:`~mmtrpn.utils.fileio.json_keys_and_colons`.
     """
 
-    def __init__(self, classes, video_index, blocked, known):
+    def __init__(self, classes, video_index, blocked, known, capacity):
         self.decoder = msgspec.json.Decoder(list[detection_struct(classes)])
         self.class_index = {c: i for i, c in enumerate(classes)}
         self.class_colons = np.array([c.count(':') for c in classes])
         self.video_index = video_index
         self.blocked, self.known = blocked, known
         self.names, self.counts, self.batch = [], [], []
-        self.parts = []  # (segments (n, 2), labels (n,), scores (n,))
+        # Filled in place: no copies of the parts, no concatenation.
+        self.segments = np.empty((capacity, 2))
+        self.labels = np.empty(capacity, np.int64)
+        self.scores = np.empty(capacity)
+        self.size = 0
         self.colons = 0
 
     def add_video(self, name: str, raw: msgspec.Raw) -> bool:
@@ -80,18 +100,23 @@ class _Reader:
     def flush(self) -> bool:
         """Turn the batch into arrays; False on a value the exact reader
         refuses (not finite, or a segment ending before it starts)."""
-        batch, n = self.batch, len(self.batch)
+        batch, n, at = self.batch, len(self.batch), self.size
         self.batch = []
-        labels = np.fromiter(map(self.class_index.__getitem__,
-                                 map(_LABEL, batch)), np.int64, n)
-        segments = np.fromiter(chain.from_iterable(map(_SEGMENT, batch)),
-                               np.float64, 2 * n).reshape(n, 2)
-        scores = np.fromiter(map(_SCORE, batch), np.float64, n)
+        if at + n > self.scores.size:
+            return False  # more detections than colons allow: a bad file
+        labels = self.labels[at:at + n]
+        segments = self.segments[at:at + n]
+        scores = self.scores[at:at + n]
+        labels[:] = np.fromiter(map(self.class_index.__getitem__,
+                                    map(_LABEL, batch)), np.int64, n)
+        segments.reshape(-1)[:] = np.fromiter(
+            chain.from_iterable(map(_SEGMENT, batch)), np.float64, 2 * n)
+        scores[:] = np.fromiter(map(_SCORE, batch), np.float64, n)
         if not (np.isfinite(segments).all() and np.isfinite(scores).all()
                 and (segments[:, 1] >= segments[:, 0]).all()):
             return False
         self.colons += _DET_KEYS * n + int(self.class_colons[labels].sum())
-        self.parts.append((segments, labels, scores))
+        self.size += n
         return True
 
     def result(self) -> Dict[str, np.ndarray]:
@@ -100,12 +125,10 @@ class _Reader:
         else:
             names = np.array([self.video_index[v] for v in self.names],
                              np.int64)
-        segments, labels, scores = zip(*self.parts, (np.zeros(
-            (0, 2)), np.zeros(0, np.int64), np.zeros(0)))
+        n = self.size
         return dict(video_ids=np.repeat(names, self.counts),
-                    segments=np.concatenate(segments),
-                    labels=np.concatenate(labels),
-                    scores=np.concatenate(scores))
+                    segments=self.segments[:n], labels=self.labels[:n],
+                    scores=self.scores[:n])
 
 
 def read_results_arrays(raw: bytes, classes, known_videos=None,
@@ -120,24 +143,20 @@ def read_results_arrays(raw: bytes, classes, known_videos=None,
     if b'\\' in raw or not len(classes) or not all(
             isinstance(c, str) for c in classes):
         return None  # escapes could hide colons, quotes or brackets
+    colons = raw.count(b':')
+    # each detection has three keys, each with its colon
     reader = _Reader(classes, video_index, set(blocked_videos),
-                     None if known_videos is None else set(known_videos))
+                     None if known_videos is None else set(known_videos),
+                     colons // _DET_KEYS)
     try:
-        top = msgspec.json.decode(raw, type=Dict[str, msgspec.Raw])
-        if 'results' not in top:
-            return None
-        header = sum(1 + key.count(':') for key in top) + sum(
-            json_keys_and_colons(msgspec.json.decode(value))
-            for key, value in top.items() if key != 'results')
-        videos = msgspec.json.decode(top.pop('results'),
-                                     type=Dict[str, msgspec.Raw])
-        for name, value in videos.items():
+        top = msgspec.json.decode(raw, type=ResultsFile)
+        for name, value in top.results.items():
             if not reader.add_video(name, value):
                 return None
         if not reader.flush():
             return None
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
-    if header + reader.colons != raw.count(b':'):
+    if top.keys_and_colons() + reader.colons != colons:
         return None  # a repeated key: the exact reader names it
     return reader.result()
