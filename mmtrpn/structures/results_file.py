@@ -23,7 +23,7 @@ from typing import Any, Dict, Literal, Mapping, Optional, Tuple
 import msgspec
 import numpy as np
 
-from mmtrpn.utils.fileio import json_keys_and_colons
+from mmtrpn.utils.fileio import json_keys_and_colons, load_json
 
 # Detections converted at a time: large enough to amortise the per-batch
 # numpy calls, small enough that the structs stay in cache.
@@ -160,3 +160,15 @@ def read_results_arrays(raw: bytes, classes, known_videos=None,
     if top.keys_and_colons() + reader.colons != colons:
         return None  # a repeated key: the exact reader names it
     return reader.result()
+
+
+def results_video_names(path: str) -> list:
+    """The video keys of a results file, in file order, from one pass that
+    skips the detections (the exact reader's, for a file msgspec refuses
+    or one with other top-level keys)."""
+    with open(path, 'rb') as f:
+        raw = f.read()
+    try:
+        return list(msgspec.json.decode(raw, type=ResultsFile).results)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return list(load_json(path, 'results file')['results'])

@@ -192,3 +192,12 @@ def test_escapes_and_extra_keys_are_read_by_the_exact_reader(tmp_path):
     path.write_bytes(raw)
     out = annotations.load_results_file(str(path), CLASSES)
     _assert_same(out, _exact(tmp_path, _bytes(results)))
+
+
+def test_video_names_in_file_order_whatever_the_detections(tmp_path):
+    path = tmp_path / 'r.json'
+    path.write_bytes(_bytes({'v2': [], 'v:1': [{'any': 'thing'}], 'v0': []}))
+    assert results_file.results_video_names(str(path)) == ['v2', 'v:1', 'v0']
+    # NaN: only the exact reader takes it
+    path.write_bytes(b'{"results": {"b": [{"score": NaN}], "a": []}}')
+    assert results_file.results_video_names(str(path)) == ['b', 'a']
