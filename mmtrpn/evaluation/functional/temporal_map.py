@@ -120,11 +120,11 @@ def _find(sorted_keys, queries):
         pos = np.minimum(np.searchsorted(sorted_keys, queries),
                          sorted_keys.size - 1)
         return np.where(sorted_keys[pos] == queries, pos, -1)
-    table = np.full(span + 2, -1, np.int64)  # the last slot: out of range
-    table[sorted_keys - low] = np.arange(sorted_keys.size)
-    offset = queries - low
-    return table[np.where((offset >= 0) & (offset <= span), offset,
-                          span + 1)]
+    # slots 0 and span + 2 stand for every query below and above the keys
+    table = np.full(span + 3, -1, np.int64)
+    table[sorted_keys - (low - 1)] = np.arange(sorted_keys.size)
+    slot = np.subtract(queries, low - 1, dtype=np.int64)
+    return table[np.clip(slot, 0, span + 2, out=slot)]
 
 
 def _expand_ranges(lo, hi):
