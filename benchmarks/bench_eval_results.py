@@ -14,12 +14,13 @@ other jobs distorts least) and peak resident memory (``wait4``'s
 and whether all printed the same metrics (the mAP must be exact).
 
     python benchmarks/bench_eval_results.py --sizes 1000000 4000000 \
-        --old e9e962e 4216e9b --repeats 3 \
+        --old e9e962e 4216e9b 98bd89b --repeats 3 \
         --out-json docs/results/bench_eval_results.json
 
 e9e962e is the project's first commit (the standard-library reader);
-4216e9b reads with orjson (install it from requirements/optional.txt to
-run that tool).
+4216e9b reads with orjson and imports torch, 98bd89b is that reader
+without torch (install orjson from requirements/optional.txt to run
+either).
 """
 import argparse
 import json
@@ -47,7 +48,8 @@ def parse_args():
                    default=[1000000, 4000000])
     p.add_argument('--videos', type=int, default=5000)
     p.add_argument('--classes', type=int, default=200)
-    p.add_argument('--old', nargs='+', default=['e9e962e', '4216e9b'],
+    p.add_argument('--old', nargs='+',
+                   default=['e9e962e', '4216e9b', '98bd89b'],
                    help='commits whose tools/eval_results.py run beside '
                    'this checkout\'s')
     p.add_argument('--repeats', type=int, default=3)
