@@ -11,10 +11,11 @@ detections are written into arrays allocated once and the structs are
 dropped, so only a few thousand exist at a time.
 
 :func:`read_results_arrays` returns None whenever it cannot vouch for the
-result (escapes, a value of the wrong type or out of range, a detection
-with other keys, a repeated key, a video outside the ground truth): the
-caller then reads the file the exact, slow way, which names the file, the
-video and what is wrong. A returned result equals that way's.
+result (a colon written as an escape, a value of the wrong type or out of
+range, a detection with other keys, a repeated key, a video outside the
+ground truth): the caller then reads the file the exact, slow way, which
+names the file, the video and what is wrong. A returned result equals that
+way's.
 """
 from itertools import chain
 from operator import attrgetter
@@ -23,7 +24,8 @@ from typing import Any, Dict, Literal, Mapping, Optional, Tuple
 import msgspec
 import numpy as np
 
-from mmtrpn.utils.fileio import json_keys_and_colons, load_json
+from mmtrpn.utils.fileio import (escapes_a_colon, json_keys_and_colons,
+                                  load_json)
 
 # Detections converted at a time: large enough to amortise the per-batch
 # numpy calls, small enough that the structs stay in cache.
@@ -140,9 +142,9 @@ def read_results_arrays(raw: bytes, classes, known_videos=None,
     ``video_index`` (name -> int) gives ``video_ids`` as int64 codes
     instead of strings (8 bytes a detection, whatever the name length).
     """
-    if b'\\' in raw or not len(classes) or not all(
+    if escapes_a_colon(raw) or not len(classes) or not all(
             isinstance(c, str) for c in classes):
-        return None  # escapes could hide colons, quotes or brackets
+        return None
     colons = raw.count(b':')
     # each detection has three keys, each with its colon
     reader = _Reader(classes, video_index, set(blocked_videos),

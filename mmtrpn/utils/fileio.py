@@ -140,6 +140,14 @@ def json_keys_and_colons(obj) -> int:
     return 0
 
 
+def escapes_a_colon(raw: bytes) -> bool:
+    """Whether the JSON text ``raw`` writes a colon as ``\\u003a``: the
+    decoded strings then hold colons that ``raw.count(b':')`` misses, and
+    could cancel a key lost to a repeat in :func:`json_keys_and_colons`'s
+    count. Other escapes (quotes, non-ASCII letters) change no colon."""
+    return b'\\u003a' in raw or b'\\u003A' in raw
+
+
 def load_json(path, kind='JSON file', hint=''):
     """A JSON object from ``path``; errors name the file (and ``kind``).
 
@@ -159,7 +167,7 @@ def load_json(path, kind='JSON file', hint=''):
         data = msgspec.json.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError):
         data = None
-    if data is None or b'\\u' in raw or json_keys_and_colons(
+    if data is None or escapes_a_colon(raw) or json_keys_and_colons(
             data) != raw.count(b':'):
         data = _load_json_exact(path, kind)
     if not isinstance(data, dict):

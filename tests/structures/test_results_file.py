@@ -122,6 +122,10 @@ EDITS = {
     'duplicate_key': (lambda r: r.replace(b'"score": ', b'"score": 1, '
                                           b'"score": ', 1),
                       "duplicate key 'score'"),
+    # one colon more decoded than written, one key lost: counts agree
+    'escaped_colon_and_duplicate': (lambda r: r.replace(
+        b'"v:colon"', b'"v\\u003acolon"').replace(
+        b'"score": ', b'"score": 1, "score": ', 1), "duplicate key 'score'"),
     'duplicate_results': (lambda r: r.replace(
         b'"version"', b'"results": {}, "version"'), "duplicate key "
         "'results'"),
@@ -201,3 +205,19 @@ def test_video_names_in_file_order_whatever_the_detections(tmp_path):
     # NaN: only the exact reader takes it
     path.write_bytes(b'{"results": {"b": [{"score": NaN}], "a": []}}')
     assert results_file.results_video_names(str(path)) == ['b', 'a']
+
+
+def test_escapes_other_than_a_colon_stay_on_the_fast_path(tmp_path):
+    # json.dumps writes non-ASCII names as \u escapes (ensure_ascii)
+    classes = ['caf\u00e9', 'b:c']
+    results = {'v\u00ef': [dict(label='caf\u00e9', segment=[1, 2], score=0.5),
+                       dict(label='b:c', segment=[0, 4], score=0.7)],
+               'v"q': [dict(label='caf\u00e9', segment=[2, 3], score=0.1)]}
+    raw = _bytes(results)
+    assert b'\\u00e9' in raw and b'\\"' in raw
+    fast = read_results_arrays(raw, classes)
+    path = tmp_path / 'r.json'
+    path.write_bytes(raw)
+    exact = annotations._load_results_exact(str(path), classes, None, ())
+    _assert_same(fast, exact)
+    assert fast['video_ids'].tolist() == ['v\u00ef', 'v\u00ef', 'v"q']
