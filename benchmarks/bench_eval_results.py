@@ -1,34 +1,45 @@
 """End-to-end ``tools/eval_results.py`` at ActivityNet-1.3 scale, against
-the tool of an earlier commit in the same run.
+the tools of earlier commits in the same run.
 
 Writes a canonical annotation file (``--videos`` videos, ``--classes``
 classes, 1-3 instances each) and, per size N, a results file of N
 detections spread over the videos; then runs this checkout's tool and the
-baseline commit's tool (``git archive`` of ``--baseline``) as separate
-processes on the same files, one after the other. Reports wall seconds,
-CPU seconds (user + system: the figure that a machine shared with other
-jobs distorts least) and peak resident memory (``wait4``'s ``ru_maxrss``)
-of each process, the ratios, and whether both printed the same metrics (the
-mAP must be exact).
+tool of each ``--old`` commit (``git archive``) as separate processes on
+the same files, ``--repeats`` times, interleaved (one run of each tool per
+round, the order rotated every round), so that load from other jobs falls
+on all of them alike. Reports, per tool, the median over the rounds of wall
+seconds, CPU seconds (user + system: the figure that a machine shared with
+other jobs distorts least) and peak resident memory (``wait4``'s
+``ru_maxrss``), every round's numbers, the ratios against this checkout,
+and whether all printed the same metrics (the mAP must be exact).
 
     python benchmarks/bench_eval_results.py --sizes 1000000 4000000 \
-        --baseline e9e962e --out-json docs/results/bench_eval_results.json
+        --old e9e962e 4216e9b 98bd89b --repeats 3 \
+        --out-json docs/results/bench_eval_results.json
+
+e9e962e is the project's first commit (the standard-library reader);
+4216e9b reads with orjson and imports torch, 98bd89b is that reader
+without torch (install orjson from requirements/optional.txt to run
+either).
 """
 import argparse
 import json
 import os
 import os.path as osp
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+import msgspec
 import numpy as np
-import orjson
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from mmtrpn.utils.fileio import atomic_write_json  # noqa: E402
+
+NEW = 'new'
 
 
 def parse_args():
@@ -37,10 +48,11 @@ def parse_args():
                    default=[1000000, 4000000])
     p.add_argument('--videos', type=int, default=5000)
     p.add_argument('--classes', type=int, default=200)
-    p.add_argument('--baseline', default='e9e962e',
-                   help='commit whose tools/eval_results.py is the baseline')
-    p.add_argument('--skip-baseline-above', type=int, default=None,
-                   help='run the baseline only for sizes up to this')
+    p.add_argument('--old', nargs='+',
+                   default=['e9e962e', '4216e9b', '98bd89b'],
+                   help='commits whose tools/eval_results.py run beside '
+                   'this checkout\'s')
+    p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--out-json')
     return p.parse_args()
 
@@ -58,7 +70,7 @@ def write_ground_truth(path, videos, classes, rng):
         database[v] = dict(subset='validation', duration=duration,
                            annotations=anns)
     with open(path, 'wb') as f:
-        f.write(orjson.dumps(dict(classes=classes, database=database)))
+        f.write(msgspec.json.encode(dict(classes=classes, database=database)))
 
 
 def write_results(path, num, videos, classes, rng):
@@ -74,8 +86,8 @@ def write_results(path, num, videos, classes, rng):
             dets = [dict(label=classes[c], segment=[s, s + d], score=x)
                     for c, s, d, x in zip(labels.tolist(), start.tolist(),
                                           length.tolist(), scores.tolist())]
-            f.write((b', ' if i else b'') + orjson.dumps(video) + b': ' +
-                    orjson.dumps(dets))
+            f.write((b', ' if i else b'') + msgspec.json.encode(video) +
+                    b': ' + msgspec.json.encode(dets))
         f.write(b'}, "external_data": {}}')
 
 
@@ -99,15 +111,39 @@ def run_tool(repo, gt, pred):
                 peak_rss_mb=round(usage.ru_maxrss / 1024, 1)), metrics
 
 
+def summary(runs):
+    """Medians of the rounds' wall, CPU and peak memory."""
+    return {key: round(statistics.median(r[key] for r in runs), 2)
+            for key in ('wall_s', 'cpu_s', 'peak_rss_mb')}
+
+
+def measure(tools, gt, pred, repeats):
+    """``{tool: (runs, metrics)}``: each tool once per round, the order
+    rotated every round."""
+    runs = {name: [] for name in tools}
+    metrics = {}
+    names = list(tools)
+    for rnd in range(repeats):
+        for name in names[rnd % len(names):] + names[:rnd % len(names)]:
+            usage, metrics[name] = run_tool(tools[name], gt, pred)
+            runs[name].append(usage)
+            print(json.dumps(dict(round=rnd, tool=name, **usage)),
+                  flush=True)
+    return runs, metrics
+
+
 def main():
     args = parse_args()
     rng = np.random.default_rng(0)
     tmp = tempfile.TemporaryDirectory(prefix='bench_eval_')
-    base_repo = osp.join(tmp.name, 'baseline')
-    os.makedirs(base_repo)
-    archive = subprocess.run(['git', 'archive', args.baseline], cwd=ROOT,
-                             check=True, capture_output=True).stdout
-    subprocess.run(['tar', '-x', '-C', base_repo], input=archive, check=True)
+    tools = {NEW: ROOT}
+    for commit in args.old:
+        repo = osp.join(tmp.name, commit)
+        os.makedirs(repo)
+        archive = subprocess.run(['git', 'archive', commit], cwd=ROOT,
+                                 check=True, capture_output=True).stdout
+        subprocess.run(['tar', '-x', '-C', repo], input=archive, check=True)
+        tools[commit] = repo
     videos = [f'v_{i:07d}' for i in range(args.videos)]
     classes = [f'class_{i:03d}' for i in range(args.classes)]
     gt = osp.join(tmp.name, 'gt.json')
@@ -116,29 +152,31 @@ def main():
     for num in args.sizes:
         pred = osp.join(tmp.name, f'pred_{num}.json')
         write_results(pred, num, videos, classes, rng)
+        runs, metrics = measure(tools, gt, pred, args.repeats)
+        new = summary(runs[NEW])
         row = dict(predictions=num,
-                   file_mb=round(osp.getsize(pred) / 2**20, 1))
-        row['new'], new_metrics = run_tool(ROOT, gt, pred)
-        if args.skip_baseline_above is None or \
-                num <= args.skip_baseline_above:
-            row['baseline'], base_metrics = run_tool(base_repo, gt, pred)
-            row['speedup_wall'] = round(row['baseline']['wall_s'] /
-                                        row['new']['wall_s'], 2)
-            row['speedup_cpu'] = round(row['baseline']['cpu_s'] /
-                                       row['new']['cpu_s'], 2)
-            row['memory_ratio'] = round(row['baseline']['peak_rss_mb'] /
-                                        row['new']['peak_rss_mb'], 2)
-            row['metrics_identical'] = new_metrics == base_metrics
-        row['mAP_AVG'] = new_metrics['mAP_AVG']
-        print(json.dumps(row), flush=True)
+                   file_mb=round(osp.getsize(pred) / 2**20, 1),
+                   median=dict(new=new), runs=runs)
+        for commit in args.old:
+            old = row['median'][commit] = summary(runs[commit])
+            row[f'vs_{commit}'] = dict(
+                speedup_wall=round(old['wall_s'] / new['wall_s'], 2),
+                speedup_cpu=round(old['cpu_s'] / new['cpu_s'], 2),
+                memory_ratio=round(old['peak_rss_mb'] / new['peak_rss_mb'],
+                                   2))
+        row['metrics_identical'] = all(m == metrics[NEW]
+                                       for m in metrics.values())
+        row['mAP_AVG'] = metrics[NEW]['mAP_AVG']
+        print(json.dumps({k: v for k, v in row.items() if k != 'runs'}),
+              flush=True)
         rows.append(row)
         os.remove(pred)
     load = os.getloadavg()  # other jobs on the machine stretch wall_s
     out = dict(
         command=' '.join(['python benchmarks/bench_eval_results.py'] +
                          sys.argv[1:]),
-        baseline_commit=args.baseline, videos=args.videos,
-        classes=args.classes, cpu_count=os.cpu_count(),
+        new='this checkout', old_commits=args.old, repeats=args.repeats,
+        videos=args.videos, classes=args.classes, cpu_count=os.cpu_count(),
         load_average_after=[round(x, 2) for x in load], results=rows)
     if args.out_json:
         atomic_write_json(args.out_json, out, indent=1)

@@ -25,7 +25,8 @@ from mmtrpn.evaluation.functional import (  # noqa: E402
 from mmtrpn.structures.annotations import (  # noqa: E402
     ambiguous_arrays, load_annotations, load_ground_truth, load_results_file,
     read_video_list)
-from mmtrpn.utils.fileio import load_json  # noqa: E402
+from mmtrpn.structures.results_file import (  # noqa: E402
+    results_video_names)
 from mmtrpn.utils.cli import add_version_arg  # noqa: E402
 
 
@@ -116,13 +117,14 @@ def warn_unpredicted_videos(args, gt_videos, blocked,
     5.32 for results of the test subset scored without ``--subset``.
 
     ``video_codes_read`` (N,) int64: the codes of the predictions read; when
-    they cover every video the file is not parsed a second time."""
+    they cover every video the file is not read a second time (otherwise
+    its video keys are, skipping the detections)."""
     blocked = set(blocked)
     seen = np.zeros(len(gt_videos), bool)
     seen[video_codes_read[video_codes_read < len(gt_videos)]] = True
     if all(seen[i] or v in blocked for i, v in enumerate(gt_videos)):
         return
-    predicted = set(load_json(args.pred, 'results file')['results'])
+    predicted = set(results_video_names(args.pred))
     missing = [v for v in gt_videos if v not in predicted
                and v not in blocked]
     if not missing:

@@ -578,10 +578,10 @@ def load_results_file(path: str,
 
     ``{"results": {video: [{"label", "segment": [s, e], "score"}]}}``.
     Videos in ``blocked_videos`` are skipped; any other video missing from
-    ``known_videos`` (when given) raises ValueError naming it. Large files
-    are read in pieces with orjson (:mod:`.results_file`); anything that
-    reader cannot vouch for is read here detection by detection, which
-    names the first bad one.
+    ``known_videos`` (when given) raises ValueError naming it. msgspec
+    decodes the file into typed detections and arrays
+    (:mod:`.results_file`); anything that reader cannot vouch for is read
+    here detection by detection, which names the first bad one.
 
     Returns:
         dict: ``video_ids`` (N,) str (int64 codes from ``video_index``,

@@ -1,11 +1,12 @@
-"""Command-line arguments shared by tools/train.py, test.py and inference.py."""
+"""Command-line arguments shared by tools/train.py, test.py and inference.py.
+
+MMEngine (and through it torch) is imported only by the functions of the
+Runner tools: ``add_version_arg`` serves the light tools too
+(``tools/eval_results.py`` scores without importing torch).
+"""
 import os
 
-from mmengine.config import DictAction
-
 from mmtrpn.version import __version__
-
-from .compat import TRUST_CHECKPOINTS_ENV
 
 
 def add_version_arg(parser):
@@ -19,6 +20,7 @@ def add_common_args(parser, launcher=True):
     """``--trust-checkpoint``, ``--cfg-options`` and, for Runner tools,
     ``--launcher`` / ``--local-rank`` (as MMAction2's tools take them),
     and ``--version``."""
+    from mmengine.config import DictAction
     add_version_arg(parser)
     parser.add_argument(
         '--trust-checkpoint',
@@ -47,6 +49,7 @@ def apply_common_args(args):
     if getattr(args, 'local_rank', None) is not None:
         os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if args.trust_checkpoint:
+        from .compat import TRUST_CHECKPOINTS_ENV
         os.environ[TRUST_CHECKPOINTS_ENV] = '1'
     return args
 

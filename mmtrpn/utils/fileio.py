@@ -8,8 +8,8 @@ import json
 import os
 import tempfile
 
+import msgspec
 import numpy as np
-import orjson
 
 
 def _default_mode():
@@ -140,14 +140,23 @@ def json_keys_and_colons(obj) -> int:
     return 0
 
 
+def escapes_a_colon(raw: bytes) -> bool:
+    """Whether the JSON text ``raw`` writes a colon as ``\\u003a``: the
+    decoded strings then hold colons that ``raw.count(b':')`` misses, and
+    could cancel a key lost to a repeat in :func:`json_keys_and_colons`'s
+    count. Other escapes (quotes, non-ASCII letters) change no colon."""
+    return b'\\u003a' in raw or b'\\u003A' in raw
+
+
 def load_json(path, kind='JSON file', hint=''):
     """A JSON object from ``path``; errors name the file (and ``kind``).
 
     A key repeated within one object is an error: ``json`` keeps the last
     one, so a video listed twice in annotations or results would silently
-    replace the first. orjson parses; a file it rejects, or one whose colon
+    replace the first. msgspec parses; a file it rejects, or one whose colon
     count shows a repeated key (:func:`json_keys_and_colons`), is parsed
-    again by ``json`` for the error message.
+    again by ``json`` for the error message (or, for NaN literals and lone
+    surrogates that only ``json`` takes, for the data).
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -155,10 +164,10 @@ def load_json(path, kind='JSON file', hint=''):
     with open(path, 'rb') as f:
         raw = f.read()
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        data = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
         data = None
-    if data is None or b'\\u' in raw or json_keys_and_colons(
+    if data is None or escapes_a_colon(raw) or json_keys_and_colons(
             data) != raw.count(b':'):
         data = _load_json_exact(path, kind)
     if not isinstance(data, dict):

@@ -194,3 +194,19 @@ def test_videos_without_predictions_are_warned_with_the_subset(
     err = capsys.readouterr().err
     assert "1 of 2 ground-truth videos of subset 'test' have no entry" in err
     assert 'pass --subset' not in err
+
+
+def test_the_scorer_imports_neither_torch_nor_mmengine():
+    # torch alone took 1 s and 280 MB of a 1M-prediction run (issue 18).
+    code = ('import runpy, sys; sys.argv = ["eval_results.py", "--help"]\n'
+            'try:\n'
+            f'    runpy.run_path({str(TOOL)!r}, run_name="__main__")\n'
+            'except SystemExit:\n'
+            '    pass\n'
+            'print(sorted(m for m in ("torch", "mmengine", "orjson") '
+            'if m in sys.modules))')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=120,
+                          cwd=str(TOOL.parents[1]))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == '[]'

@@ -284,6 +284,43 @@ def test_encode_videos_int_ids_without_a_python_loop():
     np.testing.assert_array_equal(gt, [0, 1])
 
 
+@pytest.mark.parametrize('spread', [1, 10**9])
+def test_find_by_table_and_by_binary_search(spread):
+    # spread 1: keys in a narrow range, the dense table; 10**9: searchsorted
+    import importlib
+    tm = importlib.import_module(
+        'mmtrpn.evaluation.functional.temporal_map')
+    keys = np.array([3, 4, 8, 20], np.int64) * spread
+    queries = np.array([8, -1, 3, 21, 20, 0, 5, 4, 2**40], np.int64) * spread
+    found = tm._find(keys, queries)
+    np.testing.assert_array_equal(found, [2, -1, 0, -1, 3, -1, -1, 1, -1])
+    assert tm._find(keys[:0], queries).tolist() == [-1] * 9
+
+
+@pytest.mark.parametrize('num_classes', [3, 40000])
+def test_ranking_equals_lexsort_class_major_score_descending(num_classes):
+    # int16 radix sort of the labels below 32768 classes, int64 above
+    import importlib
+    tm = importlib.import_module(
+        'mmtrpn.evaluation.functional.temporal_map')
+    rng = np.random.default_rng(3)
+    pred = dict(labels=rng.integers(0, num_classes, 500),
+                scores=np.round(rng.random(500), 1))  # many ties
+    np.testing.assert_array_equal(
+        tm._ranked(pred, num_classes),
+        np.lexsort((-pred['scores'], pred['labels'])))
+
+
+def test_integer_video_ids_far_apart():
+    # Codes too spread for a table take the binary search; same AP.
+    rng = np.random.default_rng(8)
+    pv, ps, pl, sc, gv, gs, gl = _random_case(rng, 20, 4, 150, 800)
+    a, _ = temporal_map(pv, ps, pl, sc, gv, gs, gl, 4)
+    far = [np.array([int(v[1:]) * 10**12 for v in ids]) for ids in (pv, gv)]
+    b, _ = temporal_map(far[0], ps, pl, sc, far[1], gs, gl, 4)
+    np.testing.assert_array_equal(a, b)
+
+
 def _mmaction_ap_per_class(case, n_class, tious):
     """MMAction2's average_precision_at_temporal_iou, called once per class
     (it matches every prediction to every ground truth of its video,

@@ -61,3 +61,15 @@ def test_load_json_reports_a_duplicate_key_hidden_from_orjson(tmp_path):
     path.write_text('{"results": {"v1": [], "v1": [1]}}')
     with pytest.raises(ValueError, match="duplicate key 'v1'"):
         load_json(str(path))
+
+
+def test_an_escaped_colon_cannot_hide_a_repeated_key(tmp_path):
+    # The escaped colon adds one to the decoded count and the lost repeat
+    # takes one away: the counts agree, so the escape alone sends the file
+    # to the exact reader.
+    path = tmp_path / 'd.json'
+    path.write_text('{"a\\u003ab": 1, "k": 1, "k": 2}')
+    with pytest.raises(ValueError, match="duplicate key 'k'"):
+        load_json(str(path))
+    path.write_text('{"caf\\u00e9": "x\\"y"}')  # other escapes: read
+    assert load_json(str(path)) == {'caf\u00e9': 'x"y'}

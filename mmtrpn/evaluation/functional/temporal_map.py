@@ -99,17 +99,32 @@ def _encode_videos(pred_ids, *small_id_arrays):
     small = [a.astype(np.int64) if as_int else a.astype(str) for a in small]
     uniq = np.unique(np.concatenate(small))
     codes = [np.searchsorted(uniq, a).astype(np.int64) for a in small]
-    if as_int:  # ints: a binary search, no Python loop over predictions
-        pos = np.clip(np.searchsorted(uniq, pred_ids), 0,
-                      max(uniq.size - 1, 0))
-        found = uniq[pos] == pred_ids if uniq.size else np.zeros(
-            pred_ids.size, bool)
-        return [np.where(found, pos, -1).astype(np.int64)] + codes
+    if as_int:  # ints: no Python loop over predictions
+        return [_find(uniq, pred_ids.astype(np.int64))] + codes
     index = {v: i for i, v in enumerate(uniq.tolist())}
     keys = pred_ids.astype(str).tolist()
     pred_codes = np.fromiter((index.get(k, -1) for k in keys),
                              dtype=np.int64, count=len(keys))
     return [pred_codes] + codes
+
+
+def _find(sorted_keys, queries):
+    """(Q,) int64 position of each query in ``sorted_keys`` (sorted,
+    distinct int64), -1 where absent. Keys spanning a range no wider than
+    about 4x the queries are looked up in a dense table: one gather, ten
+    times faster than a binary search per query at a million queries."""
+    if sorted_keys.size == 0:
+        return np.full(queries.size, -1, np.int64)
+    low, span = int(sorted_keys[0]), int(sorted_keys[-1] - sorted_keys[0])
+    if span > 4 * queries.size + 4096:
+        pos = np.minimum(np.searchsorted(sorted_keys, queries),
+                         sorted_keys.size - 1)
+        return np.where(sorted_keys[pos] == queries, pos, -1)
+    # slots 0 and span + 2 stand for every query below and above the keys
+    table = np.full(span + 3, -1, np.int64)
+    table[sorted_keys - (low - 1)] = np.arange(sorted_keys.size)
+    slot = np.subtract(queries, low - 1, dtype=np.int64)
+    return table[np.clip(slot, 0, span + 2, out=slot)]
 
 
 def _expand_ranges(lo, hi):
@@ -258,12 +273,13 @@ def temporal_map(pred_video_ids: Sequence,
         tuple: ``ap`` (T, C) with NaN for classes without ground truth, and
         ``mAP`` (T,), the mean over classes with ground truth.
     """
-    match = match_detections(
+    match = _candidate_matches(
         pred_video_ids, pred_segments, pred_labels, pred_scores,
         gt_video_ids, gt_segments, gt_labels, num_classes, tiou_thresholds,
         ambiguous_video_ids, ambiguous_segments, blocked_videos)
-    return average_precisions(match['matched'] >= 0, match['labels'],
-                              match['npos'])
+    tp = np.zeros((match['matched'].shape[0], match['labels'].size), bool)
+    tp[:, match['candidates']] = match['matched'] >= 0
+    return average_precisions(tp, match['labels'], match['npos'])
 
 
 def match_detections(pred_video_ids: Sequence,
@@ -291,6 +307,26 @@ def match_detections(pred_video_ids: Sequence,
         threshold (-1: false positive) and ``npos`` (C,) ground-truth
         instances per class (blocked videos left out).
     """
+    match = _candidate_matches(
+        pred_video_ids, pred_segments, pred_labels, pred_scores,
+        gt_video_ids, gt_segments, gt_labels, num_classes, tiou_thresholds,
+        ambiguous_video_ids, ambiguous_segments, blocked_videos)
+    matched = np.full((match['matched'].shape[0], match['labels'].size), -1,
+                      np.int64)
+    matched[:, match['candidates']] = match['matched']
+    return dict(order=match['order'], labels=match['labels'],
+                matched=matched, npos=match['npos'])
+
+
+def _candidate_matches(pred_video_ids, pred_segments, pred_labels,
+                       pred_scores, gt_video_ids, gt_segments, gt_labels,
+                       num_classes, tiou_thresholds, ambiguous_video_ids,
+                       ambiguous_segments, blocked_videos) -> dict:
+    """:func:`match_detections` with ``matched`` kept for the predictions
+    that have a candidate ground truth only: ``candidates`` (K,) their
+    ranks (positions in ``order``), ``matched`` (T, K). Every other
+    prediction is a false positive at every threshold; at a million
+    predictions most are, and a full (T, N) int64 array is 56 MB."""
     tious = check_tiou_thresholds(tiou_thresholds, allow_zero=True)
     pred, gt, amb_segments = _checked_arrays(
         pred_video_ids, pred_segments, pred_labels, pred_scores,
@@ -304,13 +340,20 @@ def match_detections(pred_video_ids: Sequence,
         list(blocked_videos))
     pred, gt, npos = _scored_subset(pred, gt, amb_video, amb_segments,
                                     blocked, num_classes)
-    pred = _ranked(pred)
-    pi, gj, tiou = _candidate_pairs(pred, gt, tious.min())
-    matched = _matches(pi, gj, tiou, tious, pred['labels'].size,
-                       gt['labels'].size)
+    order = _ranked(pred, num_classes)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    pi, gj, tiou = _candidate_pairs(pred, gt, tious.min(), rank)
+    # pi is sorted: compact prediction keys 0..K-1 for the matching
+    head = np.ones(pi.size, dtype=bool)
+    head[1:] = pi[1:] != pi[:-1]
+    candidates = pi[head]
+    matched = _matches(np.cumsum(head) - 1, gj, tiou, tious,
+                       candidates.size, gt['labels'].size)
     return dict(
-        order=pred['index'],
-        labels=pred['labels'],
+        order=pred['index'][order],
+        labels=pred['labels'][order],
+        candidates=candidates,
         matched=np.where(matched >= 0, gt['index'][matched], -1),
         npos=npos)
 
@@ -404,20 +447,35 @@ def _scored_subset(pred, gt, amb_video, amb_segments, blocked, num_classes):
                                  amb_segments)
     npos = np.bincount(gt['labels'], minlength=num_classes)
     pkeep &= npos[pred['labels']] > 0
-    return _select(pred, pkeep), gt, npos
+    return (pred if pkeep.all() else _select(pred, pkeep)), gt, npos
 
 
-def _ranked(pred):
-    """Step 3: class-major, score descending, ties in input order."""
-    order = np.lexsort((-pred['scores'], pred['labels']))
-    return _select(pred, order)
+def _ranked(pred, num_classes) -> np.ndarray:
+    """Step 3: the ranking order of ``pred``: class-major, score
+    descending, ties in input order. A stable sort of the labels (int16: a
+    radix sort), then a stable sort of each class's scores, in cache: a
+    third of the time of ``lexsort`` at a million predictions, the same
+    order."""
+    labels = pred['labels']
+    if num_classes <= np.iinfo(np.int16).max:
+        labels = labels.astype(np.int16)
+    order = np.argsort(labels, kind='stable')
+    neg_scores = -pred['scores'][order]
+    bounds = np.searchsorted(labels[order], np.arange(num_classes + 1))
+    for c in np.flatnonzero(np.diff(bounds) > 1):
+        lo, hi = bounds[c], bounds[c + 1]
+        order[lo:hi] = order[lo:hi][np.argsort(neg_scores[lo:hi],
+                                               kind='stable')]
+    return order
 
 
-def _candidate_pairs(pred, gt, min_tiou):
+def _candidate_pairs(pred, gt, min_tiou, rank=None):
     """Step 4: (prediction, gt) pairs of the same video and class with
-    tIoU >= ``min_tiou``, each prediction's pairs by preference (highest
-    tIoU, then input gt order). Returns ``pi, gj, tiou`` with ``pi`` and
-    ``gj`` positions in ``pred`` and ``gt``."""
+    tIoU >= ``min_tiou``, sorted by ``pi`` and each prediction's pairs by
+    preference (highest tIoU, then input gt order). Returns ``pi, gj,
+    tiou`` with ``pi`` positions in ``pred`` (its ranks, ``rank[i]``, when
+    ``rank`` is given: the predictions need not be gathered in rank order)
+    and ``gj`` positions in ``gt``."""
     pv, pred_segments = pred['video'], pred['segments']
     gv, gt_segments = gt['video'], gt['segments']
     # With a positive threshold only gt that can overlap are paired:
@@ -431,14 +489,17 @@ def _candidate_pairs(pred, gt, min_tiou):
     if min_tiou > 0 and gkey.size:
         ukeys, first_idx = np.unique(gkey_sorted, return_index=True)
         longest = np.maximum.reduceat(gseg[:, 1] - gseg[:, 0], first_idx)
-        slot = np.clip(np.searchsorted(ukeys, pkey), 0, ukeys.size - 1)
-        reach = np.where(ukeys[slot] == pkey, longest[slot], 0.0)
+        slot = _find(ukeys, pkey)
+        # Only predictions with ground truth of their class and video pair.
+        some = np.flatnonzero(slot >= 0)
+        starts = pred_segments[some, 0]
         # Margin only widens the range; the exact tIoU test follows.
-        low = pred_segments[:, 0] - reach - 1e-6 * (
-            1.0 + np.abs(pred_segments[:, 0]))
-        lo = _count_below(gkey_sorted, gseg[:, 0], pkey, low)
-        hi = _count_below(gkey_sorted, gseg[:, 0], pkey, pred_segments[:, 1])
+        low = starts - longest[slot[some]] - 1e-6 * (1.0 + np.abs(starts))
+        lo = _count_below(gkey_sorted, gseg[:, 0], pkey[some], low)
+        hi = _count_below(gkey_sorted, gseg[:, 0], pkey[some],
+                          pred_segments[some, 1])
         pi, gj = _expand_ranges(lo, hi)
+        pi = some[pi]
     else:
         pi, gj = _expand_groups(pkey, gkey_sorted)
     tiou = pair_tiou(pred_segments[pi, 0], pred_segments[pi, 1],
@@ -446,6 +507,8 @@ def _candidate_pairs(pred, gt, min_tiou):
     cand = tiou >= min_tiou
     pi, gj, tiou = pi[cand], gj[cand], tiou[cand]
     gj = gorder[gj]
+    if rank is not None:
+        pi = rank[pi]
     pref = np.lexsort((gj, -tiou, pi))
     return pi[pref], gj[pref], tiou[pref]
 
