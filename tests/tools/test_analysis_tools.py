@@ -89,7 +89,11 @@ def test_benchmark_inference_random_init(tmp_path):
         1 / result['seconds_per_video'])
     assert result['snippets_per_s'] == pytest.approx(
         40 * result['videos_per_s'])
-    assert 0 < result['test_step_share'] < 1.5
+    # the share is two wall-clock intervals of a contended machine: check
+    # how it relates to the rates, not its size
+    assert result['test_step_share'] > 0
+    assert result['test_step_videos_per_s'] == pytest.approx(
+        result['videos_per_s'] / result['test_step_share'])
 
 
 @pytest.mark.parametrize('tool', ['train.py', 'eval_results.py',
