@@ -27,12 +27,12 @@ save t4fgn fgnorm
 # the choice of ASM-Loc's T-RPN input (model.rpn_input), held-out only
 $PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
     --only asmloc_trpn-pl asmloc_trpn-pl_embedded \
-    --out-dir work_dirs/t4sel --work-dir work_dirs/t4selw
-save t4sel selection_asm_rpn_input
+    --out-dir work_dirs/t4asmsel --work-dir work_dirs/t4asmselw
+save t4asmsel selection_asm_rpn_input
 $PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
     --only asmloc_trpn-pl_embedded-both \
-    --out-dir work_dirs/t4sel2 --work-dir work_dirs/t4selw
-save t4sel2 selection_asm_masked_input
+    --out-dir work_dirs/t4asmsel2 --work-dir work_dirs/t4asmselw
+save t4asmsel2 selection_asm_masked_input
 
 # CO2-Net's batches (ClassPairBatchSampler, configs/co2net/README.md),
 # held-out only, selection seeds 0 and 1, then 2-5 for the noise; the
@@ -58,3 +58,20 @@ $SEL --seeds 0 1 --only co2net_none_public-post \
 save t4co2sel_post co2net_sampler_selection_s01_public-post
 
 $PY -m benchmarks.table4 --render docs/results/table4/{dtrploc,co2net,asmloc,fgnorm}.json
+
+# Issue 17, after the default was chosen: the learned sources with the
+# stage selected for DTRP-Loc's default (norm + coverage gate) for all
+# three detectors, each cell also scored with the detector's own curve,
+# and CO2-Net's row on its public batches (the default since then; the
+# co2net.json and fgnorm.json CO2-Net cells above were trained on shuffled
+# batches, which commit 4216e9b reproduces). Run in pieces into one
+# --out-dir, each piece with --reuse-results; the last call gathers them.
+SEL5="$T4 --reuse-results"
+$SEL5 --only dtrploc_trpn_sel dtrploc_trpn-pl_sel asmloc_trpn_sel \
+    asmloc_trpn-pl_sel --out-dir work_dirs/t4sel --work-dir work_dirs/t4selw
+save t4sel selected_stage
+$SEL5 --only co2net_none co2net_trpn-pl_sel co2net_trpn-pl co2net_trpn_sel \
+    co2net_gt co2net_trpn --out-dir work_dirs/t4co2p --work-dir work_dirs/t4co2pw
+save t4co2p co2net_paired
+$PY -m benchmarks.table4 --render \
+    docs/results/table4/{dtrploc,asmloc,co2net_paired,selected_stage}.json
