@@ -392,7 +392,8 @@ def step0_segments(smoke, smoke_data, tmp_path_factory):
     'asm_loc/asm_loc_anet.py', 'ablations/t4_asmloc_trpn.py', 'ablations/t4_asmloc_trpn-pl.py',
     'ablations/t4_asmloc_gt.py', 'ablations/t4_asmloc_trpn-pl_fgnorm.py',
     'ablations/t4_asmloc_trpn-pl_embedded.py',
-    'ablations/t4_asmloc_trpn-pl_embedded-both.py'
+    'ablations/t4_asmloc_trpn-pl_embedded-both.py',
+    'ablations/t4_asmloc_trpn-pl_pooled.py'
 ])
 def test_config_trains_and_tests_on_tiny_data(config, smoke, smoke_data,
                                               step0_segments, tmp_path):
