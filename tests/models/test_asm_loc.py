@@ -392,7 +392,8 @@ def step0_segments(smoke, smoke_data, tmp_path_factory):
     'asm_loc/asm_loc_anet.py', 'ablations/t4_asmloc_trpn.py', 'ablations/t4_asmloc_trpn-pl.py',
     'ablations/t4_asmloc_gt.py', 'ablations/t4_asmloc_trpn-pl_fgnorm.py',
     'ablations/t4_asmloc_trpn-pl_embedded.py',
-    'ablations/t4_asmloc_trpn-pl_embedded-both.py'
+    'ablations/t4_asmloc_trpn-pl_embedded-both.py',
+    'ablations/t4_asmloc_trpn-pl_pooled.py'
 ])
 def test_config_trains_and_tests_on_tiny_data(config, smoke, smoke_data,
                                               step0_segments, tmp_path):
@@ -402,3 +403,37 @@ def test_config_trains_and_tests_on_tiny_data(config, smoke, smoke_data,
     writes = not config.endswith(('asm_loc_thumos.py', 'asm_loc_anet.py')) \
         and 'ablations' not in config
     assert (tmp_path / 'pseudo_segments.json').exists() == writes
+
+
+@pytest.mark.parametrize('mask_features', [True, False])
+def test_masked_branch_gradient_into_snippets_out_of_the_mask(
+        mask_features):
+    """The mask's gradient at a snippet out of it is ``sum_k dL/dv_k
+    (p_k - v_k) / |m|`` with ``v`` the pooled video scores and ``p`` the
+    classifier on the zeroed snippet (``mask_features``, the same for every
+    snippet out of the mask) or on the snippet itself; the loss value is
+    the same."""
+    torch.manual_seed(0)
+    model = _model(refine_step=0, proposal_stage=dict(
+        type='TemporalProposalStage', source='gt',
+        mask_features=mask_features)).train()
+    model.dropout.p = 0.0  # deterministic classifier and snippet dropout
+    mask = torch.tensor([[0., 1., 1., 0., 0., 0.]], requires_grad=True)
+    model.proposal_stage.train_proposals = lambda *args: (mask, None)
+    x = torch.randn(6, 16)
+    losses = model([x], _samples([6], False), mode='loss')
+    grad, = torch.autograd.grad(losses['loss_mil_proposal'], mask)
+
+    out = model.extract_feat(x[None], torch.ones(1, 6))
+    probs = model.classify(out['feat'], None)[0]  # (6, C + 1)
+    video = probs[1:3].mean(0).detach().requires_grad_()
+    loss = model.loss_proposal_mil(video[None], torch.tensor([[1., 0., 0.]]))
+    dloss, = torch.autograd.grad(loss, video)
+    zeroed = model.classify(torch.zeros_like(out['feat'][:, :1]), None)[0, 0]
+    for t in (0, 3, 4, 5):
+        p = zeroed if mask_features else probs[t]
+        want = (dloss * (p - video)).sum() / 2
+        assert torch.allclose(grad[0, t], want, atol=1e-6)
+    assert torch.allclose(losses['loss_mil_proposal'], loss, atol=1e-6)
+    # the paper's form cannot tell the snippets out of the mask apart
+    assert (grad[0, [0, 3, 4, 5]].std() < 1e-7) == mask_features

@@ -245,7 +245,8 @@ class BaseWSTALLocalizer(BaseModel):
                              ) -> Dict[str, torch.Tensor]:
         """The stage's training mask and ``FSS_trpn`` (kept in ``out`` as
         ``proposal_mask``, ``fss_trpn``), and the masked branch's
-        ``loss_mil_proposal``: ``classify(feat * mask)`` averaged over the
+        ``loss_mil_proposal``: ``classify(feat * mask)`` (``classify(feat)``
+        without the stage's ``mask_features``) averaged over the
         mask (``masked_probs`` in ``out``), background target 0; videos with
         an empty mask do not count. With the stage's
         ``classifier_topk_ratio`` the classifier's parameters learn from
@@ -256,8 +257,9 @@ class BaseWSTALLocalizer(BaseModel):
         out['proposal_mask'], out['fss_trpn'] = mask, fss
         if mask is None:
             return {}
-        probs = self.classify(out['feat'] * mask.unsqueeze(-1), valid,
-                              call=stage.classify_masked)
+        feat = out['feat'] * mask.unsqueeze(-1) if stage.mask_features \
+            else out['feat']
+        probs = self.classify(feat, valid, call=stage.classify_masked)
         out['masked_probs'] = probs
         video = masked_avg_pool(probs, mask, valid)
         loss = self.loss_proposal_mil(video, append_background(labels, 0.),

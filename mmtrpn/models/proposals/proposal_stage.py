@@ -95,6 +95,16 @@ class TemporalProposalStage(BaseModule):
             ``classifier_grad`` says; the loss value and the gradient into
             the T-RPN and the features stay those of the whole mask. None
             (default): the whole mask, as the paper.
+        mask_features (bool): True (the paper): the masked branch
+            classifies ``feat * mask``. False: it classifies ``feat`` and the
+            mask enters only the pooling over it. For a per-snippet
+            classifier the forward value is the same, but the
+            straight-through gradient into a snippet outside the mask is
+            then ``(p(feat_t) - video) / |mask|``, from its own prediction,
+            instead of ``(p(0) - video) / |mask|``, the classifier's guess
+            for a zeroed snippet, which is the same for every snippet out of
+            the mask (and pushes them all out where ``p(0)`` is background,
+            as in ASM-Loc). Defaults to True.
         bg_topk_ratio (float): ``r`` of the background top-k term
             (``loss_weights.bg_topk`` > 0): ``-log`` of the mean of the
             ``k = T // r`` highest ``1 - FSS_cls`` of each video (ASM-Loc's
@@ -117,6 +127,7 @@ class TemporalProposalStage(BaseModule):
                  classifier_grad_ramp_iters: int = 300,
                  classifier_grad_coverage: Sequence[float] = (0.6, 0.8),
                  classifier_topk_ratio: Optional[float] = None,
+                 mask_features: bool = True,
                  bg_topk_ratio: float = 3,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
@@ -158,6 +169,7 @@ class TemporalProposalStage(BaseModule):
         self.classifier_grad_coverage = (lo, hi)
         self.classifier_topk_ratio = classifier_topk_ratio
         self.bg_topk_ratio = float(bg_topk_ratio)
+        self.mask_features = bool(mask_features)
         self._last_focus_ratio = None  # for the training log
         # (B,) share of each video in the last training mask ('coverage')
         self._mask_coverage = None
