@@ -200,6 +200,11 @@ def plan(args):
     return jobs
 
 
+def _columns(by_key):
+    """The sources of ``SOURCES`` that some method has results for."""
+    return [s for s in SOURCES if any(f'{m}_{s}' in by_key for m in METHODS)]
+
+
 def table(results, field='metrics'):
     """Markdown: one row per method, mean ± std of mAP_AVG per source
     (``field`` 'metrics' for the test split, 'metrics_heldout')."""
@@ -207,15 +212,16 @@ def table(results, field='metrics'):
     for r in results:
         if field in r:
             by.setdefault(r['key'], []).append(r[field]['mAP_AVG'])
-    lines = ['| Method | ' + ' | '.join(SOURCES.values()) + ' |',
-             '|---|' + '---|' * len(SOURCES)]
+    sources = _columns(by)
+    lines = ['| Method | ' + ' | '.join(SOURCES[s] for s in sources) + ' |',
+             '|---|' + '---|' * len(sources)]
     for m, name in METHODS.items():
         cells = [fmt(by[f'{m}_{s}']) if f'{m}_{s}' in by else '-'
-                 for s in SOURCES]
+                 for s in sources]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     if 'topk_mil' in by:
         lines.append('| top-k MIL baseline (`t3_01`) | ' +
-                     fmt(by['topk_mil']) + ' |' + ' |' * (len(SOURCES) - 1))
+                     fmt(by['topk_mil']) + ' |' + ' |' * (len(sources) - 1))
     extra = [f'- `{CELLS[k]}`: {fmt(by[k])}' for k in EXTRA_CELLS if k in by]
     if extra:
         lines += ['', 'Options beside the table:', ''] + extra
@@ -233,11 +239,12 @@ def diagnostics_table(results):
                 (last['proposal_ratio'], last['proposal_empty']))
     if not by:
         return ''
-    lines = ['| Method | ' + ' | '.join(SOURCES.values()) + ' |',
-             '|---|' + '---|' * len(SOURCES)]
+    sources = _columns(by)
+    lines = ['| Method | ' + ' | '.join(SOURCES[s] for s in sources) + ' |',
+             '|---|' + '---|' * len(sources)]
     for m, name in METHODS.items():
         cells = []
-        for s in SOURCES:
+        for s in sources:
             vals = by.get(f'{m}_{s}')
             cells.append('-' if not vals else '{:.3f} / {:.2f}'.format(
                 *(sum(v[i] for v in vals) / len(vals) for i in (0, 1))))
