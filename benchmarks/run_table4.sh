@@ -75,3 +75,14 @@ $SEL5 --only co2net_none co2net_trpn-pl_sel co2net_trpn-pl co2net_trpn_sel \
 save t4co2p co2net_paired
 $PY -m benchmarks.table4 --render \
     docs/results/table4/{dtrploc,asmloc,co2net_paired,selected_stage}.json
+# ASM-Loc's masked branch on unmasked, undropped features (the measured
+# remedy for its under-proposing T-RPN, docs/method.md), and what
+# ground-truth proposals teach it at training alone; steps 0-2 reused
+$PY -m benchmarks.table4 --data-root work_dirs/abl_A --jobs 2 --reuse-results \
+    --seeds 10 11 12 --only asmloc_trpn-pl_pooled \
+    --out-dir work_dirs/t4pooled --work-dir work_dirs/t4selw
+save t4pooled asmloc_pooled
+$PY -m benchmarks.table4 --data-root work_dirs/abl_A --jobs 2 --reuse-results \
+    --seeds 10 11 12 --only asmloc_gt-train \
+    --out-dir work_dirs/t4gtt --work-dir work_dirs/t4selw
+save t4gtt asmloc_gt-train
