@@ -46,6 +46,15 @@ run $N $CONF --t-train 60 --only t3_10ncl --work-dir work_dirs/mconf/N --out-jso
 run $N $CONF --t-train 60 --only t3_10 --work-dir work_dirs/mconf/N --out-json $OUT/method_conf_N_paper.json
 run $N $CONF --t-train 60 --only t3_02 t3_10n --work-dir work_dirs/mconf/N --out-json $OUT/method_conf_N_base.json
 run $A --iters 1200 --seeds 10 11 12 --t-train 160 --only t3_10ncl --work-dir work_dirs/mconf/L --out-json $OUT/method_conf_A_long_default.json
+# at the configs' own optimiser settings (lr 1e-4, 5000 iterations), the
+# default against no proposals, run on the current runner (session 5),
+# one seed a call so each seed's JSON stands alone
+for cell in t3_10ncl t3_02; do
+    for seed in 10 11 12; do
+        run $A --iters 5000 --lr 1e-4 --seeds $seed --t-train 160 --only $cell --work-dir work_dirs/mconf/lr4 \
+            --out-json $OUT/method_conf_A_lr1e-4_${cell}_s$seed.json
+    done
+done
 
 bash benchmarks/render_method.sh
 
