@@ -55,6 +55,10 @@ for cell in t3_10ncl t3_02; do
             --out-json $OUT/method_conf_A_lr1e-4_${cell}_s$seed.json
     done
 done
+# twice the schedule (1200 iterations) on B and N, seeds 10-12 (session 5)
+run2() { $PY -m benchmarks.ablation --jobs 2 "$@"; }
+run2 $B --iters 1200 --seeds 10 11 12 --t-train 160 --only t3_10ncl t3_02 --work-dir work_dirs/mconf/B2 --out-json $OUT/method_conf_B_long.json
+run2 $N --iters 1200 --seeds 10 11 12 --t-train 60 --only t3_10ncl t3_02 t3_10 --work-dir work_dirs/mconf/N2 --out-json $OUT/method_conf_N_long.json
 
 bash benchmarks/render_method.sh
 
