@@ -23,15 +23,24 @@ $PY -m benchmarks.method_report "${SEL[@]}" --intro benchmarks/method_intro.md -
 # confirmation: the A/B baselines at these seeds are the ablation's own runs
 mapfile -t CONF < <(runs A $J/method_conf_A_default.json $J/A_core.json; \
     runs B $J/method_conf_B_default.json $J/B_core.json; \
-    runs N $J/method_conf_N_*.json; \
+    runs N $J/method_conf_N_default.json $J/method_conf_N_paper.json $J/method_conf_N_base.json; \
     runs "A, 1200 it" $J/method_conf_A_long_default.json $J/A_long.json)
 $PY -m benchmarks.method_report "${CONF[@]}" --intro benchmarks/method_intro.md --seeds-note 'seeds 10-14 (1200 it: 10-12)' \
     --out docs/benchmarks_method_confirmation.md \
     --title 'What the masked branch teaches the classifier: confirmation (fresh seeds, after the choice)'
 # issue 17 items 4-5, made by the current runner beside its own rerun of
 # the default: a table of their own, never mixed with the former runner's
-I45="default k20_focus k10_focus three-way three-way_no-norm bg-topk"
-mapfile -t I45RUNS < <(for r in A B N; do runs $r $(for o in $I45; do echo $J/method_sel_${r}_$o.json; done); done)
+I45="default k20_focus k10_focus three-way three-way_no-norm bg-topk pooled"
+mapfile -t I45RUNS < <(for r in A B N; do runs $r $(for o in $I45; do echo $J/method_sel_${r}_$o.json; done); done; \
+    runs "N, seeds 2-5" $J/method_sel_N_seeds2-5*.json; runs "N, 1200 it, seeds 0-3" $J/method_sel_N_long*.json)
 $PY -m benchmarks.method_report "${I45RUNS[@]}" --intro benchmarks/method_items45_intro.md \
+    --seeds-note 'seeds 0 and 1 where the column names none' \
     --out docs/benchmarks_method_items45.md \
-    --title 'What the masked branch teaches the classifier: issue 17 items 4-5 (held-out, seeds 0 and 1, current runner)'
+    --title 'What the masked branch teaches the classifier: issue 17 items 4-5 and mask_features (held-out, seeds 0 and 1, current runner)'
+# confirmations made later by the current runner (its own carve): the
+# configs' own optimiser settings on A and twice the schedule on B and N
+mapfile -t CONF2 < <(runs "A, lr 1e-4, 5000 it" $J/method_conf_A_lr1e-4_*.json; \
+    runs "B, 1200 it" $J/method_conf_B_long.json; runs "N, 1200 it" $J/method_conf_N_long.json)
+$PY -m benchmarks.method_report "${CONF2[@]}" --intro benchmarks/method_confirmation_current_intro.md \
+    --seeds-note 'seeds 10-12' --out docs/benchmarks_method_confirmation_current.md \
+    --title 'What the masked branch teaches the classifier: confirmation by the current runner (fresh seeds, after the choice)'

@@ -119,3 +119,23 @@ for seed in 10 11 12 13 14; do
         --out-dir work_dirs/mco2/gttrain_s$seed --work-dir work_dirs/mco2/w_gttrain
     cp work_dirs/mco2/gttrain_s$seed/table4.json docs/results/table4/co2net_gt-train_s$seed.json
 done
+
+# mask_features=False (ASM-Loc's remedy) in DTRP-Loc, over the paper,
+# _fgnorm and the default, with the paper and _fgnorm rerun beside them
+# (current runner, held-out, selection seeds 0-1); then, on the
+# ActivityNet layout, the paper, _fgnorm and the default on more selection
+# seeds (2-5) and at twice the schedule (seeds 0-3), and the pooled default
+# there likewise (session 6)
+CELLS="t3_10 t3_10p t3_10n t3_10np t3_10nclp"
+run2 $N $SEL --t-train 60 --only $CELLS --work-dir work_dirs/msel/N --out-json $OUT/method_sel_N_pooled.json
+run2 $A $SEL --t-train 160 --only $CELLS --work-dir work_dirs/msel/A --out-json $OUT/method_sel_A_pooled.json
+run2 $B $SEL --t-train 160 --only $CELLS --work-dir work_dirs/msel/B --out-json $OUT/method_sel_B_pooled.json
+run2 $N --iters 1200 --seeds 0 1 2 3 --t-train 60 --only t3_10 t3_10n t3_10ncl --work-dir work_dirs/msel/N2 \
+    --out-json $OUT/method_sel_N_long.json
+run2 $N --iters 600 --seeds 2 3 4 5 --t-train 60 --only t3_10 t3_10n t3_10ncl --work-dir work_dirs/msel/N \
+    --out-json $OUT/method_sel_N_seeds2-5.json
+run $N --iters 600 --seeds 2 3 4 5 --t-train 60 --only t3_10nclp --work-dir work_dirs/msel/N \
+    --out-json $OUT/method_sel_N_seeds2-5_pooled.json
+run $N --iters 1200 --seeds 0 1 2 3 --t-train 60 --only t3_10nclp --work-dir work_dirs/msel/N2 \
+    --out-json $OUT/method_sel_N_long_pooled.json
+bash benchmarks/render_method.sh
