@@ -86,3 +86,22 @@ $PY -m benchmarks.table4 --data-root work_dirs/abl_A --jobs 2 --reuse-results \
     --seeds 10 11 12 --only asmloc_gt-train \
     --out-dir work_dirs/t4gtt --work-dir work_dirs/t4selw
 save t4gtt asmloc_gt-train
+
+# Session 6: the masked branch on unmasked features
+# (proposal_stage.mask_features=False) as a choice for CO2-Net and ASM-Loc,
+# selected on held-out videos of the selection seeds 0-1 against each
+# detector's no-proposal cell and its selected-stage cell; ASM-Loc's winner
+# (the paper's stage with the remedy, asmloc_trpn-pl_pooled) then confirmed
+# on seeds 10-14 beside asmloc_none, in a run started after the choice
+$PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
+    --only co2net_none co2net_trpn-pl_sel co2net_trpn-pl_selp \
+    --out-dir work_dirs/t4s6/co2 --work-dir work_dirs/t4s6/w
+save t4s6/co2 selection_s01_co2net_pooled
+$PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 0 1 --jobs 2 \
+    --only asmloc_none asmloc_trpn-pl_sel asmloc_trpn-pl_pooled asmloc_trpn-pl_selp \
+    --out-dir work_dirs/t4s6/asm --work-dir work_dirs/t4s6/w
+save t4s6/asm selection_s01_asmloc_pooled
+$PY -m benchmarks.table4 --data-root work_dirs/abl_A --seeds 10 11 12 13 14 --jobs 2 \
+    --only asmloc_none asmloc_trpn-pl_pooled \
+    --out-dir work_dirs/t4s6/asmconf --work-dir work_dirs/t4s6/wc
+save t4s6/asmconf confirmation_asmloc_pooled
