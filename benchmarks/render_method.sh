@@ -38,8 +38,9 @@ $PY -m benchmarks.method_report "${I45RUNS[@]}" --intro benchmarks/method_items4
     --out docs/benchmarks_method_items45.md \
     --title 'What the masked branch teaches the classifier: issue 17 items 4-5 and mask_features (held-out, seeds 0 and 1, current runner)'
 # confirmations made later by the current runner (its own carve): the
-# configs' own optimiser settings on A and twice the schedule on B and N
+# configs' own optimiser settings on A, B and N, and twice the schedule on B and N
 mapfile -t CONF2 < <(runs "A, lr 1e-4, 5000 it" $J/method_conf_A_lr1e-4_*.json; \
+    runs "B, lr 1e-4, 5000 it" $J/method_conf_B_lr1e-4.json; runs "N, lr 1e-4, 5000 it" $J/method_conf_N_lr1e-4.json; \
     runs "B, 1200 it" $J/method_conf_B_long.json; runs "N, 1200 it" $J/method_conf_N_long.json)
 $PY -m benchmarks.method_report "${CONF2[@]}" --intro benchmarks/method_confirmation_current_intro.md \
     --seeds-note 'seeds 10-12' --out docs/benchmarks_method_confirmation_current.md \
