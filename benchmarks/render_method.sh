@@ -32,7 +32,8 @@ $PY -m benchmarks.method_report "${CONF[@]}" --intro benchmarks/method_intro.md 
 # the default: a table of their own, never mixed with the former runner's
 I45="default k20_focus k10_focus three-way three-way_no-norm bg-topk pooled"
 mapfile -t I45RUNS < <(for r in A B N; do runs $r $(for o in $I45; do echo $J/method_sel_${r}_$o.json; done); done; \
-    runs "N, seeds 2-5" $J/method_sel_N_seeds2-5*.json; runs "N, 1200 it, seeds 0-3" $J/method_sel_N_long*.json)
+    runs "N, seeds 2-5" $J/method_sel_N_seeds2-5*.json; runs "N, 1200 it, seeds 0-3" $J/method_sel_N_long*.json; \
+    runs "N, lr 1e-4, 5000 it, seeds 0-2" $J/method_sel_N_lr1e-4.json)
 $PY -m benchmarks.method_report "${I45RUNS[@]}" --intro benchmarks/method_items45_intro.md \
     --seeds-note 'seeds 0 and 1 where the column names none' \
     --out docs/benchmarks_method_items45.md \
